@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * daemon.h - the running daemon's state, shared by the top-level files that
+ * tie conf/, proto/ and io/ together: vtep.c (command line, lifecycle,
+ * signals), setup.c (config -> running VNIs and taps, reload), datapath.c
+ * (per-packet glue) and dump.c (SIGUSR1 dump). Not used by any module.
+ */
+#ifndef VTEP_DAEMON_H
+#define VTEP_DAEMON_H
+
+#include "vtep.h"
+#include "conf/conf.h"
+#include "io/io.h"
+#include "proto/fdb.h"
+#include "proto/fwd.h"
+
+struct vtep_tap_rt {
+	bool used;
+	struct io_tap io;
+	int port;                       /* io port id, -1 while down */
+	size_t vni_idx;                 /* index into daemon.vnis */
+	struct vtep_tap_counters c;
+};
+
+struct vtep_vni_rt {
+	uint32_t vni;
+	enum vtep_flood mode;           /* effective: multicast, unicast or local */
+	bool has_group;
+	struct vtep_addr group;
+	int group_fd;                   /* -1 when not joined */
+	int group_port;
+	struct vtep_addr *peers;        /* owned copy */
+	size_t n_peers;
+	uint16_t *taps;                 /* tap indices, owned */
+	size_t n_taps;
+	struct fwd_vni fwd;
+	struct vtep_counters c;
+};
+
+struct vtep_daemon {
+	struct vtep_conf *conf;
+	const char *conf_path;
+	struct io_ctx *io;
+	struct io_underlay ul;
+	int ul_port;
+	int sig_fd;
+	int sig_port;
+	struct fdb *fdb;
+	struct vtep_vni_rt *vnis;       /* sorted by vni */
+	size_t n_vnis;
+	struct vtep_tap_rt *taps;       /* VTEP_MAX_TAPS slots; index = FDB tap id */
+	size_t n_taps;                  /* highest used index + 1 */
+	unsigned int mtu;               /* tap MTU */
+	struct vtep_counters global;    /* drops before a VNI is known */
+	uint64_t start_ms;
+	uint64_t dump_generation;
+	uint64_t reload_generation;
+	uint64_t last_move_log_ms;
+	uint64_t moves_unlogged;
+	bool stop;
+	bool pidfile_written;
+};
+
+/* Monotonic milliseconds (CLOCK_MONOTONIC_COARSE: a vDSO read). */
+uint64_t vtep_now_ms(void);
+
+/* setup.c */
+int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf);
+void daemon_teardown(struct vtep_daemon *d);
+struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni);
+/* Apply a new, valid configuration whole or not at all. 0, or a negative
+ * errno with the reason in why (then nothing changed). */
+int daemon_reload(struct vtep_daemon *d, struct vtep_conf *conf, char *why, size_t whylen);
+
+/* datapath.c */
+void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev);
+void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev);
+void datapath_port_error(struct vtep_daemon *d, const struct io_event *ev);
+/* Once a second: ageing. */
+void datapath_tick(struct vtep_daemon *d);
+
+/* dump.c */
+int dump_write(struct vtep_daemon *d);
+int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason);
+void dump_totals(const struct vtep_daemon *d, struct vtep_counters *ret);
+
+#endif /* VTEP_DAEMON_H */

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * datapath.c - the per-packet glue between io/ and proto/: a completion
+ * comes in, proto/fwd decides, and the decision is carried out as queued
+ * tap writes and UDP sends that share the receive buffer (no copy, no
+ * allocation, no system call: io/ submits the whole batch at once).
+ */
+#include "daemon.h"
+#include "proto/eth.h"
+#include "proto/vxlan.h"
+
+#include <time.h>
+
+uint64_t vtep_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void count_drop(struct vtep_counters *c, enum vtep_drop reason)
+{
+	c->drops[reason]++;
+}
+
+/* A MAC move is logged, at most once a second, with both locations. */
+static void log_move(struct vtep_daemon *d, const struct vtep_vni_rt *v,
+		     const struct fwd_decision *dec, bool from_tap, uint16_t tap,
+		     const struct vtep_addr *remote, uint64_t now)
+{
+	char mac[VTEP_MAC_STRLEN], a[VTEP_ADDR_STRLEN], b[VTEP_ADDR_STRLEN];
+	char was[VTEP_IFNAMSIZ + VTEP_ADDR_STRLEN + 8], now_at[sizeof(was)];
+
+	if (now - d->last_move_log_ms < 1000) {
+		d->moves_unlogged++;
+		return;
+	}
+	d->last_move_log_ms = now;
+	if (dec->old.type == FDB_LOCAL)
+		snprintf(was, sizeof(was), "tap '%s'", d->taps[dec->old.tap].io.name);
+	else
+		snprintf(was, sizeof(was), "vtep %s", vtep_addr_fmt(&dec->old.remote, a));
+	if (from_tap)
+		snprintf(now_at, sizeof(now_at), "tap '%s'", d->taps[tap].io.name);
+	else
+		snprintf(now_at, sizeof(now_at), "vtep %s", vtep_addr_fmt(remote, b));
+	log_info("vni %u: mac %s moved from %s to %s (%llu more moves not logged)", v->vni,
+		 vtep_mac_fmt(&dec->eth.src, mac), was, now_at,
+		 (unsigned long long)d->moves_unlogged);
+	d->moves_unlogged = 0;
+}
+
+static void account_learn(struct vtep_daemon *d, struct vtep_vni_rt *v,
+			  const struct fwd_decision *dec, bool from_tap, uint16_t tap,
+			  const struct vtep_addr *remote, uint64_t now)
+{
+	switch (dec->learn) {
+	case FDB_LEARN_NEW:
+		v->c.learned++;
+		break;
+	case FDB_LEARN_MOVED:
+		v->c.moved++;
+		log_move(d, v, dec, from_tap, tap, remote, now);
+		break;
+	case FDB_LEARN_FULL:
+		count_drop(&v->c, VTEP_DROP_FDB_FULL);
+		break;
+	default:
+		break;
+	}
+}
+
+static void tap_out(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
+		    const struct io_event *ev, const uint8_t *frame, size_t len)
+{
+	struct vtep_tap_rt *tap = &d->taps[t];
+
+	if (tap->port < 0 || io_write_tap(d->io, tap->port, ev->buf, frame, len) < 0) {
+		tap->c.tx_dropped++;
+		count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+		return;
+	}
+	tap->c.tx_packets++;
+	tap->c.tx_bytes += len;
+	v->c.tx_packets++;
+	v->c.tx_bytes += len;
+}
+
+/* Encapsulated copy to one VTEP; hdr is the VXLAN header already written in
+ * front of the frame, the send socket is picked by the inner flow hash. */
+static void udp_out(struct vtep_daemon *d, struct vtep_vni_rt *v, const struct vtep_addr *dst,
+		    const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
+{
+	int fd = d->ul.tx_fd[hash % d->ul.n_tx];
+
+	if (io_send_udp(d->io, fd, dst, d->ul.dstport, ev->buf, hdr, len) < 0) {
+		count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+		return;
+	}
+	v->c.tx_packets++;
+	v->c.tx_bytes += len;
+}
+
+static void flood_taps(struct vtep_daemon *d, struct vtep_vni_rt *v, int exclude,
+		       const struct io_event *ev, const uint8_t *frame, size_t len)
+{
+	for (size_t i = 0; i < v->n_taps; i++)
+		if ((int)v->taps[i] != exclude)
+			tap_out(d, v, v->taps[i], ev, frame, len);
+}
+
+static void flood_underlay(struct vtep_daemon *d, struct vtep_vni_rt *v,
+			   const struct io_event *ev, uint8_t *hdr, size_t len, uint32_t hash)
+{
+	if (v->mode == VTEP_FLOOD_MULTICAST) {
+		udp_out(d, v, &v->group, ev, hdr, len, hash);
+		return;
+	}
+	if (v->mode == VTEP_FLOOD_UNICAST)
+		for (size_t i = 0; i < v->n_peers; i++)
+			udp_out(d, v, &v->peers[i], ev, hdr, len, hash);
+}
+
+void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
+{
+	uint16_t t = (uint16_t)ev->cookie;
+	struct vtep_tap_rt *tap = &d->taps[t];
+	struct vtep_vni_rt *v = &d->vnis[tap->vni_idx];
+	struct fwd_decision dec;
+	uint64_t now = vtep_now_ms();
+	uint8_t *hdr = ev->data - VXLAN_HLEN;  /* headroom: encapsulate in place */
+	uint32_t hash;
+
+	tap->c.rx_packets++;
+	tap->c.rx_bytes += ev->len;
+	v->c.rx_packets++;
+	v->c.rx_bytes += ev->len;
+	fwd_from_tap(d->fdb, &v->fwd, t, ev->data, ev->len, now, &dec);
+	account_learn(d, v, &dec, true, t, NULL, now);
+	if (dec.drop != VTEP_DROP_NONE) {
+		tap->c.rx_dropped++;
+		count_drop(&v->c, dec.drop);
+		return;
+	}
+	if (dec.out_tap >= 0) {
+		tap_out(d, v, (uint16_t)dec.out_tap, ev, ev->data, ev->len);
+		return;
+	}
+	hash = eth_flow_hash(ev->data, ev->len);
+	vxlan_build(hdr, v->vni);
+	if (dec.to_remote) {
+		udp_out(d, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
+		return;
+	}
+	if (dec.is_bum)
+		v->c.flooded++;
+	if (dec.flood_taps)
+		flood_taps(d, v, dec.exclude_tap, ev, ev->data, ev->len);
+	if (dec.flood_underlay)
+		flood_underlay(d, v, ev, hdr, ev->len + VXLAN_HLEN, hash);
+}
+
+void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
+{
+	bool ignore = d->conf->reserved_bits == CONF_RESERVED_IGNORE;
+	struct fwd_decision dec;
+	struct vtep_vni_rt *v;
+	enum vtep_drop r;
+	uint32_t vni = 0;
+	uint64_t now;
+
+	r = ev->len ? vxlan_parse(ev->data, ev->len, ignore, &vni) : VTEP_DROP_MALFORMED;
+	if (r != VTEP_DROP_NONE) {
+		d->global.rx_packets++;
+		count_drop(&d->global, r);
+		return;
+	}
+	v = daemon_find_vni(d, vni);
+	if (!v) {
+		d->global.rx_packets++;
+		count_drop(&d->global, VTEP_DROP_UNKNOWN_VNI);
+		return;
+	}
+	v->c.rx_packets++;
+	v->c.rx_bytes += ev->len;
+	now = vtep_now_ms();
+	fwd_from_underlay(d->fdb, &v->fwd, &ev->src, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN,
+			  now, &dec);
+	account_learn(d, v, &dec, false, 0, &ev->src, now);
+	if (dec.drop != VTEP_DROP_NONE) {
+		count_drop(&v->c, dec.drop);
+		return;
+	}
+	if (dec.out_tap >= 0) {
+		tap_out(d, v, (uint16_t)dec.out_tap, ev, ev->data + VXLAN_HLEN,
+			ev->len - VXLAN_HLEN);
+		return;
+	}
+	if (dec.is_bum)
+		v->c.flooded++;
+	if (dec.flood_taps)
+		flood_taps(d, v, -1, ev, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN);
+}
+
+void datapath_port_error(struct vtep_daemon *d, const struct io_event *ev)
+{
+	if (ev->port == d->ul_port || ev->port == d->sig_port) {
+		log_warning_errno(ev->error, "receive on %s failed, re-arming",
+				  ev->port == d->ul_port ? "underlay socket" : "signalfd");
+		return;
+	}
+	for (size_t i = 0; i < d->n_taps; i++) {
+		struct vtep_tap_rt *tap = &d->taps[i];
+
+		if (!tap->used || tap->port != ev->port)
+			continue;
+		log_warning_errno(ev->error, "tap '%s' failed, dropping the port", tap->io.name);
+		io_del_port(d->io, tap->port);
+		tap->port = -1;
+		(void)fdb_flush_tap(d->fdb, (uint16_t)i);
+	}
+}
+
+struct age_ctx {
+	struct vtep_daemon *d;
+};
+
+static void count_aged(const struct fdb_entry *e, void *arg)
+{
+	struct age_ctx *a = arg;
+	struct vtep_vni_rt *v = daemon_find_vni(a->d, e->vni);
+
+	if (v)
+		v->c.aged++;
+}
+
+void datapath_tick(struct vtep_daemon *d)
+{
+	struct age_ctx a = { .d = d };
+
+	(void)fdb_expire(d->fdb, vtep_now_ms(), (uint64_t)d->conf->ageing * 1000, count_aged, &a);
+}

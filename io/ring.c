@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io/ring.c - the io_uring engine: one ring, two provided-buffer rings (one
+ * for tap reads, one for underlay receives), multishot receives re-armed
+ * when they end, tap writes and UDP sends queued in batches that go out with
+ * the next wait, a periodic tick, and reference-counted receive buffers so a
+ * frame can be flooded to many ports without a copy.
+ *
+ * liburing 2.3 lacks helpers for IORING_OP_READ_MULTISHOT (kernel 6.7) and
+ * buffer-group selection; both are plain UAPI values set on the SQE here.
+ */
+#include "io.h"
+
+#include <liburing.h>
+#include <sys/mman.h>
+
+#ifndef IORING_OP_READ_MULTISHOT_NR
+#define IORING_OP_READ_MULTISHOT_NR 49  /* upstream IORING_OP_READ_MULTISHOT */
+#endif
+
+enum {
+	BGID_TAP = 0,
+	BGID_UDP = 1,
+	N_GROUPS = 2,
+	COPY_MAX = 128,                 /* largest frame io_write_tap_copy takes */
+};
+
+/* user_data: kind in the top byte, generation in the next 24 bits, index low. */
+enum ud_kind {
+	UD_RECV = 1,
+	UD_OP = 2,
+	UD_TICK = 3,
+	UD_IGNORE = 4,
+};
+
+#define UD(kind, gen, idx) \
+	(((uint64_t)(kind) << 56) | ((uint64_t)((gen) & 0xffffff) << 32) | (uint32_t)(idx))
+#define UD_KIND(ud) ((unsigned int)((ud) >> 56))
+#define UD_GEN(ud) ((unsigned int)(((ud) >> 32) & 0xffffff))
+#define UD_IDX(ud) ((uint32_t)(ud))
+
+struct bufgroup {
+	struct io_uring_buf_ring *br;
+	uint8_t *mem;
+	size_t stride;                  /* headroom + buffer */
+	unsigned int size;              /* usable bytes per buffer */
+	unsigned int n;
+	unsigned int in_use;
+	unsigned int pending;           /* buffers added since the last advance */
+	uint16_t *refs;
+};
+
+struct port {
+	enum io_port_kind kind;
+	int fd;
+	uint64_t cookie;
+	bool active;
+	bool armed;
+	bool starved;                   /* ended on ENOBUFS: re-arm when buffers return */
+	unsigned int gen;
+	struct msghdr msg;              /* recvmsg multishot template */
+};
+
+enum op_kind {
+	OP_TAP_WRITE,
+	OP_SEND,
+	OP_COPY_WRITE,
+};
+
+struct op {
+	enum op_kind kind;
+	unsigned int buf;               /* referenced receive buffer, or UINT32_MAX */
+	uint32_t next_free;
+	struct msghdr msg;
+	struct iovec iov;
+	struct sockaddr_in6 addr;
+	uint8_t copy[COPY_MAX];
+};
+
+struct io_ctx {
+	struct io_uring ring;
+	struct bufgroup groups[N_GROUPS];
+	struct port *ports;
+	unsigned int max_ports;
+	struct op *ops;
+	unsigned int n_ops;
+	uint32_t op_free;
+	struct __kernel_timespec tick;
+	bool tick_on;
+	bool read_mshot_broken;         /* kernel < 6.7: single-shot reads instead */
+	struct io_stats stats;
+};
+
+#define NO_BUF UINT32_MAX
+#define OP_NONE UINT32_MAX
+
+/* ------------------------------------------------------------------ */
+/* Buffers                                                            */
+
+static uint8_t *buf_addr(const struct bufgroup *g, unsigned int bid)
+{
+	return g->mem + (size_t)bid * g->stride + VTEP_HEADROOM;
+}
+
+static void buf_recycle(struct bufgroup *g, unsigned int bid)
+{
+	io_uring_buf_ring_add(g->br, buf_addr(g, bid), g->size, (unsigned short)bid,
+			      io_uring_buf_ring_mask(g->n), (int)g->pending);
+	g->pending++;
+	g->in_use--;
+}
+
+static void buf_get(struct io_ctx *ctx, unsigned int handle)
+{
+	ctx->groups[handle >> 16].refs[handle & 0xffff]++;
+}
+
+static void buf_put(struct io_ctx *ctx, unsigned int handle)
+{
+	struct bufgroup *g;
+	unsigned int bid;
+
+	if (handle == NO_BUF)
+		return;
+	g = &ctx->groups[handle >> 16];
+	bid = handle & 0xffff;
+	if (--g->refs[bid] == 0)
+		buf_recycle(g, bid);
+}
+
+static int group_init(struct io_ctx *ctx, int bgid, unsigned int size, unsigned int n)
+{
+	struct bufgroup *g = &ctx->groups[bgid];
+	struct io_uring_buf_reg reg;
+	size_t ring_bytes = (size_t)n * sizeof(struct io_uring_buf);
+	int r;
+
+	g->size = size;
+	g->n = n;
+	g->stride = ((size_t)size + VTEP_HEADROOM + 63) & ~(size_t)63;
+	g->br = mmap(NULL, ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	if (g->br == MAP_FAILED) {
+		g->br = NULL;
+		return -ENOMEM;
+	}
+	g->mem = mmap(NULL, g->stride * n, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
+		      -1, 0);
+	if (g->mem == MAP_FAILED) {
+		g->mem = NULL;
+		return -ENOMEM;
+	}
+	g->refs = calloc(n, sizeof(*g->refs));
+	if (!g->refs)
+		return -ENOMEM;
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (uint64_t)(uintptr_t)g->br;
+	reg.ring_entries = n;
+	reg.bgid = (uint16_t)bgid;
+	r = io_uring_register_buf_ring(&ctx->ring, &reg, 0);
+	if (r < 0)
+		return r;
+	io_uring_buf_ring_init(g->br);
+	g->in_use = n;
+	for (unsigned int i = 0; i < n; i++)
+		buf_recycle(g, i);
+	io_uring_buf_ring_advance(g->br, (int)g->pending);
+	g->pending = 0;
+	return 0;
+}
+
+static void group_fini(struct io_ctx *ctx, int bgid)
+{
+	struct bufgroup *g = &ctx->groups[bgid];
+
+	if (g->br) {
+		(void)io_uring_unregister_buf_ring(&ctx->ring, bgid);
+		munmap(g->br, (size_t)g->n * sizeof(struct io_uring_buf));
+	}
+	if (g->mem)
+		munmap(g->mem, g->stride * g->n);
+	free(g->refs);
+	memset(g, 0, sizeof(*g));
+}
+
+static void groups_flush(struct io_ctx *ctx)
+{
+	for (int i = 0; i < N_GROUPS; i++) {
+		struct bufgroup *g = &ctx->groups[i];
+
+		if (g->pending) {
+			io_uring_buf_ring_advance(g->br, (int)g->pending);
+			g->pending = 0;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* SQEs and the op pool                                               */
+
+static struct io_uring_sqe *get_sqe(struct io_ctx *ctx)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&ctx->ring);
+
+	if (!sqe) {
+		/* SQ full: push what we have and try once more. */
+		ctx->stats.sq_full++;
+		ctx->stats.sqes += (uint64_t)io_uring_submit(&ctx->ring);
+		ctx->stats.enters++;
+		sqe = io_uring_get_sqe(&ctx->ring);
+	}
+	return sqe;
+}
+
+static struct op *op_alloc(struct io_ctx *ctx, enum op_kind kind, unsigned int buf)
+{
+	struct op *op;
+
+	if (ctx->op_free == OP_NONE)
+		return NULL;
+	op = &ctx->ops[ctx->op_free];
+	ctx->op_free = op->next_free;
+	op->kind = kind;
+	op->buf = buf;
+	return op;
+}
+
+static void op_release(struct io_ctx *ctx, struct op *op)
+{
+	buf_put(ctx, op->buf);
+	op->buf = NO_BUF;
+	op->next_free = ctx->op_free;
+	ctx->op_free = (uint32_t)(op - ctx->ops);
+}
+
+/* ------------------------------------------------------------------ */
+/* Receives                                                           */
+
+static int arm_port(struct io_ctx *ctx, int id)
+{
+	struct port *p = &ctx->ports[id];
+	struct io_uring_sqe *sqe = get_sqe(ctx);
+
+	if (!sqe)
+		return -EBUSY;
+	switch (p->kind) {
+	case IO_PORT_TAP:
+		if (ctx->read_mshot_broken)
+			io_uring_prep_rw(IORING_OP_READ, sqe, p->fd, NULL,
+					 ctx->groups[BGID_TAP].size, 0);
+		else
+			io_uring_prep_rw(IORING_OP_READ_MULTISHOT_NR, sqe, p->fd, NULL, 0, 0);
+		sqe->buf_group = BGID_TAP;
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		break;
+	case IO_PORT_UDP:
+		io_uring_prep_recvmsg_multishot(sqe, p->fd, &p->msg, 0);
+		sqe->buf_group = BGID_UDP;
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		break;
+	case IO_PORT_SIGNAL:
+		/* The signalfd shares the tap group: one siginfo per read. */
+		io_uring_prep_read(sqe, p->fd, NULL, ctx->groups[BGID_TAP].size, 0);
+		sqe->buf_group = BGID_TAP;
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		break;
+	}
+	io_uring_sqe_set_data64(sqe, UD(UD_RECV, p->gen, id));
+	p->armed = true;
+	p->starved = false;
+	return 0;
+}
+
+static bool port_group_has_buffers(const struct io_ctx *ctx, const struct port *p)
+{
+	const struct bufgroup *g = &ctx->groups[p->kind == IO_PORT_UDP ? BGID_UDP : BGID_TAP];
+
+	return g->in_use < g->n;
+}
+
+/* Re-arm every active port whose request ended, unless it is still starved. */
+static void rearm_ports(struct io_ctx *ctx)
+{
+	for (unsigned int i = 0; i < ctx->max_ports; i++) {
+		struct port *p = &ctx->ports[i];
+
+		if (!p->active || p->armed)
+			continue;
+		if (p->starved && !port_group_has_buffers(ctx, p))
+			continue;
+		if (arm_port(ctx, (int)i) == 0)
+			ctx->stats.rearms++;
+	}
+}
+
+static void sockaddr_to_vtep(const struct sockaddr *sa, struct vtep_addr *ret, uint16_t *ret_port)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (sa->sa_family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memcpy(&sin, sa, sizeof(sin));
+		ret->family = AF_INET;
+		ret->v4 = sin.sin_addr;
+		*ret_port = be16toh(sin.sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		memcpy(&sin6, sa, sizeof(sin6));
+		ret->family = AF_INET6;
+		ret->v6 = sin6.sin6_addr;
+		*ret_port = be16toh(sin6.sin6_port);
+	}
+}
+
+/* Fill ev from a UDP receive; false when the datagram is unusable. */
+static bool udp_event(struct port *p, uint8_t *buf, int res, struct io_event *ev)
+{
+	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &p->msg);
+
+	if (!out || out->namelen == 0 || out->namelen > sizeof(struct sockaddr_in6))
+		return false;
+	if (out->flags & MSG_TRUNC)
+		return false;
+	sockaddr_to_vtep(io_uring_recvmsg_name(out), &ev->src, &ev->src_port);
+	ev->data = io_uring_recvmsg_payload(out, &p->msg);
+	ev->len = io_uring_recvmsg_payload_length(out, res, &p->msg);
+	return true;
+}
+
+static void handle_recv_error(struct io_ctx *ctx, struct port *p, int id, int res,
+			      io_event_cb cb, void *arg)
+{
+	struct io_event ev;
+
+	if (res == -ENOBUFS) {
+		ctx->stats.no_buffers++;
+		p->starved = true;
+		return;
+	}
+	if (res == -EINVAL && p->kind == IO_PORT_TAP && !ctx->read_mshot_broken) {
+		/* No READ_MULTISHOT on this kernel: fall back to re-armed reads. */
+		ctx->read_mshot_broken = true;
+		return;
+	}
+	if (res == -EINTR || res == -EAGAIN || res == -ECANCELED)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = IO_EV_PORT_ERROR;
+	ev.port = id;
+	ev.cookie = p->cookie;
+	ev.error = res;
+	if (p->kind == IO_PORT_TAP) {
+		/* The device is gone or broken: stop reading it (no busy loop). */
+		p->active = false;
+	}
+	cb(arg, &ev);
+}
+
+static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb cb, void *arg)
+{
+	int id = (int)UD_IDX(cqe->user_data);
+	struct port *p = &ctx->ports[id];
+	unsigned int handle = NO_BUF;
+	struct io_event ev;
+	uint8_t *buf = NULL;
+	int gid = p->kind == IO_PORT_UDP ? BGID_UDP : BGID_TAP;
+
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		unsigned int bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+
+		handle = (unsigned int)gid << 16 | bid;
+		ctx->groups[gid].refs[bid] = 1;
+		buf = buf_addr(&ctx->groups[gid], bid);
+	}
+	if (UD_GEN(cqe->user_data) != (p->gen & 0xffffff) || !p->active) {
+		buf_put(ctx, handle);   /* a completion of a removed port */
+		return;
+	}
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		p->armed = false;
+	if (cqe->res < 0 || !buf) {
+		handle_recv_error(ctx, p, id, cqe->res < 0 ? cqe->res : -EIO, cb, arg);
+		buf_put(ctx, handle);
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.port = id;
+	ev.cookie = p->cookie;
+	ev.buf = handle;
+	if (p->kind == IO_PORT_UDP) {
+		ev.kind = IO_EV_UDP_RX;
+		if (!udp_event(p, buf, cqe->res, &ev))
+			ev.len = 0, ev.data = buf;  /* handed on as empty: counted malformed */
+	} else if (p->kind == IO_PORT_TAP) {
+		ev.kind = IO_EV_TAP_RX;
+		ev.data = buf;
+		ev.len = (size_t)cqe->res;
+	} else {
+		ev.kind = IO_EV_SIGNAL;
+		if (cqe->res >= 4)
+			memcpy(&ev.signo, buf, sizeof(int));  /* ssi_signo leads */
+	}
+	cb(arg, &ev);
+	buf_put(ctx, handle);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sends                                                              */
+
+static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe)
+{
+	struct op *op = &ctx->ops[UD_IDX(cqe->user_data)];
+
+	if (cqe->res < 0) {
+		ctx->stats.tx_errors++;
+		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
+	} else if (op->kind != OP_SEND && (size_t)cqe->res < op->iov.iov_len) {
+		ctx->stats.tx_short++;
+	}
+	op_release(ctx, op);
+}
+
+static int queue_write(struct io_ctx *ctx, struct op *op, int fd)
+{
+	struct io_uring_sqe *sqe = get_sqe(ctx);
+
+	if (!sqe) {
+		op_release(ctx, op);
+		return -EBUSY;
+	}
+	io_uring_prep_write(sqe, fd, op->iov.iov_base, (unsigned int)op->iov.iov_len, 0);
+	io_uring_sqe_set_data64(sqe, UD(UD_OP, 0, op - ctx->ops));
+	return 0;
+}
+
+int io_write_tap(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *data, size_t len)
+{
+	struct op *op;
+
+	if (port < 0 || (unsigned int)port >= ctx->max_ports || !ctx->ports[port].active)
+		return -ENODEV;
+	op = op_alloc(ctx, OP_TAP_WRITE, NO_BUF);
+	if (!op)
+		return -ENOBUFS;
+	buf_get(ctx, buf);
+	op->buf = buf;
+	op->iov.iov_base = (void *)(uintptr_t)data;
+	op->iov.iov_len = len;
+	return queue_write(ctx, op, ctx->ports[port].fd);
+}
+
+int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t len)
+{
+	struct op *op;
+
+	if (len > COPY_MAX)
+		return -EMSGSIZE;
+	if (port < 0 || (unsigned int)port >= ctx->max_ports || !ctx->ports[port].active)
+		return -ENODEV;
+	op = op_alloc(ctx, OP_COPY_WRITE, NO_BUF);
+	if (!op)
+		return -ENOBUFS;
+	memcpy(op->copy, data, len);
+	op->iov.iov_base = op->copy;
+	op->iov.iov_len = len;
+	return queue_write(ctx, op, ctx->ports[port].fd);
+}
+
+static socklen_t vtep_to_sockaddr(const struct vtep_addr *a, uint16_t port,
+				  struct sockaddr_in6 *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (a->family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htobe16(port);
+		sin.sin_addr = a->v4;
+		memcpy(ret, &sin, sizeof(sin));
+		return sizeof(sin);
+	}
+	ret->sin6_family = AF_INET6;
+	ret->sin6_port = htobe16(port);
+	ret->sin6_addr = a->v6;
+	return sizeof(*ret);
+}
+
+int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
+		unsigned int buf, const uint8_t *data, size_t len)
+{
+	struct io_uring_sqe *sqe;
+	struct op *op = op_alloc(ctx, OP_SEND, NO_BUF);
+
+	if (!op)
+		return -ENOBUFS;
+	buf_get(ctx, buf);
+	op->buf = buf;
+	op->iov.iov_base = (void *)(uintptr_t)data;
+	op->iov.iov_len = len;
+	memset(&op->msg, 0, sizeof(op->msg));
+	op->msg.msg_name = &op->addr;
+	op->msg.msg_namelen = vtep_to_sockaddr(dst, dstport, &op->addr);
+	op->msg.msg_iov = &op->iov;
+	op->msg.msg_iovlen = 1;
+	sqe = get_sqe(ctx);
+	if (!sqe) {
+		op_release(ctx, op);
+		return -EBUSY;
+	}
+	io_uring_prep_sendmsg(sqe, fd, &op->msg, 0);
+	io_uring_sqe_set_data64(sqe, UD(UD_OP, 0, op - ctx->ops));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ports, tick, loop                                                  */
+
+int io_add_port(struct io_ctx *ctx, enum io_port_kind kind, int fd, uint64_t cookie)
+{
+	for (unsigned int i = 0; i < ctx->max_ports; i++) {
+		struct port *p = &ctx->ports[i];
+		unsigned int gen = p->gen + 1;
+
+		if (p->active || p->armed)
+			continue;       /* armed: a cancelled request not yet reaped */
+		memset(p, 0, sizeof(*p));
+		p->gen = gen;
+		p->kind = kind;
+		p->fd = fd;
+		p->cookie = cookie;
+		p->active = true;
+		p->msg.msg_namelen = sizeof(struct sockaddr_in6);
+		return arm_port(ctx, (int)i) < 0 ? -EBUSY : (int)i;
+	}
+	return -ENOSPC;
+}
+
+void io_del_port(struct io_ctx *ctx, int id)
+{
+	struct port *p;
+	struct io_uring_sqe *sqe;
+
+	if (id < 0 || (unsigned int)id >= ctx->max_ports)
+		return;
+	p = &ctx->ports[id];
+	if (p->armed) {
+		sqe = get_sqe(ctx);
+		if (sqe) {
+			io_uring_prep_cancel64(sqe, UD(UD_RECV, p->gen, id), 0);
+			io_uring_sqe_set_data64(sqe, UD(UD_IGNORE, 0, 0));
+		}
+		/* Submit now: the fd may be closed right after we return. */
+		(void)io_uring_submit(&ctx->ring);
+	}
+	p->active = false;
+	p->armed = false;
+	p->gen++;
+}
+
+static void arm_tick(struct io_ctx *ctx)
+{
+	struct io_uring_sqe *sqe = get_sqe(ctx);
+
+	if (!sqe)
+		return;
+	io_uring_prep_timeout(sqe, &ctx->tick, 0, 0);
+	io_uring_sqe_set_data64(sqe, UD(UD_TICK, 0, 0));
+}
+
+int io_set_tick(struct io_ctx *ctx, unsigned int interval_ms)
+{
+	ctx->tick.tv_sec = interval_ms / 1000;
+	ctx->tick.tv_nsec = (long long)(interval_ms % 1000) * 1000000;
+	if (!ctx->tick_on)
+		arm_tick(ctx);
+	ctx->tick_on = true;
+	return 0;
+}
+
+static void dispatch(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb cb, void *arg)
+{
+	struct io_event ev;
+
+	switch (UD_KIND(cqe->user_data)) {
+	case UD_RECV:
+		handle_recv(ctx, cqe, cb, arg);
+		break;
+	case UD_OP:
+		handle_op(ctx, cqe);
+		break;
+	case UD_TICK:
+		arm_tick(ctx);
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = IO_EV_TIMER;
+		ev.port = -1;
+		cb(arg, &ev);
+		break;
+	default:
+		break;
+	}
+}
+
+int io_run(struct io_ctx *ctx, unsigned int timeout_ms, io_event_cb cb, void *arg)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (long long)(timeout_ms % 1000) * 1000000,
+	};
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+	int r;
+
+	r = io_uring_submit_and_wait_timeout(&ctx->ring, &cqe, 1, &ts, NULL);
+	ctx->stats.enters++;
+	if (r < 0 && r != -ETIME && r != -EINTR)
+		return r;
+	if (r > 0)
+		ctx->stats.sqes += (uint64_t)r;
+	io_uring_for_each_cqe(&ctx->ring, head, cqe) {
+		dispatch(ctx, cqe, cb, arg);
+		n++;
+	}
+	io_uring_cq_advance(&ctx->ring, n);
+	ctx->stats.cqes += n;
+	groups_flush(ctx);
+	rearm_ports(ctx);
+	return (int)n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Setup and teardown                                                 */
+
+static int ring_init(struct io_ctx *ctx, unsigned int entries)
+{
+	struct io_uring_params p;
+	static const unsigned int flag_sets[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+		0,
+	};
+	int r = -EINVAL;
+
+	for (size_t i = 0; i < VTEP_ARRAY_SIZE(flag_sets); i++) {
+		memset(&p, 0, sizeof(p));
+		p.flags = flag_sets[i] | IORING_SETUP_CQSIZE;
+		p.cq_entries = entries * 8;
+		r = io_uring_queue_init_params(entries, &ctx->ring, &p);
+		if (r == 0)
+			break;
+	}
+	if (r < 0)
+		return r;
+	(void)io_uring_register_ring_fd(&ctx->ring);
+	return 0;
+}
+
+int io_ctx_new(const struct io_params *params, struct io_ctx **ret_ctx)
+{
+	struct io_ctx *ctx = calloc(1, sizeof(*ctx));
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->max_ports = params->max_ports;
+	ctx->ports = calloc(ctx->max_ports, sizeof(*ctx->ports));
+	ctx->n_ops = params->sq_entries * 4;
+	ctx->ops = calloc(ctx->n_ops, sizeof(*ctx->ops));
+	if (!ctx->ports || !ctx->ops) {
+		r = -ENOMEM;
+		goto err_free;
+	}
+	for (unsigned int i = 0; i < ctx->n_ops; i++) {
+		ctx->ops[i].buf = NO_BUF;
+		ctx->ops[i].next_free = i + 1 < ctx->n_ops ? i + 1 : OP_NONE;
+	}
+	ctx->op_free = 0;
+	r = ring_init(ctx, params->sq_entries);
+	if (r < 0)
+		goto err_free;
+	r = group_init(ctx, BGID_TAP, params->buf_size, params->n_bufs);
+	if (r == 0)
+		r = group_init(ctx, BGID_UDP, params->buf_size, params->n_bufs);
+	if (r < 0)
+		goto err_ring;
+	*ret_ctx = ctx;
+	return 0;
+
+err_ring:
+	group_fini(ctx, BGID_UDP);
+	group_fini(ctx, BGID_TAP);
+	io_uring_queue_exit(&ctx->ring);
+err_free:
+	free(ctx->ops);
+	free(ctx->ports);
+	free(ctx);
+	return r;
+}
+
+void io_ctx_free(struct io_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	/* Exiting the ring cancels and waits for everything in flight. */
+	io_uring_queue_exit(&ctx->ring);
+	for (int i = 0; i < N_GROUPS; i++) {
+		struct bufgroup *g = &ctx->groups[i];
+
+		if (g->br)
+			munmap(g->br, (size_t)g->n * sizeof(struct io_uring_buf));
+		if (g->mem)
+			munmap(g->mem, g->stride * g->n);
+		free(g->refs);
+	}
+	free(ctx->ops);
+	free(ctx->ports);
+	free(ctx);
+}
+
+void io_get_stats(const struct io_ctx *ctx, struct io_stats *ret_stats)
+{
+	*ret_stats = ctx->stats;
+}

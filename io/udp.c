@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io/udp.c - the underlay: a receive socket bound to local:dstport, a pool
+ * of send sockets bound to ports in the srcport range (a UDP socket cannot
+ * pick its source port per packet, so entropy, RFC 7348 section 5, comes from
+ * choosing the socket), and one receive socket per multicast group bound to
+ * group:dstport and joined on dev. DF is set everywhere: a VTEP never
+ * fragments (RFC 7348 section 4.3).
+ */
+#include "io.h"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val)) < 0 ? -errno : 0;
+}
+
+static void sin_of(const struct vtep_addr *a, uint16_t port, struct sockaddr_in *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->sin_family = AF_INET;
+	ret->sin_port = htobe16(port);
+	ret->sin_addr = a->v4;
+}
+
+int io_addr_dev(const struct vtep_addr *local, char name[VTEP_IFNAMSIZ], unsigned int *ret_mtu)
+{
+	struct ifaddrs *ifa, *i;
+	struct ifreq ifr;
+	int r = -EADDRNOTAVAIL, s;
+
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct sockaddr_in sin;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		memcpy(&sin, i->ifa_addr, sizeof(sin));
+		if (sin.sin_addr.s_addr == local->v4.s_addr) {
+			snprintf(name, VTEP_IFNAMSIZ, "%s", i->ifa_name);
+			r = 0;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	if (r < 0 || !ret_mtu)
+		return r;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	r = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : 0;
+	if (r == 0)
+		*ret_mtu = (unsigned int)ifr.ifr_mtu;
+	close(s);
+	return r;
+}
+
+bool io_addr_present(const struct vtep_addr *local)
+{
+	char name[VTEP_IFNAMSIZ];
+
+	return io_addr_dev(local, name, NULL) == 0;
+}
+
+static int dev_mtu(const char *dev, unsigned int *ret_mtu)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r;
+
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", dev);
+	r = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : 0;
+	if (r == 0)
+		*ret_mtu = (unsigned int)ifr.ifr_mtu;
+	close(s);
+	return r;
+}
+
+/* Options every underlay socket shares. */
+static int sock_common(const struct io_underlay_params *p, int ifindex, int fd)
+{
+	struct ip_mreqn mreq;
+	int r;
+
+	r = set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
+	if (r == 0)
+		r = set_int(fd, IPPROTO_IP, IP_TTL, p->ttl);
+	if (r == 0)
+		r = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, p->mcast_ttl);
+	if (r == 0)
+		r = set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+	if (r < 0)
+		return r;
+	memset(&mreq, 0, sizeof(mreq));
+	mreq.imr_address = p->local.v4;
+	mreq.imr_ifindex = ifindex;
+	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0)
+		return -errno;
+	(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20);
+	(void)set_int(fd, SOL_SOCKET, SO_SNDBUF, 4 << 20);
+	return 0;
+}
+
+static int sock_bound(const struct io_underlay_params *p, int ifindex,
+		      const struct vtep_addr *addr, uint16_t port, bool reuse)
+{
+	struct sockaddr_in sin;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = sock_common(p, ifindex, fd);
+	if (r == 0 && reuse)
+		r = set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	sin_of(addr, port, &sin);
+	if (r == 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Fill the send pool from the srcport range, skipping ports in use. The
+ * starting point spreads over the range so two VTEPs on one host differ. */
+static int open_tx_pool(const struct io_underlay_params *p, struct io_underlay *ul)
+{
+	unsigned int range = (unsigned int)p->srcport_max - p->srcport_min + 1;
+	unsigned int want = VTEP_MIN(range, (unsigned int)IO_TX_SOCKETS);
+	unsigned int step = range / want;
+	unsigned int start = be32toh(p->local.v4.s_addr) % range;
+
+	for (unsigned int k = 0; k < range && ul->n_tx < want; k++) {
+		unsigned int off = (start + k * (step ? step : 1) + k / want) % range;
+		uint16_t port = (uint16_t)(p->srcport_min + off);
+		int fd;
+
+		if (port == p->dstport)
+			continue;
+		fd = sock_bound(p, ul->ifindex, &p->local, port, false);
+		if (fd == -EADDRINUSE)
+			continue;
+		if (fd < 0)
+			return fd;
+		ul->tx_fd[ul->n_tx] = fd;
+		ul->tx_port[ul->n_tx++] = port;
+	}
+	return ul->n_tx ? 0 : -EADDRINUSE;
+}
+
+int io_underlay_open(const struct io_underlay_params *p, struct io_underlay *ret_ul,
+		     char *why, size_t whylen)
+{
+	struct io_underlay ul;
+	char a[VTEP_ADDR_STRLEN];
+	int r;
+
+	memset(&ul, 0, sizeof(ul));
+	ul.rx_fd = -1;
+	ul.local = p->local;
+	ul.dstport = p->dstport;
+	if (p->local.family != AF_INET) {
+		snprintf(why, whylen, "only an IPv4 underlay is supported");
+		return -EAFNOSUPPORT;
+	}
+	if (p->dev && p->dev[0]) {
+		snprintf(ul.dev, sizeof(ul.dev), "%s", p->dev);
+		r = dev_mtu(ul.dev, &ul.mtu);
+	} else {
+		r = io_addr_dev(&p->local, ul.dev, &ul.mtu);
+	}
+	if (r < 0) {
+		snprintf(why, whylen, "no interface %s'%s': %s", p->dev && p->dev[0] ? "" : "owns ",
+			 p->dev && p->dev[0] ? p->dev : vtep_addr_fmt(&p->local, a), strerror(-r));
+		return r;
+	}
+	ul.ifindex = (int)if_nametoindex(ul.dev);
+	r = sock_bound(p, ul.ifindex, &p->local, p->dstport, false);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot bind %s:%u: %s%s", vtep_addr_fmt(&p->local, a),
+			 p->dstport, strerror(-r),
+			 r == -EADDRINUSE ? " (another VTEP, or a kernel vxlan device, owns the port)" : "");
+		return r;
+	}
+	ul.rx_fd = r;
+	r = open_tx_pool(p, &ul);
+	if (r < 0) {
+		snprintf(why, whylen, "cannot bind any source port in %u..%u: %s",
+			 p->srcport_min, p->srcport_max, strerror(-r));
+		io_underlay_close(&ul);
+		return r;
+	}
+	*ret_ul = ul;
+	return 0;
+}
+
+void io_underlay_close(struct io_underlay *ul)
+{
+	if (ul->rx_fd >= 0)
+		close(ul->rx_fd);
+	for (unsigned int i = 0; i < ul->n_tx; i++)
+		close(ul->tx_fd[i]);
+	ul->rx_fd = -1;
+	ul->n_tx = 0;
+}
+
+int io_group_join(const struct io_underlay *ul, const struct vtep_addr *group)
+{
+	struct io_underlay_params p = { .local = ul->local, .ttl = 1, .mcast_ttl = 1 };
+	struct ip_mreqn mreq;
+	int fd, r;
+
+	if (ul->ifindex <= 0)
+		return -ENODEV;
+	fd = sock_bound(&p, ul->ifindex, group, ul->dstport, true);
+	if (fd < 0)
+		return fd;
+	memset(&mreq, 0, sizeof(mreq));
+	mreq.imr_multiaddr = group->v4;
+	mreq.imr_ifindex = ul->ifindex;
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void io_group_leave(const struct io_underlay *ul, int fd, const struct vtep_addr *group)
+{
+	struct ip_mreqn mreq;
+
+	if (fd < 0)
+		return;
+	memset(&mreq, 0, sizeof(mreq));
+	mreq.imr_multiaddr = group->v4;
+	mreq.imr_ifindex = ul->ifindex;
+	(void)setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mreq, sizeof(mreq));
+	close(fd);
+}

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto/fdb - the forwarding database.
+ *
+ * Layout: a dense pool of struct fdb_entry (48 bytes) holding every entry
+ * in slots [0, n), and an open-addressing index of 8-byte buckets (32-bit
+ * hash + pool index + 1, 0 = empty) with linear probing. The index has a
+ * power-of-two size of at least twice the pool capacity, so the load factor
+ * stays at or below 1/2 and every probe ends at an empty bucket. Deletion
+ * uses backward shift (no tombstones, so lookups never slow down with
+ * churn), and the pool stays dense by moving its last entry into the hole.
+ * At 1M learned entries: 48 MB pool + 16 MB index = 64 bytes per entry
+ * (at most 80 when the capacity sits just above a power of two).
+ *
+ * The hash is keyed (fdb_set_seed) so that MACs chosen by a remote party do
+ * not land in one probe run.
+ */
+#include "fdb.h"
+
+/* Keep total capacity well inside uint32_t indexes and a size_t index. */
+#define FDB_CAP_LIMIT (1u << 30)
+#define FDB_MIN_BUCKETS 16u
+
+struct fdb_bucket {
+	uint32_t hash;
+	uint32_t idx1;                  /* pool index + 1; 0 = empty */
+};
+
+struct fdb {
+	struct fdb_entry *pool;
+	uint32_t n;                     /* entries in use: pool[0..n) */
+	uint32_t cap_learned;           /* allocated for */
+	uint32_t cap_static;
+	uint32_t max_learned;           /* current caps, <= allocated */
+	uint32_t max_static;
+	struct fdb_bucket *buckets;
+	uint32_t mask;                  /* buckets - 1 */
+	uint64_t seed;
+	size_t count[FDB_TYPE_MAX];
+};
+
+/* ------------------------------------------------------------------ */
+/* Hashing and the index.                                              */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint32_t key_hash(const struct fdb *f, uint32_t vni, const struct vtep_mac *mac)
+{
+	uint64_t a = 0;
+	uint64_t h;
+
+	for (int i = 0; i < 6; i++)
+		a = a << 8 | mac->b[i];
+	a |= (uint64_t)(vni & 0xffff) << 48;
+	h = mix64(a ^ f->seed);
+	h = mix64(h ^ (vni >> 16) ^ (f->seed >> 32 | f->seed << 32));
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static bool key_eq(const struct fdb_entry *e, uint32_t vni, const struct vtep_mac *mac)
+{
+	return e->vni == vni && vtep_mac_eq(&e->mac, mac);
+}
+
+/* The bucket holding (vni, mac), or the empty bucket where it would go;
+ * *found says which. Terminates: at least half the buckets are empty. */
+static uint32_t find_bucket(const struct fdb *f, uint32_t hash, uint32_t vni,
+			    const struct vtep_mac *mac, bool *found)
+{
+	uint32_t i = hash & f->mask;
+
+	for (;;) {
+		const struct fdb_bucket *b = &f->buckets[i];
+
+		if (b->idx1 == 0) {
+			*found = false;
+			return i;
+		}
+		if (b->hash == hash && key_eq(&f->pool[b->idx1 - 1], vni, mac)) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & f->mask;
+	}
+}
+
+/* Empty bucket i and shift later members of its probe run back, so that no
+ * run has a hole (Knuth's algorithm R for linear probing). */
+static void bucket_delete(struct fdb *f, uint32_t i)
+{
+	uint32_t j = i;
+
+	for (;;) {
+		uint32_t home;
+
+		f->buckets[i].idx1 = 0;
+		for (;;) {
+			j = (j + 1) & f->mask;
+			if (f->buckets[j].idx1 == 0)
+				return;
+			home = f->buckets[j].hash & f->mask;
+			/* j stays if its home lies cyclically in (i, j]. */
+			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+				break;
+		}
+		f->buckets[i] = f->buckets[j];
+		i = j;
+	}
+}
+
+static uint32_t bucket_of_index(const struct fdb *f, uint32_t idx)
+{
+	const struct fdb_entry *e = &f->pool[idx];
+	uint32_t i = key_hash(f, e->vni, &e->mac) & f->mask;
+
+	while (f->buckets[i].idx1 != idx + 1)
+		i = (i + 1) & f->mask;
+	return i;
+}
+
+/* Remove pool[idx]: its bucket goes, the last entry fills the hole. */
+static void remove_index(struct fdb *f, uint32_t idx)
+{
+	uint32_t last = f->n - 1;
+
+	f->count[f->pool[idx].type]--;
+	bucket_delete(f, bucket_of_index(f, idx));
+	if (idx != last) {
+		uint32_t b = bucket_of_index(f, last);
+
+		f->pool[idx] = f->pool[last];
+		f->buckets[b].idx1 = idx + 1;
+	}
+	f->n--;
+}
+
+static struct fdb_entry *insert(struct fdb *f, uint32_t bucket, uint32_t hash)
+{
+	struct fdb_entry *e = &f->pool[f->n];
+
+	memset(e, 0, sizeof(*e));
+	f->buckets[bucket].hash = hash;
+	f->buckets[bucket].idx1 = f->n + 1;
+	f->n++;
+	return e;
+}
+
+/* ------------------------------------------------------------------ */
+/* Allocation.                                                         */
+
+static uint32_t buckets_for(uint32_t cap)
+{
+	uint32_t nb = FDB_MIN_BUCKETS;
+
+	while (nb < 2 * (uint64_t)cap)
+		nb <<= 1;
+	return nb;
+}
+
+/* (Re)build the pool and index for the given capacities, moving the
+ * current entries over. On -ENOMEM f is untouched. */
+static int fdb_alloc(struct fdb *f, uint32_t cap_learned, uint32_t cap_static)
+{
+	uint64_t cap = (uint64_t)cap_learned + cap_static;
+	struct fdb_entry *pool;
+	struct fdb_bucket *buckets;
+	uint32_t nb;
+
+	if (cap > FDB_CAP_LIMIT)
+		return -ENOMEM;
+	nb = buckets_for((uint32_t)cap);
+	pool = calloc(cap ? cap : 1, sizeof(*pool));
+	buckets = calloc(nb, sizeof(*buckets));
+	if (!pool || !buckets) {
+		free(pool);
+		free(buckets);
+		return -ENOMEM;
+	}
+	if (f->n)
+		memcpy(pool, f->pool, f->n * sizeof(*pool));
+	free(f->pool);
+	free(f->buckets);
+	f->pool = pool;
+	f->buckets = buckets;
+	f->mask = nb - 1;
+	f->cap_learned = cap_learned;
+	f->cap_static = cap_static;
+	for (uint32_t idx = 0; idx < f->n; idx++) {
+		const struct fdb_entry *e = &pool[idx];
+		uint32_t h = key_hash(f, e->vni, &e->mac);
+		uint32_t i = h & f->mask;
+
+		while (buckets[i].idx1)
+			i = (i + 1) & f->mask;
+		buckets[i].hash = h;
+		buckets[i].idx1 = idx + 1;
+	}
+	return 0;
+}
+
+struct fdb *fdb_new(uint32_t max_learned, uint32_t max_static)
+{
+	struct fdb *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	if (fdb_alloc(f, max_learned, max_static) < 0) {
+		free(f);
+		return NULL;
+	}
+	f->max_learned = max_learned;
+	f->max_static = max_static;
+	return f;
+}
+
+void fdb_free(struct fdb *fdb)
+{
+	if (!fdb)
+		return;
+	free(fdb->pool);
+	free(fdb->buckets);
+	free(fdb);
+}
+
+int fdb_set_seed(struct fdb *fdb, uint64_t seed)
+{
+	if (fdb->n)
+		return -EBUSY;
+	fdb->seed = seed;
+	return 0;
+}
+
+int fdb_set_max_learned(struct fdb *fdb, uint32_t max_learned)
+{
+	if (max_learned > fdb->cap_learned) {
+		int r = fdb_alloc(fdb, max_learned, fdb->cap_static);
+
+		if (r < 0)
+			return r;
+	}
+	fdb->max_learned = max_learned;
+	return 0;
+}
+
+int fdb_set_max_static(struct fdb *fdb, uint32_t max_static)
+{
+	if (max_static > fdb->cap_static) {
+		int r = fdb_alloc(fdb, fdb->cap_learned, max_static);
+
+		if (r < 0)
+			return r;
+	}
+	fdb->max_static = max_static;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookup and learning.                                                */
+
+const struct fdb_entry *fdb_lookup(const struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac)
+{
+	uint32_t i;
+	bool found;
+
+	i = find_bucket(fdb, key_hash(fdb, vni, mac), vni, mac, &found);
+	return found ? &fdb->pool[fdb->buckets[i].idx1 - 1] : NULL;
+}
+
+static size_t learned_count(const struct fdb *f)
+{
+	return f->count[FDB_LOCAL] + f->count[FDB_REMOTE];
+}
+
+static bool loc_eq(const struct fdb_entry *e, const struct fdb_loc *loc)
+{
+	if (e->type != loc->type)
+		return false;
+	if (e->type == FDB_LOCAL)
+		return e->tap == loc->tap;
+	return vtep_addr_eq(&e->remote, &loc->remote);
+}
+
+static void set_loc(struct fdb *f, struct fdb_entry *e, const struct fdb_loc *loc)
+{
+	f->count[e->type]--;
+	e->type = loc->type;
+	e->tap = loc->type == FDB_LOCAL ? loc->tap : 0;
+	memset(&e->remote, 0, sizeof(e->remote));
+	if (loc->type != FDB_LOCAL)
+		e->remote = loc->remote;
+	f->count[e->type]++;
+}
+
+static enum fdb_learn learn(struct fdb *f, uint32_t vni, const struct vtep_mac *mac,
+			    const struct fdb_loc *loc, uint64_t now, struct fdb_loc *ret_old)
+{
+	struct fdb_entry *e;
+	uint32_t hash;
+	uint32_t i;
+	bool found;
+
+	if (!vtep_mac_is_valid_unicast(mac) || vni > VTEP_VNI_MAX)
+		return FDB_LEARN_INVALID;
+	hash = key_hash(f, vni, mac);
+	i = find_bucket(f, hash, vni, mac, &found);
+	if (found) {
+		e = &f->pool[f->buckets[i].idx1 - 1];
+		if (e->type == FDB_STATIC)
+			return FDB_LEARN_STATIC;
+		e->seen_ms = now;
+		if (loc_eq(e, loc))
+			return FDB_LEARN_REFRESHED;
+		if (ret_old) {
+			memset(ret_old, 0, sizeof(*ret_old));
+			ret_old->type = e->type;
+			ret_old->tap = e->tap;
+			ret_old->remote = e->remote;
+		}
+		set_loc(f, e, loc);
+		return FDB_LEARN_MOVED;
+	}
+	if (learned_count(f) >= f->max_learned || f->n >= f->cap_learned + f->cap_static)
+		return FDB_LEARN_FULL;
+	e = insert(f, i, hash);
+	e->vni = vni;
+	e->mac = *mac;
+	e->type = FDB_LOCAL;            /* counted here, then moved by set_loc */
+	f->count[FDB_LOCAL]++;
+	set_loc(f, e, loc);
+	e->seen_ms = now;
+	return FDB_LEARN_NEW;
+}
+
+enum fdb_learn fdb_learn_local(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
+			       uint16_t tap, uint64_t now, struct fdb_loc *ret_old)
+{
+	struct fdb_loc loc;
+
+	memset(&loc, 0, sizeof(loc));
+	loc.type = FDB_LOCAL;
+	loc.tap = tap;
+	return learn(fdb, vni, mac, &loc, now, ret_old);
+}
+
+enum fdb_learn fdb_learn_remote(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
+				const struct vtep_addr *remote, uint64_t now,
+				struct fdb_loc *ret_old)
+{
+	struct fdb_loc loc;
+
+	if (!vtep_addr_is_unicast(remote))
+		return FDB_LEARN_INVALID;
+	memset(&loc, 0, sizeof(loc));
+	loc.type = FDB_REMOTE;
+	loc.remote = *remote;
+	return learn(fdb, vni, mac, &loc, now, ret_old);
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration, removal, iteration.                                  */
+
+int fdb_add_static(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
+		   const struct vtep_addr *remote, uint64_t now)
+{
+	struct fdb_entry *e;
+	struct fdb_loc loc;
+	uint32_t hash;
+	uint32_t i;
+	bool found;
+
+	if (!vtep_mac_is_valid_unicast(mac) || vni > VTEP_VNI_MAX || !vtep_addr_is_unicast(remote))
+		return -EINVAL;
+	hash = key_hash(fdb, vni, mac);
+	i = find_bucket(fdb, hash, vni, mac, &found);
+	if (found && fdb->pool[fdb->buckets[i].idx1 - 1].type == FDB_STATIC)
+		return -EEXIST;
+	if (fdb->count[FDB_STATIC] >= fdb->max_static)
+		return -ENOSPC;
+	if (found) {
+		e = &fdb->pool[fdb->buckets[i].idx1 - 1];
+	} else {
+		if (fdb->n >= fdb->cap_learned + fdb->cap_static)
+			return -ENOSPC;
+		e = insert(fdb, i, hash);
+		e->vni = vni;
+		e->mac = *mac;
+		e->type = FDB_STATIC;
+		fdb->count[FDB_STATIC]++;
+	}
+	memset(&loc, 0, sizeof(loc));
+	loc.type = FDB_STATIC;
+	loc.remote = *remote;
+	set_loc(fdb, e, &loc);
+	e->seen_ms = now;
+	return 0;
+}
+
+int fdb_del(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac)
+{
+	uint32_t i;
+	bool found;
+
+	i = find_bucket(fdb, key_hash(fdb, vni, mac), vni, mac, &found);
+	if (!found)
+		return -ENOENT;
+	remove_index(fdb, fdb->buckets[i].idx1 - 1);
+	return 0;
+}
+
+/* Walk the pool removing what pred selects; cb sees each one first. A
+ * removal moves the last entry into slot idx, so idx is looked at again. */
+static size_t remove_where(struct fdb *f, fdb_pred_cb pred, void *pred_arg, fdb_foreach_cb cb,
+			   void *cb_arg)
+{
+	size_t removed = 0;
+	uint32_t idx = 0;
+
+	while (idx < f->n) {
+		if (!pred(&f->pool[idx], pred_arg)) {
+			idx++;
+			continue;
+		}
+		if (cb)
+			cb(&f->pool[idx], cb_arg);
+		remove_index(f, idx);
+		removed++;
+	}
+	return removed;
+}
+
+struct expire_arg {
+	uint64_t now;
+	uint64_t max_age_ms;
+};
+
+static bool is_expired(const struct fdb_entry *e, void *arg)
+{
+	const struct expire_arg *a = arg;
+
+	if (e->type == FDB_STATIC)
+		return false;
+	return a->now >= e->seen_ms && a->now - e->seen_ms >= a->max_age_ms;
+}
+
+size_t fdb_expire(struct fdb *fdb, uint64_t now, uint64_t max_age_ms, fdb_foreach_cb cb,
+		  void *arg)
+{
+	struct expire_arg a = { .now = now, .max_age_ms = max_age_ms };
+
+	return remove_where(fdb, is_expired, &a, cb, arg);
+}
+
+static bool in_vni(const struct fdb_entry *e, void *arg)
+{
+	return e->vni == *(const uint32_t *)arg;
+}
+
+size_t fdb_flush_vni(struct fdb *fdb, uint32_t vni)
+{
+	return remove_where(fdb, in_vni, &vni, NULL, NULL);
+}
+
+static bool on_tap(const struct fdb_entry *e, void *arg)
+{
+	return e->type == FDB_LOCAL && e->tap == *(const uint16_t *)arg;
+}
+
+size_t fdb_flush_tap(struct fdb *fdb, uint16_t tap)
+{
+	return remove_where(fdb, on_tap, &tap, NULL, NULL);
+}
+
+static bool at_remote(const struct fdb_entry *e, void *arg)
+{
+	return e->type == FDB_REMOTE && vtep_addr_eq(&e->remote, arg);
+}
+
+size_t fdb_flush_remote(struct fdb *fdb, const struct vtep_addr *remote)
+{
+	struct vtep_addr r = *remote;
+
+	return remove_where(fdb, at_remote, &r, NULL, NULL);
+}
+
+size_t fdb_flush_if(struct fdb *fdb, fdb_pred_cb pred, void *arg)
+{
+	return remove_where(fdb, pred, arg, NULL, NULL);
+}
+
+size_t fdb_count(const struct fdb *fdb, enum fdb_type type)
+{
+	if ((unsigned int)type < FDB_TYPE_MAX)
+		return fdb->count[type];
+	return fdb->n;
+}
+
+void fdb_foreach(const struct fdb *fdb, fdb_foreach_cb cb, void *arg)
+{
+	for (uint32_t idx = 0; idx < fdb->n; idx++)
+		cb(&fdb->pool[idx], arg);
+}

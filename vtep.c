@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vtep.c - main(): the command line (DESIGN.md 4), the daemon's lifecycle
+ * (startup, signals through the ring, reload, dump, shutdown) and the
+ * client side of `vtep dump` and `vtep reload`, which talk to the running
+ * daemon through its pidfile, a signal and the files it writes in dumpdir.
+ */
+#include "daemon.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef VTEP_VERSION
+#define VTEP_VERSION "0.1.0"
+#endif
+
+#define DEFAULT_CONF "/etc/vtep.conf"
+#define DEFAULT_PIDFILE "/run/vtep/vtep.pid"
+#define DEFAULT_DUMPDIR "/run/vtep"
+#define ERRBUF_SIZE 65536
+
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_CONFIG = 1,                /* configuration or usage error */
+	EXIT_RUNTIME = 2,               /* cannot open tap, bind, daemon not running */
+};
+
+static const char usage_text[] =
+	"usage: vtep [-c FILE] [-v]...        run in the foreground\n"
+	"       vtep -t [-c FILE]             check the configuration\n"
+	"       vtep dump [-c FILE] [--json]  print the running daemon's tables\n"
+	"       vtep reload [-c FILE]         check FILE, then make the daemon reload it\n"
+	"       vtep -V | --version           print the version\n"
+	"       vtep -h | --help              this help\n"
+	"FILE defaults to " DEFAULT_CONF ". Exit status: 0 ok, 1 configuration or usage\n"
+	"error, 2 runtime failure (tap, socket, daemon not running).\n";
+
+struct options {
+	const char *conf_path;
+	bool test;
+	bool json;
+	int verbosity;
+	enum { CMD_RUN, CMD_DUMP, CMD_RELOAD } cmd;
+};
+
+/* ------------------------------------------------------------------ */
+/* Configuration loading shared by every command                       */
+
+static struct vtep_conf *load_conf(const char *path, bool quiet_missing, int *ret_err)
+{
+	static char errbuf[ERRBUF_SIZE];
+	struct vtep_conf *conf = NULL;
+	int r;
+
+	errbuf[0] = '\0';
+	r = conf_load_file(path, &conf, errbuf, sizeof(errbuf));
+	*ret_err = r;
+	if (r < 0 && !(quiet_missing && r == -ENOENT))
+		fputs(errbuf, stderr);
+	return r < 0 ? NULL : conf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Client side: dump and reload                                        */
+
+static pid_t read_pid(const char *pidfile)
+{
+	FILE *f = fopen(pidfile, "re");
+	int pid = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return pid > 0 ? pid : 0;
+}
+
+/* The live daemon's pid, or an exit status after saying why. */
+static int find_daemon(const char *pidfile, pid_t *ret_pid)
+{
+	pid_t pid = read_pid(pidfile);
+
+	if (pid == 0 || (kill(pid, 0) < 0 && errno == ESRCH)) {
+		fprintf(stderr, "vtep: no daemon running (no live process in pidfile '%s')\n",
+			pidfile);
+		return EXIT_RUNTIME;
+	}
+	if (kill(pid, 0) < 0 && errno == EPERM) {
+		fprintf(stderr, "vtep: not allowed to signal the daemon (pid %d): run as root\n",
+			(int)pid);
+		return EXIT_RUNTIME;
+	}
+	*ret_pid = pid;
+	return EXIT_OK;
+}
+
+/* pid and generation from the head of vtep.json or vtep.reload. */
+static bool read_stamp(const char *path, bool json, int *ret_pid, unsigned long long *ret_gen)
+{
+	char head[256];
+	FILE *f = fopen(path, "re");
+	size_t n;
+	bool ok;
+
+	if (!f)
+		return false;
+	n = fread(head, 1, sizeof(head) - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	if (json)
+		ok = sscanf(head, "{ \"format_version\": %*d, \"generation\": %llu, \"pid\": %d",
+			    ret_gen, ret_pid) == 2;
+	else
+		ok = sscanf(head, "pid %d generation %llu", ret_pid, ret_gen) == 2;
+	return ok;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Signal pid and wait until path carries a newer generation from it. */
+static bool signal_and_wait(pid_t pid, int signo, const char *path, bool json,
+			    unsigned int timeout_ms)
+{
+	unsigned long long gen = 0, old = 0;
+	int fpid = 0;
+
+	if (!read_stamp(path, json, &fpid, &old) || fpid != pid)
+		old = 0;
+	if (kill(pid, signo) < 0)
+		return false;
+	for (unsigned int waited = 0; waited < timeout_ms; waited += 20) {
+		if (read_stamp(path, json, &fpid, &gen) && fpid == pid && gen > old)
+			return true;
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return false;
+		sleep_ms(20);
+	}
+	return false;
+}
+
+static int cat_file(const char *path)
+{
+	char buf[65536];
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f) {
+		fprintf(stderr, "vtep: cannot read '%s': %s\n", path, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	return EXIT_OK;
+}
+
+static int cmd_dump(const struct options *o)
+{
+	struct vtep_conf *conf;
+	char json[4096], text[4096];
+	const char *pidfile, *dumpdir;
+	pid_t pid = 0;
+	int r, err;
+
+	/* A missing or broken config still lets us find a default daemon. */
+	conf = load_conf(o->conf_path, true, &err);
+	pidfile = conf ? conf->pidfile : DEFAULT_PIDFILE;
+	dumpdir = conf ? conf->dumpdir : DEFAULT_DUMPDIR;
+	snprintf(json, sizeof(json), "%s/vtep.json", dumpdir);
+	snprintf(text, sizeof(text), "%s/vtep.dump", dumpdir);
+	r = find_daemon(pidfile, &pid);
+	if (r == EXIT_OK && !signal_and_wait(pid, SIGUSR1, json, true, 5000)) {
+		fprintf(stderr, "vtep: the daemon (pid %d) wrote no new dump to '%s' within 5 s\n",
+			(int)pid, json);
+		r = EXIT_RUNTIME;
+	}
+	if (r == EXIT_OK)
+		r = cat_file(o->json ? json : text);
+	conf_free(conf);
+	return r;
+}
+
+static int cmd_reload(const struct options *o)
+{
+	struct vtep_conf *conf;
+	char path[4096], line[4096];
+	pid_t pid = 0;
+	FILE *f;
+	int r, err;
+
+	conf = load_conf(o->conf_path, false, &err);
+	if (!conf)
+		return EXIT_CONFIG;
+	snprintf(path, sizeof(path), "%s/vtep.reload", conf->dumpdir);
+	r = find_daemon(conf->pidfile, &pid);
+	if (r == EXIT_OK && !signal_and_wait(pid, SIGHUP, path, false, 10000)) {
+		fprintf(stderr, "vtep: the daemon (pid %d) reported no reload result in '%s' "
+			"within 10 s\n", (int)pid, path);
+		r = EXIT_RUNTIME;
+	}
+	if (r == EXIT_OK) {
+		f = fopen(path, "re");
+		if (!f || !fgets(line, sizeof(line), f)) {
+			fprintf(stderr, "vtep: cannot read '%s'\n", path);
+			r = EXIT_RUNTIME;
+		} else {
+			const char *res = strstr(line, " applied") ? "applied" : "rejected";
+			const char *why = strchr(line, ':');
+
+			printf("reload %s%s", res, why ? why : "\n");
+			r = strcmp(res, "applied") == 0 ? EXIT_OK : EXIT_CONFIG;
+		}
+		if (f)
+			fclose(f);
+	}
+	conf_free(conf);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* The daemon                                                         */
+
+static int mkdir_p(const char *dir)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int write_pidfile(const char *pidfile)
+{
+	char dir[4096], *slash;
+	pid_t other = read_pid(pidfile);
+	FILE *f;
+
+	if (other > 0 && other != getpid() && kill(other, 0) == 0) {
+		log_error("another vtep (pid %d) runs with pidfile '%s'", (int)other, pidfile);
+		return -EEXIST;
+	}
+	snprintf(dir, sizeof(dir), "%s", pidfile);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		(void)mkdir_p(dir);
+	}
+	f = fopen(pidfile, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static void notify_status(struct vtep_daemon *d)
+{
+	size_t taps = 0;
+
+	for (size_t i = 0; i < d->n_vnis; i++)
+		taps += d->vnis[i].n_taps;
+	(void)sd_notifyf(0, "STATUS=%zu VNIs, %zu taps, %zu FDB entries", d->n_vnis, taps,
+			 fdb_count(d->fdb, FDB_TYPE_MAX));
+}
+
+/* Reason text for the status file: conf errors are one per line. */
+static void flatten(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == '\n')
+		s[--n] = '\0';
+	for (char *p = s; *p; p++)
+		if (*p == '\n')
+			*p = ';';
+}
+
+static void do_reload(struct vtep_daemon *d)
+{
+	static char why[ERRBUF_SIZE];
+	struct vtep_conf *old = d->conf, *conf = NULL;
+	int r;
+
+	(void)sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+			 (unsigned long long)vtep_now_ms() * 1000);
+	why[0] = '\0';
+	r = conf_load_file(d->conf_path, &conf, why, sizeof(why));
+	if (r == 0)
+		r = daemon_reload(d, conf, why, sizeof(why));
+	flatten(why);
+	if (r < 0) {
+		log_error("reload of '%s' rejected, keeping the running configuration: %s",
+			  d->conf_path, why);
+		conf_free(conf);
+	} else {
+		log_info("reload of '%s' applied", d->conf_path);
+		conf_free(old);
+	}
+	(void)dump_reload_status(d, r == 0, why);
+	(void)sd_notify(0, "READY=1");
+	notify_status(d);
+}
+
+static void on_signal(struct vtep_daemon *d, int signo)
+{
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("signal %d: shutting down", signo);
+		d->stop = true;
+		break;
+	case SIGHUP:
+		do_reload(d);
+		break;
+	case SIGUSR1:
+		(void)dump_write(d);
+		break;
+	case SIGUSR2:
+		log_info("SIGUSR2: packet capture is not available yet, ignoring");
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_tick(struct vtep_daemon *d)
+{
+	static uint64_t last_watchdog;
+	uint64_t usec = 0, now = vtep_now_ms();
+
+	datapath_tick(d);
+	if (sd_watchdog_enabled(0, &usec) > 0 && (now - last_watchdog) * 1000 >= usec / 2) {
+		(void)sd_notify(0, "WATCHDOG=1");
+		last_watchdog = now;
+	}
+}
+
+static void on_event(void *arg, const struct io_event *ev)
+{
+	struct vtep_daemon *d = arg;
+
+	switch (ev->kind) {
+	case IO_EV_TAP_RX:
+		datapath_tap_rx(d, ev);
+		break;
+	case IO_EV_UDP_RX:
+		datapath_udp_rx(d, ev);
+		break;
+	case IO_EV_SIGNAL:
+		on_signal(d, ev->signo);
+		break;
+	case IO_EV_TIMER:
+		on_tick(d);
+		break;
+	case IO_EV_PORT_ERROR:
+		datapath_port_error(d, ev);
+		break;
+	}
+}
+
+static int run_daemon(const struct options *o)
+{
+	struct vtep_daemon d;
+	struct vtep_conf *conf;
+	int r, err;
+
+	conf = load_conf(o->conf_path, false, &err);
+	if (!conf)
+		return EXIT_CONFIG;
+	vtep_log_init(o->verbosity);
+	log_info("vtep %s starting with configuration '%s'", VTEP_VERSION, o->conf_path);
+	memset(&d, 0, sizeof(d));
+	d.conf_path = o->conf_path;
+	r = mkdir_p(conf->dumpdir);
+	if (r < 0)
+		log_warning_errno(r, "cannot create dumpdir '%s'", conf->dumpdir);
+	r = write_pidfile(conf->pidfile);
+	if (r < 0) {
+		conf_free(conf);
+		return EXIT_RUNTIME;
+	}
+	d.pidfile_written = true;
+	r = daemon_setup(&d, conf);
+	if (r < 0) {
+		log_error_errno(r, "startup failed");
+		goto out;
+	}
+	(void)sd_notify(0, "READY=1");
+	notify_status(&d);
+	log_info("ready: %zu VNIs", d.n_vnis);
+	while (!d.stop) {
+		r = io_run(d.io, 1000, on_event, &d);
+		if (r < 0 && r != -EINTR && r != -ETIME) {
+			log_error_errno(r, "io_uring wait failed");
+			sleep_ms(10);   /* never spin on a persistent error */
+		}
+	}
+	(void)sd_notify(0, "STOPPING=1");
+	r = 0;
+out:
+	daemon_teardown(&d);
+	if (d.pidfile_written)
+		unlink(d.conf->pidfile);
+	conf_free(d.conf);
+	log_info("vtep stopped");
+	return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Command line                                                       */
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->conf_path = DEFAULT_CONF;
+	if (argc > 1 && strcmp(argv[1], "dump") == 0)
+		o->cmd = CMD_DUMP;
+	else if (argc > 1 && strcmp(argv[1], "reload") == 0)
+		o->cmd = CMD_RELOAD;
+	if (o->cmd != CMD_RUN) {
+		argc--;
+		argv++;
+	}
+	while ((c = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->conf_path = optarg;
+			break;
+		case 't':
+			o->test = true;
+			break;
+		case 'v':
+			o->verbosity++;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'V':
+			printf("vtep %s\n", VTEP_VERSION);
+			exit(EXIT_OK);
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EXIT_OK);
+		default:
+			fputs(usage_text, stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vtep: unexpected argument '%s'\n%s", argv[optind], usage_text);
+		return -EINVAL;
+	}
+	if ((o->json && o->cmd != CMD_DUMP) || (o->test && o->cmd != CMD_RUN)) {
+		fprintf(stderr, "vtep: option not valid here\n%s", usage_text);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct vtep_conf *conf;
+	int err;
+
+	memset(&o, 0, sizeof(o));
+	if (parse_options(argc, argv, &o) < 0)
+		return EXIT_CONFIG;
+	if (o.cmd == CMD_DUMP)
+		return cmd_dump(&o);
+	if (o.cmd == CMD_RELOAD)
+		return cmd_reload(&o);
+	if (o.test) {
+		conf = load_conf(o.conf_path, false, &err);
+		if (!conf)
+			return EXIT_CONFIG;
+		conf_free(conf);
+		printf("configuration OK\n");
+		return EXIT_OK;
+	}
+	return run_daemon(&o);
+}
