@@ -370,6 +370,7 @@ static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_c
 
 		handle = (unsigned int)gid << 16 | bid;
 		ctx->groups[gid].refs[bid] = 1;
+		ctx->groups[gid].in_use++;
 		buf = buf_addr(&ctx->groups[gid], bid);
 	}
 	if (UD_GEN(cqe->user_data) != (p->gen & 0xffffff) || !p->active) {
