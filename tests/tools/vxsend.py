@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""vxsend.py - send hand-made VXLAN datagrams (good or deliberately broken).
+
+Builds the 8-byte VXLAN header (RFC 7348 section 5) and an inner Ethernet
+frame byte by byte and sends them over an ordinary UDP socket, so the outer
+IP/UDP headers are the kernel's. Standard library only.
+
+    VXLAN header:  flags(8) reserved(24) | VNI(24) reserved(8)
+                   flags 0x08 = I (VNI valid); every other bit is reserved
+
+Examples (from inside a test namespace):
+    vxsend.py --dst 10.0.0.1 --vni 100                      a valid frame
+    vxsend.py --dst 10.0.0.1 --length 4 --count 5           truncated header
+    vxsend.py --dst 10.0.0.1 --flags 0x00                   I flag clear
+    vxsend.py --dst 10.0.0.1 --rsvd1 0x000001 --rsvd2 0x01  reserved bits set
+    vxsend.py --dst 10.0.0.1 --src 10.0.0.200 --vni 100     from another address
+"""
+
+import argparse
+import socket
+import struct
+import sys
+import time
+
+
+def mac_bytes(text):
+    parts = text.split(":")
+    if len(parts) != 6:
+        raise argparse.ArgumentTypeError("bad MAC address: %s" % text)
+    return bytes(int(p, 16) for p in parts)
+
+
+def int_any(text):
+    return int(text, 0)
+
+
+def vxlan_header(flags, rsvd1, vni, rsvd2):
+    if not 0 <= vni < 1 << 24:
+        raise ValueError("VNI out of range: %d" % vni)
+    return struct.pack("!B3sI", flags & 0xFF, (rsvd1 & 0xFFFFFF).to_bytes(3, "big"),
+                       (vni << 8) | (rsvd2 & 0xFF))
+
+
+def inner_frame(dst, src, ethertype, payload_len):
+    body = bytes((i & 0xFF) for i in range(payload_len))
+    frame = dst + src + struct.pack("!H", ethertype) + body
+    return frame + bytes(max(0, 60 - len(frame)))      # pad to the Ethernet minimum
+
+
+def build(args):
+    pkt = vxlan_header(args.flags, args.rsvd1, args.vni, args.rsvd2)
+    pkt += inner_frame(args.inner_dst, args.inner_src, args.ethertype, args.payload_len)
+    if args.length is not None:
+        pkt = pkt[:args.length]
+    return pkt
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dst", required=True, help="VTEP address to send to")
+    p.add_argument("--port", type=int, default=4789, help="UDP destination port [4789]")
+    p.add_argument("--src", default="", help="source address to bind [kernel's choice]")
+    p.add_argument("--sport", type=int, default=0, help="UDP source port [ephemeral]")
+    p.add_argument("--vni", type=int_any, default=100, help="VNI [100]")
+    p.add_argument("--flags", type=int_any, default=0x08, help="flags byte [0x08]")
+    p.add_argument("--rsvd1", type=int_any, default=0, help="24 reserved bits after the flags [0]")
+    p.add_argument("--rsvd2", type=int_any, default=0, help="8 reserved bits after the VNI [0]")
+    p.add_argument("--inner-dst", type=mac_bytes, default=mac_bytes("ff:ff:ff:ff:ff:ff"))
+    p.add_argument("--inner-src", type=mac_bytes, default=mac_bytes("02:00:00:00:00:01"))
+    p.add_argument("--ethertype", type=int_any, default=0x88B5,
+                   help="inner EtherType [0x88b5, local experimental]")
+    p.add_argument("--payload-len", type=int, default=46, help="inner payload bytes [46]")
+    p.add_argument("--length", type=int, default=None,
+                   help="truncate the UDP payload to this many bytes")
+    p.add_argument("--count", type=int, default=1, help="datagrams to send [1]")
+    p.add_argument("--interval", type=float, default=0.0, help="seconds between datagrams [0]")
+    p.add_argument("--hex", action="store_true", help="print the payload in hex")
+    args = p.parse_args()
+
+    pkt = build(args)
+    if args.hex:
+        print(pkt.hex())
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if args.src or args.sport:
+        s.bind((args.src, args.sport))
+    for i in range(args.count):
+        s.sendto(pkt, (args.dst, args.port))
+        if args.interval and i + 1 < args.count:
+            time.sleep(args.interval)
+    s.close()
+    print("sent %d datagram(s) of %d bytes to %s:%d" % (args.count, len(pkt), args.dst, args.port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
