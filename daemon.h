@@ -46,6 +46,7 @@ struct vtep_daemon {
 	int sig_fd;
 	int sig_port;
 	struct fdb *fdb;
+	struct arpc *arpc;              /* ARP/ND cache */
 	struct vtep_vni_rt *vnis;       /* sorted by vni */
 	size_t n_vnis;
 	struct vtep_tap_rt *taps;       /* VTEP_MAX_TAPS slots; index = FDB tap id */
@@ -57,6 +58,8 @@ struct vtep_daemon {
 	uint64_t reload_generation;
 	uint64_t last_move_log_ms;
 	uint64_t moves_unlogged;
+	uint64_t last_arp_log_ms;
+	uint64_t arp_unlogged;
 	bool stop;
 	bool pidfile_written;
 };

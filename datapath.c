@@ -71,6 +71,58 @@ static void account_learn(struct vtep_daemon *d, struct vtep_vni_rt *v,
 	}
 }
 
+/* What snooping ARP/ND did: counters, and a rate-limited line per move. */
+static void account_snoop(struct vtep_daemon *d, struct vtep_vni_rt *v,
+			  const struct fwd_decision *dec, uint64_t now)
+{
+	char ip[VTEP_ADDR_STRLEN], a[VTEP_MAC_STRLEN], b[VTEP_MAC_STRLEN];
+
+	switch (dec->snoop) {
+	case ARPC_SNOOP_NEW:
+		v->c.arp_learned++;
+		return;
+	case ARPC_SNOOP_FULL:
+		count_drop(&v->c, VTEP_DROP_ARP_FULL);
+		return;
+	case ARPC_SNOOP_STATIC:
+		if (!vtep_mac_eq(&dec->snoop_mac, &dec->snoop_old_mac))
+			v->c.arp_conflicts++;
+		return;
+	case ARPC_SNOOP_MOVED:
+		v->c.arp_moved++;
+		break;
+	default:
+		return;
+	}
+	if (now - d->last_arp_log_ms < 1000) {
+		d->arp_unlogged++;
+		return;
+	}
+	d->last_arp_log_ms = now;
+	log_info("vni %u: %s moved from %s to %s (%llu more moves not logged)", v->vni,
+		 vtep_addr_fmt(&dec->snoop_ip, ip), vtep_mac_fmt(&dec->snoop_old_mac, a),
+		 vtep_mac_fmt(&dec->snoop_mac, b), (unsigned long long)d->arp_unlogged);
+	d->arp_unlogged = 0;
+}
+
+/* A locally built ARP reply or NA goes back out of the asking tap. */
+static void reply_out(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
+		      const struct fwd_decision *dec)
+{
+	struct vtep_tap_rt *tap = &d->taps[t];
+
+	if (io_write_tap_copy(d->io, tap->port, dec->reply, dec->reply_len) < 0) {
+		count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+		return;
+	}
+	if (dec->arp_suppressed)
+		v->c.arp_suppressed++;
+	if (dec->nd_suppressed)
+		v->c.nd_suppressed++;
+	tap->c.tx_packets++;
+	tap->c.tx_bytes += dec->reply_len;
+}
+
 static void tap_out(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
 		    const struct io_event *ev, const uint8_t *frame, size_t len)
 {
@@ -136,11 +188,16 @@ void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 	tap->c.rx_bytes += ev->len;
 	v->c.rx_packets++;
 	v->c.rx_bytes += ev->len;
-	fwd_from_tap(d->fdb, &v->fwd, t, ev->data, ev->len, now, &dec);
+	fwd_from_tap(d->fdb, d->arpc, &v->fwd, t, ev->data, ev->len, now, &dec);
 	account_learn(d, v, &dec, true, t, NULL, now);
+	account_snoop(d, v, &dec, now);
 	if (dec.drop != VTEP_DROP_NONE) {
 		tap->c.rx_dropped++;
 		count_drop(&v->c, dec.drop);
+		return;
+	}
+	if (dec.reply_len) {
+		reply_out(d, v, t, &dec);
 		return;
 	}
 	if (dec.out_tap >= 0) {
@@ -185,9 +242,10 @@ void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
 	v->c.rx_packets++;
 	v->c.rx_bytes += ev->len;
 	now = vtep_now_ms();
-	fwd_from_underlay(d->fdb, &v->fwd, &ev->src, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN,
+	fwd_from_underlay(d->fdb, d->arpc, &v->fwd, &ev->src, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN,
 			  now, &dec);
 	account_learn(d, v, &dec, false, 0, &ev->src, now);
+	account_snoop(d, v, &dec, now);
 	if (dec.drop != VTEP_DROP_NONE) {
 		count_drop(&v->c, dec.drop);
 		return;
@@ -235,9 +293,21 @@ static void count_aged(const struct fdb_entry *e, void *arg)
 		v->c.aged++;
 }
 
+static void count_arp_aged(const struct arpc_entry *e, void *arg)
+{
+	struct age_ctx *a = arg;
+	struct vtep_vni_rt *v = daemon_find_vni(a->d, e->vni);
+
+	if (v)
+		v->c.arp_aged++;
+}
+
 void datapath_tick(struct vtep_daemon *d)
 {
 	struct age_ctx a = { .d = d };
+	uint64_t now = vtep_now_ms();
 
-	(void)fdb_expire(d->fdb, vtep_now_ms(), (uint64_t)d->conf->ageing * 1000, count_aged, &a);
+	(void)fdb_expire(d->fdb, now, (uint64_t)d->conf->ageing * 1000, count_aged, &a);
+	(void)arpc_expire(d->arpc, now, (uint64_t)d->conf->arp_ageing * 1000, count_arp_aged,
+			  &a);
 }

@@ -43,26 +43,60 @@ static int entry_cmp(const void *a, const void *b)
 
 void dump_totals(const struct vtep_daemon *d, struct vtep_counters *ret)
 {
-	struct vtep_counters t = d->global;
+	/* Every field is a uint64_t counter: add them up as an array. */
+	enum { N = sizeof(struct vtep_counters) / sizeof(uint64_t) };
+	_Static_assert(sizeof(struct vtep_counters) % sizeof(uint64_t) == 0, "counters");
+	uint64_t t[N], c[N];
 
+	memcpy(t, &d->global, sizeof(t));
 	for (size_t i = 0; i < d->n_vnis; i++) {
-		const struct vtep_counters *c = &d->vnis[i].c;
-
-		t.rx_packets += c->rx_packets;
-		t.tx_packets += c->tx_packets;
-		t.rx_bytes += c->rx_bytes;
-		t.tx_bytes += c->tx_bytes;
-		t.flooded += c->flooded;
-		t.arp_suppressed += c->arp_suppressed;
-		t.nd_suppressed += c->nd_suppressed;
-		t.learned += c->learned;
-		t.moved += c->moved;
-		t.aged += c->aged;
-		for (int r = 0; r < VTEP_DROP_MAX; r++)
-			t.drops[r] += c->drops[r];
+		memcpy(c, &d->vnis[i].c, sizeof(c));
+		for (size_t k = 0; k < N; k++)
+			t[k] += c[k];
 	}
-	*ret = t;
+	memcpy(ret, t, sizeof(t));
 }
+
+struct dump_arp {
+	struct arpc_entry *e;
+	size_t n;
+	size_t cap;
+};
+
+static void collect_arp(const struct arpc_entry *e, void *arg)
+{
+	struct dump_arp *f = arg;
+
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 256;
+		struct arpc_entry *ne = realloc(f->e, cap * sizeof(*ne));
+
+		if (!ne)
+			return;
+		f->e = ne;
+		f->cap = cap;
+	}
+	f->e[f->n++] = *e;
+}
+
+static int arp_cmp(const void *a, const void *b)
+{
+	const struct arpc_entry *x = a, *y = b;
+
+	if (x->vni != y->vni)
+		return x->vni < y->vni ? -1 : 1;
+	if (x->ip.family != y->ip.family)
+		return x->ip.family < y->ip.family ? -1 : 1;
+	return memcmp(&x->ip.v6, &y->ip.v6, x->ip.family == AF_INET ? 4 : 16);
+}
+
+/* Both tables, sorted by VNI, for one dump. */
+struct dump_tables {
+	struct dump_fdb fdb;
+	struct dump_arp arp;
+	size_t fdb_at;
+	size_t arp_at;
+};
 
 /* ------------------------------------------------------------------ */
 /* JSON                                                               */
@@ -89,17 +123,50 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The fdb and arp entries of VNI v: both tables are sorted by VNI and the
+ * VNIs are visited in order, so each call takes the next slice. */
+struct vni_slice {
+	const struct fdb_entry *fdb;
+	size_t n_fdb;
+	const struct arpc_entry *arp;
+	size_t n_arp;
+};
+
+static struct vni_slice next_slice(struct dump_tables *t, uint32_t vni)
+{
+	struct vni_slice s;
+	size_t f = t->fdb_at, a = t->arp_at;
+
+	while (t->fdb_at < t->fdb.n && t->fdb.e[t->fdb_at].vni == vni)
+		t->fdb_at++;
+	while (t->arp_at < t->arp.n && t->arp.e[t->arp_at].vni == vni)
+		t->arp_at++;
+	s.fdb = t->fdb.e + f;
+	s.n_fdb = t->fdb_at - f;
+	s.arp = t->arp.e + a;
+	s.n_arp = t->arp_at - a;
+	return s;
+}
+
+static unsigned long long age_s(uint64_t now, uint64_t seen_ms)
+{
+	return now > seen_ms ? (now - seen_ms) / 1000 : 0;
+}
+
 static void json_counters(FILE *f, const struct vtep_counters *c)
 {
 	fprintf(f, "{ \"rx_packets\": %llu, \"tx_packets\": %llu, \"rx_bytes\": %llu, "
 		"\"tx_bytes\": %llu, \"flooded\": %llu, \"arp_suppressed\": %llu, "
 		"\"nd_suppressed\": %llu, \"learned\": %llu, \"moved\": %llu, \"aged\": %llu, "
-		"\"drops\": {", (unsigned long long)c->rx_packets,
+		"\"arp_learned\": %llu, \"arp_moved\": %llu, \"arp_aged\": %llu, "
+		"\"arp_conflicts\": %llu, \"drops\": {", (unsigned long long)c->rx_packets,
 		(unsigned long long)c->tx_packets, (unsigned long long)c->rx_bytes,
 		(unsigned long long)c->tx_bytes, (unsigned long long)c->flooded,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
 		(unsigned long long)c->learned, (unsigned long long)c->moved,
-		(unsigned long long)c->aged);
+		(unsigned long long)c->aged, (unsigned long long)c->arp_learned,
+		(unsigned long long)c->arp_moved, (unsigned long long)c->arp_aged,
+		(unsigned long long)c->arp_conflicts);
 	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++)
 		fprintf(f, "%s \"%s\": %llu", r == 1 ? "" : ",", vtep_drop_name(r),
 			(unsigned long long)c->drops[r]);
@@ -129,60 +196,73 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 	fprintf(f, " ],\n      ");
 }
 
-static void json_fdb(FILE *f, const struct vtep_daemon *d, const struct fdb_entry *e, size_t n,
+static void json_fdb(FILE *f, const struct vtep_daemon *d, const struct vni_slice *s,
 		     uint64_t now)
 {
 	fprintf(f, "\"fdb\": [");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < s->n_fdb; i++) {
+		const struct fdb_entry *e = &s->fdb[i];
 		char mac[VTEP_MAC_STRLEN], a[VTEP_ADDR_STRLEN];
-		bool local = e[i].type == FDB_LOCAL;
+		bool local = e->type == FDB_LOCAL;
 
 		fprintf(f, "%s\n        { \"mac\": \"%s\", \"type\": \"%s\", \"remote\": ",
-			i ? "," : "", vtep_mac_fmt(&e[i].mac, mac), fdb_type_name(e[i].type));
-		json_str(f, local ? NULL : vtep_addr_fmt(&e[i].remote, a));
+			i ? "," : "", vtep_mac_fmt(&e->mac, mac), fdb_type_name(e->type));
+		json_str(f, local ? NULL : vtep_addr_fmt(&e->remote, a));
 		fprintf(f, ", \"tap\": ");
-		json_str(f, local ? d->taps[e[i].tap].io.name : NULL);
-		fprintf(f, ", \"age_s\": %llu }",
-			(unsigned long long)(now > e[i].seen_ms ? (now - e[i].seen_ms) / 1000 : 0));
+		json_str(f, local ? d->taps[e->tap].io.name : NULL);
+		fprintf(f, ", \"age_s\": %llu }", age_s(now, e->seen_ms));
+	}
+	fprintf(f, " ],\n      ");
+}
+
+static void json_arp(FILE *f, const struct vni_slice *s, uint64_t now)
+{
+	fprintf(f, "\"arp\": [");
+	for (size_t i = 0; i < s->n_arp; i++) {
+		const struct arpc_entry *e = &s->arp[i];
+		char mac[VTEP_MAC_STRLEN], a[VTEP_ADDR_STRLEN];
+
+		fprintf(f, "%s\n        { \"ip\": \"%s\", \"mac\": \"%s\", \"type\": \"%s\", "
+			"\"age_s\": %llu }", i ? "," : "", vtep_addr_fmt(&e->ip, a),
+			vtep_mac_fmt(&e->mac, mac), arpc_type_name(e->type), age_s(now, e->seen_ms));
 	}
 	fprintf(f, " ],\n      ");
 }
 
 static void json_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni_rt *v,
-		     const struct fdb_entry *e, size_t n, uint64_t now)
+		     const struct vni_slice *s, uint64_t now)
 {
 	char a[VTEP_ADDR_STRLEN];
 
-	fprintf(f, "    { \"vni\": %u, \"flood\": \"%s\", \"group\": %s%s%s, \"peers\": [",
-		v->vni, vtep_flood_name(v->mode), v->has_group ? "\"" : "",
-		v->has_group ? vtep_addr_fmt(&v->group, a) : "null", v->has_group ? "\"" : "");
+	fprintf(f, "    { \"vni\": %u, \"flood\": \"%s\", \"group\": ", v->vni,
+		vtep_flood_name(v->mode));
+	json_str(f, v->has_group ? vtep_addr_fmt(&v->group, a) : NULL);
+	fprintf(f, ", \"peers\": [");
 	for (size_t i = 0; i < v->n_peers; i++)
 		fprintf(f, "%s\"%s\"", i ? ", " : "", vtep_addr_fmt(&v->peers[i], a));
 	fprintf(f, "],\n      ");
 	json_taps(f, d, v);
-	json_fdb(f, d, e, n, now);
-	fprintf(f, "\"arp\": [],\n      \"counters\": ");
+	json_fdb(f, d, s, now);
+	json_arp(f, s, now);
+	fprintf(f, "\"counters\": ");
 	json_counters(f, &v->c);
 	fprintf(f, " }");
 }
 
-static void write_json(FILE *f, const struct vtep_daemon *d, const struct dump_fdb *all,
+static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
 		       uint64_t now)
 {
 	struct vtep_counters total;
 	struct io_stats s;
-	size_t at = 0;
 
 	fprintf(f, "{ \"format_version\": 1, \"generation\": %llu, \"pid\": %d, "
 		"\"uptime_s\": %llu,\n  \"vnis\": [\n",
 		(unsigned long long)d->dump_generation, (int)getpid(),
 		(unsigned long long)((now - d->start_ms) / 1000));
 	for (size_t i = 0; i < d->n_vnis; i++) {
-		size_t first = at;
+		struct vni_slice sl = next_slice(t, d->vnis[i].vni);
 
-		while (at < all->n && all->e[at].vni == d->vnis[i].vni)
-			at++;
-		json_vni(f, d, &d->vnis[i], all->e + first, at - first, now);
+		json_vni(f, d, &d->vnis[i], &sl, now);
 		fprintf(f, "%s\n", i + 1 < d->n_vnis ? "," : "");
 	}
 	dump_totals(d, &total);
@@ -199,26 +279,60 @@ static void write_json(FILE *f, const struct vtep_daemon *d, const struct dump_f
 }
 
 /* ------------------------------------------------------------------ */
-/* Text, in the words of `bridge fdb show` and `ip -s link`            */
+/* Text, in the words of `bridge fdb show`, `ip neigh` and `ip -s link` */
 
 static void text_counters(FILE *f, const char *indent, const struct vtep_counters *c)
 {
-	fprintf(f, "%scounters: rx %llu tx %llu flooded %llu learned %llu moved %llu aged %llu "
-		"arp_suppressed %llu nd_suppressed %llu\n%sdrops:", indent,
+	fprintf(f, "%scounters: rx %llu tx %llu flooded %llu learned %llu moved %llu aged %llu\n"
+		"%sarp: suppressed %llu nd_suppressed %llu learned %llu moved %llu aged %llu "
+		"conflicts %llu\n%sdrops:", indent,
 		(unsigned long long)c->rx_packets, (unsigned long long)c->tx_packets,
 		(unsigned long long)c->flooded, (unsigned long long)c->learned,
-		(unsigned long long)c->moved, (unsigned long long)c->aged,
+		(unsigned long long)c->moved, (unsigned long long)c->aged, indent,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
-		indent);
+		(unsigned long long)c->arp_learned, (unsigned long long)c->arp_moved,
+		(unsigned long long)c->arp_aged, (unsigned long long)c->arp_conflicts, indent);
 	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++)
 		fprintf(f, " %s %llu", vtep_drop_name(r), (unsigned long long)c->drops[r]);
 	fprintf(f, "\n");
 }
 
-static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni_rt *v,
-		     const struct fdb_entry *e, size_t n, uint64_t now)
+static void text_tables(FILE *f, const struct vtep_daemon *d, const struct vtep_vni_rt *v,
+			const struct vni_slice *s, uint64_t now)
 {
 	char a[VTEP_ADDR_STRLEN], mac[VTEP_MAC_STRLEN];
+
+	for (size_t i = 0; i < s->n_fdb; i++) {
+		const struct fdb_entry *e = &s->fdb[i];
+
+		if (e->type == FDB_LOCAL)
+			fprintf(f, "  %s dev %s vni %u local age %llus\n",
+				vtep_mac_fmt(&e->mac, mac), d->taps[e->tap].io.name, v->vni,
+				age_s(now, e->seen_ms));
+		else if (e->type == FDB_REMOTE)
+			fprintf(f, "  %s dst %s vni %u remote age %llus\n",
+				vtep_mac_fmt(&e->mac, mac), vtep_addr_fmt(&e->remote, a), v->vni,
+				age_s(now, e->seen_ms));
+		else
+			fprintf(f, "  %s dst %s vni %u static permanent\n",
+				vtep_mac_fmt(&e->mac, mac), vtep_addr_fmt(&e->remote, a), v->vni);
+	}
+	for (size_t i = 0; i < s->n_arp; i++) {
+		const struct arpc_entry *e = &s->arp[i];
+
+		fprintf(f, "  neigh %s lladdr %s vni %u %s", vtep_addr_fmt(&e->ip, a),
+			vtep_mac_fmt(&e->mac, mac), v->vni, arpc_type_name(e->type));
+		if (e->type == ARPC_STATIC)
+			fprintf(f, " permanent\n");
+		else
+			fprintf(f, " age %llus\n", age_s(now, e->seen_ms));
+	}
+}
+
+static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni_rt *v,
+		     const struct vni_slice *s, uint64_t now)
+{
+	char a[VTEP_ADDR_STRLEN];
 
 	fprintf(f, "vni %u flood %s", v->vni, vtep_flood_name(v->mode));
 	if (v->has_group)
@@ -237,37 +351,22 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 			(unsigned long long)t->c.rx_dropped, (unsigned long long)t->c.tx_bytes,
 			(unsigned long long)t->c.tx_packets, (unsigned long long)t->c.tx_dropped);
 	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned long long age = now > e[i].seen_ms ? (now - e[i].seen_ms) / 1000 : 0;
-
-		if (e[i].type == FDB_LOCAL)
-			fprintf(f, "  %s dev %s vni %u local age %llus\n",
-				vtep_mac_fmt(&e[i].mac, mac), d->taps[e[i].tap].io.name, v->vni, age);
-		else
-			fprintf(f, "  %s dst %s vni %u %s%s\n", vtep_mac_fmt(&e[i].mac, mac),
-				vtep_addr_fmt(&e[i].remote, a), v->vni, fdb_type_name(e[i].type),
-				e[i].type == FDB_STATIC ? " permanent" : "");
-		if (e[i].type == FDB_REMOTE)
-			fprintf(f, "    age %llus\n", age);
-	}
+	text_tables(f, d, v, s, now);
 	text_counters(f, "  ", &v->c);
 }
 
-static void write_text(FILE *f, const struct vtep_daemon *d, const struct dump_fdb *all,
+static void write_text(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
 		       uint64_t now)
 {
 	struct vtep_counters total;
-	size_t at = 0;
 
-	fprintf(f, "vtep pid %d generation %llu uptime %llus fdb %zu entries\n", (int)getpid(),
-		(unsigned long long)d->dump_generation,
-		(unsigned long long)((now - d->start_ms) / 1000), all->n);
+	fprintf(f, "vtep pid %d generation %llu uptime %llus fdb %zu entries arp %zu entries\n",
+		(int)getpid(), (unsigned long long)d->dump_generation,
+		(unsigned long long)((now - d->start_ms) / 1000), t->fdb.n, t->arp.n);
 	for (size_t i = 0; i < d->n_vnis; i++) {
-		size_t first = at;
+		struct vni_slice sl = next_slice(t, d->vnis[i].vni);
 
-		while (at < all->n && all->e[at].vni == d->vnis[i].vni)
-			at++;
-		text_vni(f, d, &d->vnis[i], all->e + first, at - first, now);
+		text_vni(f, d, &d->vnis[i], &sl, now);
 	}
 	dump_totals(d, &total);
 	fprintf(f, "total\n");
@@ -276,11 +375,12 @@ static void write_text(FILE *f, const struct vtep_daemon *d, const struct dump_f
 
 /* ------------------------------------------------------------------ */
 
-typedef void (*writer_fn)(FILE *f, const struct vtep_daemon *d, const struct dump_fdb *all,
+typedef void (*writer_fn)(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
 			  uint64_t now);
 
+/* Write DUMPDIR/name through a temp file and rename (readers never see half). */
 static int write_atomic(const struct vtep_daemon *d, const char *name, writer_fn fn,
-			const struct dump_fdb *all, uint64_t now)
+			struct dump_tables *t, uint64_t now)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
@@ -291,7 +391,9 @@ static int write_atomic(const struct vtep_daemon *d, const char *name, writer_fn
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
-	fn(f, d, all, now);
+	t->fdb_at = 0;
+	t->arp_at = 0;
+	fn(f, d, t, now);
 	if (fflush(f) != 0 || ferror(f))
 		r = -EIO;
 	if (fclose(f) != 0 && r == 0)
@@ -305,18 +407,22 @@ static int write_atomic(const struct vtep_daemon *d, const char *name, writer_fn
 
 int dump_write(struct vtep_daemon *d)
 {
-	struct dump_fdb all = { 0 };
+	struct dump_tables t;
 	uint64_t now = vtep_now_ms();
 	int r;
 
+	memset(&t, 0, sizeof(t));
 	d->dump_generation++;
-	fdb_foreach(d->fdb, collect_fdb, &all);
-	qsort(all.e, all.n, sizeof(*all.e), entry_cmp);
+	fdb_foreach(d->fdb, collect_fdb, &t.fdb);
+	arpc_foreach(d->arpc, collect_arp, &t.arp);
+	qsort(t.fdb.e, t.fdb.n, sizeof(*t.fdb.e), entry_cmp);
+	qsort(t.arp.e, t.arp.n, sizeof(*t.arp.e), arp_cmp);
 	/* Text first: a reader that sees the new JSON finds the text ready. */
-	r = write_atomic(d, "vtep.dump", write_text, &all, now);
+	r = write_atomic(d, "vtep.dump", write_text, &t, now);
 	if (r == 0)
-		r = write_atomic(d, "vtep.json", write_json, &all, now);
-	free(all.e);
+		r = write_atomic(d, "vtep.json", write_json, &t, now);
+	free(t.fdb.e);
+	free(t.arp.e);
 	if (r < 0)
 		log_error_errno(r, "cannot write the dump to '%s'", d->conf->dumpdir);
 	else

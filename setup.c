@@ -162,6 +162,7 @@ static void fill_fwd(struct vtep_daemon *d, struct vtep_vni_rt *v)
 	v->fwd.allow_any = c->n_allow == 0 && v->has_group;
 	v->fwd.peers = v->peers;
 	v->fwd.n_peers = v->n_peers;
+	v->fwd.arp_suppress = c->arp_suppress;
 }
 
 static int setup_vni(struct vtep_daemon *d, size_t idx, const struct conf_vni *cv)
@@ -195,8 +196,17 @@ static int setup_vni(struct vtep_daemon *d, size_t idx, const struct conf_vni *c
 			return r;
 		}
 	}
-	log_info("vni %u: flood %s, %zu taps, %zu peers, %zu static entries", v->vni,
-		 vtep_flood_name(v->mode), v->n_taps, v->n_peers, cv->n_fdb);
+	for (size_t i = 0; i < cv->n_arp; i++) {
+		r = arpc_add_static(d->arpc, v->vni, &cv->arp[i].ip, &cv->arp[i].mac,
+				    vtep_now_ms());
+		if (r < 0) {
+			log_error_errno(r, "%s:%d: static arp entry", cv->arp[i].file,
+					cv->arp[i].line);
+			return r;
+		}
+	}
+	log_info("vni %u: flood %s, %zu taps, %zu peers, %zu static fdb, %zu static arp",
+		 v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers, cv->n_fdb, cv->n_arp);
 	return 0;
 }
 
@@ -224,13 +234,27 @@ static int setup_vnis(struct vtep_daemon *d)
 	return 0;
 }
 
-static size_t count_static(const struct vtep_conf *c)
+static size_t count_static(const struct vtep_conf *c, bool arp)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < c->n_vnis; i++)
-		n += c->vnis[i].n_fdb;
+		n += arp ? c->vnis[i].n_arp : c->vnis[i].n_fdb;
 	return n;
+}
+
+/* Keys the schema accepts whose feature has not landed: say so once. */
+static void warn_unimplemented(const struct vtep_conf *c)
+{
+	if (c->workers > 1)
+		log_warning("workers = %u: only one packet worker is implemented, running one",
+			    c->workers);
+	if (c->bum_rate)
+		log_warning("bum_rate: the per-tap BUM limit is not implemented yet, ignoring");
+	if (c->capture.enabled)
+		log_warning("capture: packet capture is not implemented yet, ignoring");
+	if (c->metrics)
+		log_warning("metrics: the Prometheus textfile is not implemented yet, ignoring");
 }
 
 int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
@@ -242,12 +266,16 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 	d->sig_fd = -1;
 	d->ul.rx_fd = -1;
 	d->start_ms = vtep_now_ms();
+	warn_unimplemented(conf);
 	d->taps = calloc(VTEP_MAX_TAPS, sizeof(*d->taps));
-	d->fdb = fdb_new(conf->maxaddress, (uint32_t)count_static(conf) + 1024);
-	if (!d->taps || !d->fdb)
+	d->fdb = fdb_new(conf->maxaddress, (uint32_t)count_static(conf, false) + 1024);
+	d->arpc = arpc_new(conf->arp_max, (uint32_t)count_static(conf, true) + 1024);
+	if (!d->taps || !d->fdb || !d->arpc)
 		return -ENOMEM;
-	if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed))
+	if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed)) {
 		(void)fdb_set_seed(d->fdb, seed);
+		(void)arpc_set_seed(d->arpc, seed * 0x9e3779b97f4a7c15ull + 1);
+	}
 	r = open_underlay(d);
 	if (r < 0)
 		return r;
@@ -281,6 +309,8 @@ void daemon_teardown(struct vtep_daemon *d)
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);
 	fdb_free(d->fdb);
+	arpc_free(d->arpc);
+	d->arpc = NULL;
 	free(d->vnis);
 	free(d->taps);
 	d->vnis = NULL;
@@ -310,6 +340,10 @@ static bool same_vni(const struct conf_vni *a, const struct conf_vni *b)
 	if (a->has_group != b->has_group || a->flood != b->flood || a->n_peers != b->n_peers ||
 	    a->n_taps != b->n_taps || a->n_fdb != b->n_fdb || a->n_arp != b->n_arp)
 		return false;
+	for (size_t i = 0; i < a->n_arp; i++)
+		if (!vtep_addr_eq(&a->arp[i].ip, &b->arp[i].ip) ||
+		    !vtep_mac_eq(&a->arp[i].mac, &b->arp[i].mac))
+			return false;
 	if (a->has_group && !vtep_addr_eq(&a->group, &b->group))
 		return false;
 	for (size_t i = 0; i < a->n_peers; i++)
@@ -347,6 +381,10 @@ int daemon_reload(struct vtep_daemon *d, struct vtep_conf *conf, char *why, size
 	}
 	if (fdb_set_max_learned(d->fdb, conf->maxaddress) < 0) {
 		snprintf(why, whylen, "cannot resize the fdb to maxaddress %u", conf->maxaddress);
+		return -ENOMEM;
+	}
+	if (arpc_set_max_snooped(d->arpc, conf->arp_max) < 0) {
+		snprintf(why, whylen, "cannot resize the arp cache to arp_max %u", conf->arp_max);
 		return -ENOMEM;
 	}
 	/* Ageing, learning, limits: everything below reads d->conf live. */

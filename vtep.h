@@ -345,6 +345,10 @@ struct vtep_counters {
 	uint64_t learned;               /* new FDB entries */
 	uint64_t moved;                 /* FDB entries that changed location */
 	uint64_t aged;                  /* FDB entries expired */
+	uint64_t arp_learned;           /* new ARP/ND cache entries (snooped) */
+	uint64_t arp_moved;             /* snooped IP -> MAC bindings that changed */
+	uint64_t arp_aged;              /* ARP/ND cache entries expired */
+	uint64_t arp_conflicts;         /* announcements contradicting a static entry */
 	uint64_t drops[VTEP_DROP_MAX];
 };
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * proto/arp - Ethernet/IPv4 ARP (RFC 826) parse and build, and the
- * gratuitous/probe predicates (RFC 5227).
+ * proto/arp - Ethernet/IPv4 ARP (RFC 826) parse and build, the suppression
+ * reply, and the gratuitous/probe predicates (RFC 5227).
  *
  * Layout (28 bytes): htype(2) ptype(2) hlen(1) plen(1) op(2) sha(6) spa(4)
  * tha(6) tpa(4).
@@ -50,6 +50,24 @@ void arp_build(uint8_t p[ARP_HLEN], const struct arp_view *v)
 	memcpy(p + 14, &v->spa, 4);
 	memcpy(p + 18, v->tha.b, 6);
 	memcpy(p + 24, &v->tpa, 4);
+}
+
+size_t arp_build_reply(uint8_t *buf, size_t size, const struct arp_view *req,
+		       const struct vtep_mac *owner)
+{
+	struct arp_view r;
+
+	if (size < ARP_REPLY_LEN)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.op = ARP_OP_REPLY;
+	r.sha = *owner;
+	r.spa = req->tpa;
+	r.tha = req->sha;
+	r.tpa = req->spa;
+	eth_build(buf, &req->sha, owner, ETH_TYPE_ARP);
+	arp_build(buf + ETH_HLEN, &r);
+	return ARP_REPLY_LEN;
 }
 
 bool arp_is_gratuitous(const struct arp_view *v)

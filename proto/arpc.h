@@ -61,9 +61,9 @@ enum arpc_snoop {
 	ARPC_SNOOP_NONE = 0,            /* not attempted (no cache, nothing to snoop) */
 	ARPC_SNOOP_NEW,                 /* new entry */
 	ARPC_SNOOP_REFRESHED,           /* same MAC, seen_ms updated */
-	ARPC_SNOOP_MOVED,               /* MAC changed: count a move, log old and new (rate-limited) */
+	ARPC_SNOOP_MOVED,               /* MAC changed: count a move, log old and new */
 	ARPC_SNOOP_STATIC,              /* a static entry holds the IP: left untouched */
-	ARPC_SNOOP_FULL,                /* refused, arp_max reached: count drops[VTEP_DROP_ARP_FULL] */
+	ARPC_SNOOP_FULL,                /* refused, arp_max reached: count "arp_full" */
 	ARPC_SNOOP_INVALID,             /* non-unicast IP, multicast/zero MAC, VNI > 2^24-1 */
 	ARPC_SNOOP_MAX,
 };

@@ -10,12 +10,25 @@
  * decapsulated frame back to the underlay (split horizon); oversize frames
  * are dropped, never fragmented; an inner source MAC that is one of our own
  * local MACs arriving from the underlay is a loop.
+ *
+ * ARP/ND suppression (DESIGN.md 2), with a cache (proto/arpc) passed in:
+ * the sender of every untagged ARP request/reply (gratuitous included,
+ * probes from 0.0.0.0 not) and NS/NA (DAD from :: not; an NA only with a
+ * target link-layer option, and with O=0 never replacing another MAC, RFC
+ * 4861 7.2.5) is snooped, from taps and from the underlay,
+ * whether or not suppression is on (so turning it on at reload finds a warm
+ * cache). On a tap, with arp_suppress, a broadcast ARP request or a
+ * solicited-node multicast NS for an address in the cache is answered on
+ * that tap and goes nowhere else; everything else is forwarded as usual.
+ * VLAN-tagged ARP/ND is neither snooped nor answered: the cache key has no
+ * VLAN, and one tagged segment's address must not answer for another's.
  */
 #ifndef VTEP_PROTO_FWD_H
 #define VTEP_PROTO_FWD_H
 
 #include "../vtep.h"
 #include "eth.h"
+#include "arpc.h"
 #include "fdb.h"
 
 /*
@@ -28,6 +41,7 @@
  * Underlay sources accepted (fwd_check_source): anything when allow_any
  * (the default for a VNI with a group); else those inside one of the allow
  * prefixes when n_allow > 0; else exactly the peers.
+ * arp_suppress: answer ARP requests and NS from the cache (fwd_from_tap).
  */
 struct fwd_vni {
 	uint32_t vni;
@@ -40,9 +54,10 @@ struct fwd_vni {
 	size_t n_allow;
 	const struct vtep_addr *peers;
 	size_t n_peers;
+	bool arp_suppress;
 };
 
-/* Room for a locally generated reply (ARP/ND suppression, later). */
+/* Room for a locally generated reply (ARP_REPLY_LEN, ND_NA_LEN). */
 #define FWD_REPLY_MAX 128
 
 /*
@@ -54,13 +69,22 @@ struct fwd_vni {
  *                     except exclude_tap (-1: none), and, with
  *                     flood_underlay, send to the group (MULTICAST) or to
  *                     every peer (UNICAST); count "flooded";
- *   reply_len > 0     write reply[0..reply_len) to the input tap (ARP
- *                     suppression, not produced yet).
+ *   reply_len > 0     write reply[0..reply_len) to the input tap, and
+ *                     nothing else (fwd_from_tap only): an ARP reply when
+ *                     arp_suppressed (count "arp_suppressed"), an NA when
+ *                     nd_suppressed (count "nd_suppressed").
  * learn/old report what learning the source MAC did, whatever the verdict
  * (NEW: count "learned"; MOVED: count "moved" and log mac, old and new
  * location; FULL: count drops[VTEP_DROP_FDB_FULL] while the frame itself is
  * still forwarded). eth is the parsed inner header, valid unless drop is
  * MALFORMED or NOT_ALLOWED (VLAN, ethertype for ARP snooping, flow hash).
+ * snoop/snoop_ip/snoop_mac/snoop_old_mac report what snooping ARP/ND into
+ * the cache did (ARPC_SNOOP_NONE: nothing to snoop, or no cache): MOVED:
+ * count an ARP move and log, rate-limited, snoop_ip moving from
+ * snoop_old_mac to snoop_mac; STATIC: a static entry holds snoop_ip, left
+ * untouched (snoop_old_mac is its MAC; different from snoop_mac means a
+ * forged announcement); FULL: count drops[VTEP_DROP_ARP_FULL] while the
+ * frame itself is still forwarded.
  */
 struct fwd_decision {
 	enum vtep_drop drop;
@@ -74,6 +98,12 @@ struct fwd_decision {
 	enum fdb_learn learn;
 	struct fdb_loc old;             /* learn == FDB_LEARN_MOVED */
 	struct eth_view eth;
+	enum arpc_snoop snoop;
+	struct vtep_addr snoop_ip;      /* snoop != NONE */
+	struct vtep_mac snoop_mac;      /* snoop != NONE: the MAC announced */
+	struct vtep_mac snoop_old_mac;  /* snoop MOVED or STATIC: the MAC cached */
+	bool arp_suppressed;
+	bool nd_suppressed;
 	uint16_t reply_len;
 	uint8_t reply[FWD_REPLY_MAX];
 };
@@ -84,9 +114,22 @@ enum vtep_drop fwd_check_source(const struct fwd_vni *v, const struct vtep_addr 
 
 /*
  * A frame read from our tap in_tap (Ethernet header first, no virtio-net
- * header). Order: parse (MALFORMED); source MAC multicast/zero
- * (BAD_SRC_MAC); learn the source as local on in_tap if v->learning;
- * longer than the MTU allows (TOO_BIG); then by destination:
+ * header). arpc may be NULL (no snooping, no suppression). Order: parse
+ * (MALFORMED); source MAC multicast/zero (BAD_SRC_MAC); learn the source
+ * as local on in_tap if v->learning; longer than the MTU allows (TOO_BIG);
+ * snoop ARP/ND into arpc; with v->arp_suppress, answer (reply_len > 0)
+ * when all of these hold:
+ *   ARP: an untagged request to the broadcast MAC, not a probe (sender IP
+ *        0.0.0.0, RFC 5227) and not gratuitous; NS: an untagged one to a
+ *        multicast MAC and to the target's solicited-node address, from a
+ *        unicast source with a source link-layer option (not DAD);
+ *   the target is in the cache for v->vni (for an NS, with its router
+ *        status known: ARPC_F_ROUTER_KNOWN);
+ *   the requester's MAC (Ethernet source and ARP sha / NS option) is
+ *        unicast and is not the cached owner, and the owner is not behind
+ *        in_tap itself in the FDB (it hears the request anyway).
+ * Otherwise (miss, unicast request, gratuitous, probe, DAD, suppression
+ * off) by destination:
  *   multicast/broadcast or unknown  -> flood: other taps, plus the underlay
  *                                      unless the mode is LOCAL;
  *   local on another tap            -> out_tap;
@@ -94,7 +137,7 @@ enum vtep_drop fwd_check_source(const struct fwd_vni *v, const struct vtep_addr 
  *   remote or static                -> to_remote.
  * Datapath-safe.
  */
-void fwd_from_tap(struct fdb *fdb, const struct fwd_vni *v, uint16_t in_tap,
+void fwd_from_tap(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v, uint16_t in_tap,
 		  const uint8_t *frame, size_t len, uint64_t now, struct fwd_decision *ret);
 
 /*
@@ -103,7 +146,9 @@ void fwd_from_tap(struct fdb *fdb, const struct fwd_vni *v, uint16_t in_tap,
  * (NOT_ALLOWED); parse (MALFORMED); source MAC multicast/zero (BAD_SRC_MAC);
  * source MAC is local in our FDB (LOOP: our own frame came back, e.g. by
  * multicast loopback); learn the source as remote at outer_src if
- * v->learning (a static entry is left alone); TOO_BIG; then by destination:
+ * v->learning (a static entry is left alone); TOO_BIG; snoop ARP/ND into
+ * arpc unless it is NULL (never answered: replies come from the VTEP next
+ * to the requester); then by destination:
  *   multicast/broadcast or unknown  -> flood to local taps only (split
  *                                      horizon: never the underlay);
  *   local                           -> out_tap;
@@ -114,7 +159,7 @@ void fwd_from_tap(struct fdb *fdb, const struct fwd_vni *v, uint16_t in_tap,
  *                                      the port it came in on, drop it.
  * Datapath-safe.
  */
-void fwd_from_underlay(struct fdb *fdb, const struct fwd_vni *v,
+void fwd_from_underlay(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v,
 		       const struct vtep_addr *outer_src, const uint8_t *frame, size_t len,
 		       uint64_t now, struct fwd_decision *ret);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_arp - Ethernet/IPv4 ARP parse/build and the gratuitous/probe
- * predicates (proto/arp), against the tests/data fixtures.
+ * test_arp - Ethernet/IPv4 ARP parse/build, the suppression reply (byte for
+ * byte against a hand-built frame) and the gratuitous/probe predicates
+ * (proto/arp), against the tests/data fixtures.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,6 +107,49 @@ static void test_build_round_trip(void **state)
 	}
 }
 
+/* The answer to arp_request.hex on behalf of 52:54:00:00:00:02 is exactly
+ * the hand-built arp_reply.hex: 42 bytes, unpadded. */
+static void test_build_reply(void **state)
+{
+	const struct vtep_mac owner = { { 0x52, 0x54, 0, 0, 0, 2 } };
+	const struct vtep_mac requester = { { 0x52, 0x54, 0, 0, 0, 1 } };
+	uint8_t req[128];
+	uint8_t want[128];
+	uint8_t out[ARP_REPLY_LEN + 4];
+	size_t req_len = load_hex("arp_request.hex", req, sizeof(req));
+	size_t want_len = load_hex("arp_reply.hex", want, sizeof(want));
+	struct eth_view eth;
+	struct arp_view v;
+	struct arp_view r;
+
+	(void)state;
+	assert_int_equal(arp_parse(req + ETH_HLEN, req_len - ETH_HLEN, &v), VTEP_DROP_NONE);
+	memset(out, 0xa5, sizeof(out));
+	assert_int_equal(arp_build_reply(out, sizeof(out), &v, &owner), ARP_REPLY_LEN);
+	assert_int_equal(want_len, ARP_REPLY_LEN);
+	assert_int_equal(ARP_REPLY_LEN, 42);
+	assert_memory_equal(out, want, ARP_REPLY_LEN);
+	assert_int_equal(out[ARP_REPLY_LEN], 0xa5);     /* nothing past the frame */
+	/* And it reads back as the owner's answer. */
+	assert_int_equal(eth_parse(out, ARP_REPLY_LEN, &eth), VTEP_DROP_NONE);
+	assert_true(vtep_mac_eq(&eth.dst, &requester));
+	assert_true(vtep_mac_eq(&eth.src, &owner));
+	assert_int_equal(eth.ethertype, ETH_TYPE_ARP);
+	assert_int_equal(arp_parse(out + ETH_HLEN, ARP_HLEN, &r), VTEP_DROP_NONE);
+	assert_int_equal(r.op, ARP_OP_REPLY);
+	assert_true(vtep_mac_eq(&r.sha, &owner));
+	assert_true(vtep_mac_eq(&r.tha, &requester));
+	assert_int_equal(r.spa, v.tpa);
+	assert_int_equal(r.tpa, v.spa);
+	assert_false(arp_is_gratuitous(&r));
+	/* Exactly big enough is enough; one byte less writes nothing. */
+	assert_int_equal(arp_build_reply(out, ARP_REPLY_LEN, &v, &owner), ARP_REPLY_LEN);
+	memset(out, 0xa5, sizeof(out));
+	assert_int_equal(arp_build_reply(out, ARP_REPLY_LEN - 1, &v, &owner), 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		assert_int_equal(out[i], 0xa5);
+}
+
 struct hdr_case {
 	const char *name;
 	size_t off;
@@ -198,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_request_fixture),
 		cmocka_unit_test(test_gratuitous_fixture),
 		cmocka_unit_test(test_build_round_trip),
+		cmocka_unit_test(test_build_reply),
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_predicates),
