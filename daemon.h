@@ -19,6 +19,7 @@ struct vtep_tap_rt {
 	struct io_tap io;
 	int port;                       /* io port id, -1 while down */
 	size_t vni_idx;                 /* index into daemon.vnis */
+	uint32_t vni;
 	struct vtep_tap_counters c;
 };
 
@@ -27,14 +28,19 @@ struct vtep_vni_rt {
 	enum vtep_flood mode;           /* effective: multicast, unicast or local */
 	bool has_group;
 	struct vtep_addr group;
-	int group_fd;                   /* -1 when not joined */
-	int group_port;
 	struct vtep_addr *peers;        /* owned copy */
 	size_t n_peers;
 	uint16_t *taps;                 /* tap indices, owned */
 	size_t n_taps;
 	struct fwd_vni fwd;
 	struct vtep_counters c;
+};
+
+/* One multicast membership, shared by every VNI flooding to the group. */
+struct vtep_group {
+	struct vtep_addr addr;
+	int fd;                         /* bound to group:dstport, joined on dev */
+	int port;                       /* io port id */
 };
 
 struct vtep_daemon {
@@ -49,6 +55,8 @@ struct vtep_daemon {
 	struct arpc *arpc;              /* ARP/ND cache */
 	struct vtep_vni_rt *vnis;       /* sorted by vni */
 	size_t n_vnis;
+	struct vtep_group *groups;
+	size_t n_groups;
 	struct vtep_tap_rt *taps;       /* VTEP_MAX_TAPS slots; index = FDB tap id */
 	size_t n_taps;                  /* highest used index + 1 */
 	unsigned int mtu;               /* tap MTU */
@@ -70,10 +78,16 @@ uint64_t vtep_now_ms(void);
 /* setup.c */
 int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf);
 void daemon_teardown(struct vtep_daemon *d);
-struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni);
-/* Apply a new, valid configuration whole or not at all. 0, or a negative
- * errno with the reason in why (then nothing changed). */
+/* Apply a new, valid configuration whole or not at all. 0 (d->conf is now
+ * conf: the caller frees the old one), or a negative errno with the reason
+ * in why (nothing changed: the caller frees conf). */
 int daemon_reload(struct vtep_daemon *d, struct vtep_conf *conf, char *why, size_t whylen);
+
+/* apply.c */
+struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni);
+int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep_conf *conf,
+		 char *why, size_t whylen);
+void daemon_leave_groups(struct vtep_daemon *d);
 
 /* datapath.c */
 void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev);

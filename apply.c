@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * apply.c - make the running VNIs, taps, groups and static entries match a
+ * configuration, whole or not at all. The same path serves startup (from
+ * nothing) and SIGHUP (from the running state):
+ *
+ *   stage   everything that can fail: open new taps, join new groups, grow
+ *           the static tables. Running state is not touched; on any error
+ *           what was staged is undone and the old configuration runs on.
+ *   commit  only steps that cannot fail: close taps and leave groups that
+ *           are gone, flush their table entries, swap in the new VNIs and
+ *           static entries. Learned entries of VNIs that stay, and their
+ *           counters, survive.
+ */
+#include "daemon.h"
+
+#include <unistd.h>
+
+struct stage {
+	struct vtep_vni_rt *vnis;       /* the new VNIs, sorted like conf's order */
+	size_t n_vnis;
+	bool tap_new[VTEP_MAX_TAPS];    /* slot opened by this apply */
+	bool tap_keep[VTEP_MAX_TAPS];   /* running slot the new config keeps */
+	struct vtep_group *groups;      /* memberships the new config needs */
+	size_t n_groups;
+	bool *group_new;                /* per staged group: joined by this apply */
+	bool *group_taken;              /* per running group: carried over */
+};
+
+static int vni_cmp(const void *a, const void *b)
+{
+	const struct vtep_vni_rt *x = a, *y = b;
+
+	return x->vni < y->vni ? -1 : x->vni > y->vni;
+}
+
+struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni)
+{
+	struct vtep_vni_rt key = { .vni = vni };
+
+	return bsearch(&key, d->vnis, d->n_vnis, sizeof(*d->vnis), vni_cmp);
+}
+
+static bool wants_group(const struct conf_vni *cv)
+{
+	return cv->has_group && cv->flood != VTEP_FLOOD_UNICAST;
+}
+
+static struct vtep_group *find_group(struct vtep_group *g, size_t n,
+				     const struct vtep_addr *addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (vtep_addr_eq(&g[i].addr, addr))
+			return &g[i];
+	return NULL;
+}
+
+/* One membership per group address, however many VNIs share it: carried
+ * over from the running set, or joined now. A failed join is kept with
+ * fd < 0 (its error) so each VNI can decide: error or fallback. */
+static int stage_groups(struct vtep_daemon *d, struct stage *st, const struct vtep_conf *conf)
+{
+	char g[VTEP_ADDR_STRLEN];
+
+	st->groups = calloc(conf->n_vnis ? conf->n_vnis : 1, sizeof(*st->groups));
+	st->group_new = calloc(conf->n_vnis ? conf->n_vnis : 1, sizeof(bool));
+	st->group_taken = calloc(d->n_groups ? d->n_groups : 1, sizeof(bool));
+	if (!st->groups || !st->group_new || !st->group_taken)
+		return -ENOMEM;
+	for (size_t i = 0; i < conf->n_vnis; i++) {
+		const struct conf_vni *cv = &conf->vnis[i];
+		struct vtep_group *run, *ng;
+
+		if (!wants_group(cv) || find_group(st->groups, st->n_groups, &cv->group))
+			continue;
+		ng = &st->groups[st->n_groups];
+		ng->addr = cv->group;
+		ng->port = -1;
+		run = find_group(d->groups, d->n_groups, &cv->group);
+		if (run) {
+			st->group_taken[run - d->groups] = true;
+			*ng = *run;
+		} else {
+			ng->fd = io_group_join(&d->ul, &cv->group);
+			st->group_new[st->n_groups] = ng->fd >= 0;
+			if (ng->fd >= 0) {
+				ng->port = io_add_port(d->io, IO_PORT_UDP, ng->fd, 0);
+				if (ng->port < 0)
+					return ng->port;
+				log_info("joined group %s on '%s'", vtep_addr_fmt(&cv->group, g),
+					 d->ul.dev);
+			}
+		}
+		st->n_groups++;
+	}
+	return 0;
+}
+
+/* The flood mode a VNI actually runs with (DESIGN.md 3, flood = "auto"). */
+static int stage_mode(struct vtep_daemon *d, struct stage *st, size_t idx,
+		      const struct conf_vni *cv)
+{
+	struct vtep_vni_rt *v = &st->vnis[idx];
+	const struct vtep_group *grp;
+	char g[VTEP_ADDR_STRLEN];
+
+	if (wants_group(cv)) {
+		grp = find_group(st->groups, st->n_groups, &cv->group);
+		if (grp && grp->fd >= 0) {
+			v->mode = VTEP_FLOOD_MULTICAST;
+			return 0;
+		}
+		if (cv->flood == VTEP_FLOOD_MULTICAST) {
+			log_error_errno(grp ? grp->fd : -ENOENT, "vni %u: cannot join group %s on '%s'",
+					v->vni, vtep_addr_fmt(&cv->group, g), d->ul.dev);
+			return grp ? grp->fd : -ENOENT;
+		}
+		log_warning_errno(grp ? grp->fd : -ENOENT, "vni %u: cannot join group %s on '%s', %s",
+				  v->vni, vtep_addr_fmt(&cv->group, g), d->ul.dev,
+				  cv->n_peers ? "falling back to unicast replication" :
+				  "flooding locally only");
+	}
+	v->mode = cv->n_peers ? VTEP_FLOOD_UNICAST : VTEP_FLOOD_LOCAL;
+	return 0;
+}
+
+static int find_tap(const struct vtep_daemon *d, const struct stage *st,
+		    const struct conf_tap *ct)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		const struct vtep_tap_rt *t = &d->taps[i];
+
+		if (t->used && !st->tap_new[i] && !st->tap_keep[i] &&
+		    strcmp(t->io.name, ct->name) == 0 && strcmp(t->io.netns, ct->netns) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_tap *ct)
+{
+	struct vtep_tap_rt *tap;
+	size_t i;
+	int r;
+
+	for (i = 0; i < VTEP_MAX_TAPS; i++)
+		if (!d->taps[i].used)
+			break;
+	if (i == VTEP_MAX_TAPS)
+		return -ENOSPC;
+	tap = &d->taps[i];
+	r = io_tap_open(ct->name, ct->netns, d->mtu, &tap->io);
+	if (r < 0) {
+		log_error_errno(r, "%s:%d: tap '%s'%s%s", ct->file, ct->line, ct->name,
+				ct->netns[0] ? " in netns " : "", ct->netns);
+		return r;
+	}
+	memset(&tap->c, 0, sizeof(tap->c));
+	tap->used = true;
+	st->tap_new[i] = true;
+	if (i + 1 > d->n_taps)
+		d->n_taps = i + 1;
+	tap->port = io_add_port(d->io, IO_PORT_TAP, tap->io.fd, i);
+	if (tap->port < 0)
+		return tap->port;
+	log_info("tap '%s'%s%s %s", ct->name, ct->netns[0] ? " in netns " : "", ct->netns,
+		 tap->io.created ? "created" : "attached");
+	return (int)i;
+}
+
+static int stage_taps(struct vtep_daemon *d, struct stage *st, size_t idx,
+		      const struct conf_vni *cv)
+{
+	struct vtep_vni_rt *v = &st->vnis[idx];
+
+	for (size_t i = 0; i < cv->n_taps; i++) {
+		int slot = find_tap(d, st, &cv->taps[i]);
+
+		if (slot >= 0)
+			st->tap_keep[slot] = true;
+		else
+			slot = open_tap(d, st, &cv->taps[i]);
+		if (slot < 0)
+			return slot;
+		v->taps[v->n_taps++] = (uint16_t)slot;
+	}
+	return 0;
+}
+
+static int stage_vni(struct vtep_daemon *d, struct stage *st, size_t idx,
+		     const struct conf_vni *cv)
+{
+	struct vtep_vni_rt *v = &st->vnis[idx];
+	struct vtep_vni_rt *old = daemon_find_vni(d, cv->vni);
+	int r;
+
+	v->vni = cv->vni;
+	v->has_group = cv->has_group;
+	v->group = cv->group;
+	if (old)
+		v->c = old->c;          /* counters survive a reload */
+	v->taps = calloc(cv->n_taps ? cv->n_taps : 1, sizeof(*v->taps));
+	v->peers = calloc(cv->n_peers ? cv->n_peers : 1, sizeof(*v->peers));
+	if (!v->taps || !v->peers)
+		return -ENOMEM;
+	memcpy(v->peers, cv->peers, cv->n_peers * sizeof(*v->peers));
+	v->n_peers = cv->n_peers;
+	r = stage_mode(d, st, idx, cv);
+	return r < 0 ? r : stage_taps(d, st, idx, cv);
+}
+
+static size_t count_static(const struct vtep_conf *c, bool arp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; c && i < c->n_vnis; i++)
+		n += arp ? c->vnis[i].n_arp : c->vnis[i].n_fdb;
+	return n;
+}
+
+/* Room for the old and the new static entries side by side. */
+static int stage_tables(struct vtep_daemon *d, const struct vtep_conf *old,
+			const struct vtep_conf *conf)
+{
+	size_t fdb = count_static(old, false) + count_static(conf, false) + 1024;
+	size_t arp = count_static(old, true) + count_static(conf, true) + 1024;
+	int r;
+
+	r = fdb_set_max_static(d->fdb, (uint32_t)fdb);
+	if (r == 0)
+		r = arpc_set_max_static(d->arpc, (uint32_t)arp);
+	if (r == 0)
+		r = fdb_set_max_learned(d->fdb, conf->maxaddress);
+	if (r == 0)
+		r = arpc_set_max_snooped(d->arpc, conf->arp_max);
+	return r;
+}
+
+static void free_vni_arrays(struct vtep_vni_rt *vnis, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(vnis[i].taps);
+		free(vnis[i].peers);
+	}
+	free(vnis);
+}
+
+static void close_tap(struct vtep_daemon *d, size_t i)
+{
+	struct vtep_tap_rt *t = &d->taps[i];
+
+	if (t->port >= 0)
+		io_del_port(d->io, t->port);
+	io_tap_close(&t->io);
+	t->used = false;
+	t->port = -1;
+	(void)fdb_flush_tap(d->fdb, (uint16_t)i);
+}
+
+static void leave_group(struct vtep_daemon *d, struct vtep_group *grp)
+{
+	char g[VTEP_ADDR_STRLEN];
+
+	if (grp->fd < 0)
+		return;
+	if (grp->port >= 0)
+		io_del_port(d->io, grp->port);
+	io_group_leave(&d->ul, grp->fd, &grp->addr);
+	log_info("left group %s", vtep_addr_fmt(&grp->addr, g));
+	grp->fd = -1;
+	grp->port = -1;
+}
+
+void daemon_leave_groups(struct vtep_daemon *d)
+{
+	for (size_t i = 0; i < d->n_groups; i++)
+		leave_group(d, &d->groups[i]);
+	free(d->groups);
+	d->groups = NULL;
+	d->n_groups = 0;
+}
+
+static void unstage(struct vtep_daemon *d, struct stage *st, const struct vtep_conf *old)
+{
+	if (old) {
+		/* Lowering a cap back never fails (it evicts nothing). */
+		(void)fdb_set_max_learned(d->fdb, old->maxaddress);
+		(void)arpc_set_max_snooped(d->arpc, old->arp_max);
+	}
+	for (size_t i = 0; st->groups && i < st->n_groups; i++)
+		if (st->group_new[i])
+			leave_group(d, &st->groups[i]);
+	for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
+		if (st->tap_new[i])
+			close_tap(d, i);
+	free_vni_arrays(st->vnis, st->n_vnis);
+	free(st->groups);
+}
+
+/* ------------------------------------------------------------------ */
+/* Commit: nothing below can fail                                      */
+
+static void drop_old_statics(struct vtep_daemon *d, const struct vtep_conf *old)
+{
+	for (size_t i = 0; old && i < old->n_vnis; i++) {
+		const struct conf_vni *cv = &old->vnis[i];
+
+		for (size_t k = 0; k < cv->n_fdb; k++)
+			(void)fdb_del(d->fdb, cv->vni, &cv->fdb[k].mac);
+		for (size_t k = 0; k < cv->n_arp; k++)
+			(void)arpc_del(d->arpc, cv->vni, &cv->arp[k].ip);
+	}
+}
+
+static void add_statics(struct vtep_daemon *d, const struct conf_vni *cv)
+{
+	uint64_t now = vtep_now_ms();
+	int r;
+
+	for (size_t k = 0; k < cv->n_fdb; k++) {
+		r = fdb_add_static(d->fdb, cv->vni, &cv->fdb[k].mac, &cv->fdb[k].remote, now);
+		if (r < 0)
+			log_error_errno(r, "%s:%d: static fdb entry not added", cv->fdb[k].file,
+					cv->fdb[k].line);
+	}
+	for (size_t k = 0; k < cv->n_arp; k++) {
+		r = arpc_add_static(d->arpc, cv->vni, &cv->arp[k].ip, &cv->arp[k].mac, now);
+		if (r < 0)
+			log_error_errno(r, "%s:%d: static arp entry not added", cv->arp[k].file,
+					cv->arp[k].line);
+	}
+}
+
+static void fill_fwd(const struct vtep_daemon *d, const struct vtep_conf *c,
+		     struct vtep_vni_rt *v)
+{
+	memset(&v->fwd, 0, sizeof(v->fwd));
+	v->fwd.vni = v->vni;
+	v->fwd.flood = v->mode;
+	v->fwd.learning = c->learning;
+	v->fwd.ignore_reserved = c->reserved_bits == CONF_RESERVED_IGNORE;
+	v->fwd.mtu = (uint16_t)d->mtu;
+	v->fwd.allow = c->allow;
+	v->fwd.n_allow = c->n_allow;
+	v->fwd.allow_any = c->n_allow == 0 && v->has_group;
+	v->fwd.peers = v->peers;
+	v->fwd.n_peers = v->n_peers;
+	v->fwd.arp_suppress = c->arp_suppress;
+}
+
+/* Taps and groups the new configuration no longer has; VNIs it dropped. */
+static void retire_old(struct vtep_daemon *d, struct stage *st)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		if (d->taps[i].used && !st->tap_new[i] && !st->tap_keep[i]) {
+			log_info("tap '%s' removed", d->taps[i].io.name);
+			close_tap(d, i);
+		}
+	}
+	for (size_t i = 0; i < d->n_groups; i++)
+		if (!st->group_taken[i])
+			leave_group(d, &d->groups[i]);
+	for (size_t i = 0; i < d->n_vnis; i++) {
+		struct vtep_vni_rt *v = &d->vnis[i];
+		bool kept = false;
+
+		for (size_t k = 0; k < st->n_vnis; k++)
+			kept = kept || st->vnis[k].vni == v->vni;
+		if (!kept) {
+			(void)fdb_flush_vni(d->fdb, v->vni);
+			(void)arpc_flush_vni(d->arpc, v->vni);
+			log_info("vni %u removed", v->vni);
+		}
+	}
+}
+
+static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_conf *old,
+		   struct vtep_conf *conf)
+{
+	retire_old(d, st);
+	drop_old_statics(d, old);
+	free_vni_arrays(d->vnis, d->n_vnis);
+	d->vnis = st->vnis;
+	d->n_vnis = st->n_vnis;
+	free(d->groups);
+	d->groups = st->groups;
+	d->n_groups = 0;
+	for (size_t i = 0; i < st->n_groups; i++)       /* keep the joined ones */
+		if (st->groups[i].fd >= 0)
+			d->groups[d->n_groups++] = st->groups[i];
+	d->conf = conf;
+	qsort(d->vnis, d->n_vnis, sizeof(*d->vnis), vni_cmp);
+	for (size_t i = 0; i < d->n_vnis; i++) {
+		struct vtep_vni_rt *v = &d->vnis[i];
+		const struct conf_vni *cv = conf_find_vni(conf, v->vni);
+
+		for (size_t k = 0; k < v->n_taps; k++) {
+			struct vtep_tap_rt *t = &d->taps[v->taps[k]];
+
+			/* A tap that changed VNI forgets what it learned in the old one. */
+			if (st->tap_keep[v->taps[k]] && d->vnis[i].vni != t->vni)
+				(void)fdb_flush_tap(d->fdb, v->taps[k]);
+			t->vni_idx = i;
+			t->vni = v->vni;
+		}
+		add_statics(d, cv);
+		fill_fwd(d, conf, v);
+		log_info("vni %u: flood %s, %zu taps, %zu peers, %zu static fdb, %zu static arp",
+			 v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers, cv->n_fdb,
+			 cv->n_arp);
+	}
+	while (d->n_taps && !d->taps[d->n_taps - 1].used)
+		d->n_taps--;
+}
+
+/* Stage conf against the running state (old: the configuration it runs,
+ * NULL at startup), then commit it, or undo and leave everything as it was. */
+int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep_conf *conf,
+		 char *why, size_t whylen)
+{
+	struct stage *st = calloc(1, sizeof(*st));
+	int r = -ENOMEM;
+
+	if (!st)
+		return r;
+	st->n_vnis = conf->n_vnis;
+	st->vnis = calloc(conf->n_vnis ? conf->n_vnis : 1, sizeof(*st->vnis));
+	r = st->vnis ? stage_tables(d, old, conf) : -ENOMEM;
+	if (r < 0)
+		snprintf(why, whylen, "cannot size the tables: %s", strerror(-r));
+	if (r == 0) {
+		r = stage_groups(d, st, conf);
+		if (r < 0)
+			snprintf(why, whylen, "multicast groups: %s", strerror(-r));
+	}
+	for (size_t i = 0; r == 0 && i < conf->n_vnis; i++) {
+		r = stage_vni(d, st, i, &conf->vnis[i]);
+		if (r < 0)
+			snprintf(why, whylen, "vni %u: %s", conf->vnis[i].vni, strerror(-r));
+	}
+	if (r < 0)
+		unstage(d, st, old);
+	else
+		commit(d, st, old, conf);
+	free(st->group_new);
+	free(st->group_taken);
+	free(st);
+	return r;
+}
