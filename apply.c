@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 struct stage {
+	struct io_capture *capture;     /* opened by this apply */
+	bool capture_keep;              /* the running capture stays as it is */
 	struct vtep_vni_rt *vnis;       /* the new VNIs, sorted like conf's order */
 	size_t n_vnis;
 	bool tap_new[VTEP_MAX_TAPS];    /* slot opened by this apply */
@@ -236,6 +238,51 @@ static int stage_tables(struct vtep_daemon *d, const struct vtep_conf *old,
 	return r;
 }
 
+int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
+			struct io_capture **ret_cap, char *why, size_t whylen)
+{
+	const struct conf_capture *c = &conf->capture;
+	struct io_capture_params p = {
+		.file = c->file, .filter = c->filter, .max_size = c->max_size,
+		.max_files = c->max_files,
+		.point = c->point == CONF_CAPTURE_OUTER ? IO_CAPTURE_OUTER :
+			 c->point == CONF_CAPTURE_BOTH ? IO_CAPTURE_BOTH : IO_CAPTURE_INNER,
+	};
+	int r;
+
+	r = io_capture_open(&p, ret_cap, why, whylen);
+	if (r == 0)
+		log_info("capturing %s packets%s%s%s to '%s'", c->point == CONF_CAPTURE_INNER ?
+			 "inner" : c->point == CONF_CAPTURE_OUTER ? "outer" : "inner and outer",
+			 c->filter ? " matching '" : "", c->filter ? c->filter : "",
+			 c->filter ? "'" : "", c->file);
+	(void)d;
+	return r;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* An unchanged capture section keeps the running capture (and its file,
+ * which reopening would truncate); a changed one opens the new file now. */
+static int stage_capture(struct vtep_daemon *d, struct stage *st, const struct vtep_conf *old,
+			 const struct vtep_conf *conf, char *why, size_t whylen)
+{
+	const struct conf_capture *a = old ? &old->capture : NULL, *b = &conf->capture;
+
+	if (a && a->enabled == b->enabled && same_str(a->file, b->file) &&
+	    same_str(a->filter, b->filter) && a->point == b->point &&
+	    a->max_size == b->max_size && a->max_files == b->max_files) {
+		st->capture_keep = true;
+		return 0;
+	}
+	if (!b->enabled)
+		return 0;
+	return daemon_capture_open(d, conf, &st->capture, why, whylen);
+}
+
 static void free_vni_arrays(struct vtep_vni_rt *vnis, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -295,6 +342,7 @@ static void unstage(struct vtep_daemon *d, struct stage *st, const struct vtep_c
 			close_tap(d, i);
 	free_vni_arrays(st->vnis, st->n_vnis);
 	free(st->groups);
+	io_capture_close(st->capture);
 }
 
 /* ------------------------------------------------------------------ */
@@ -379,6 +427,12 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 {
 	retire_old(d, st);
 	drop_old_statics(d, old);
+	if (!st->capture_keep) {
+		if (d->capture)
+			log_info("capture stopped");
+		io_capture_close(d->capture);
+		d->capture = st->capture;
+	}
 	free_vni_arrays(d->vnis, d->n_vnis);
 	d->vnis = st->vnis;
 	d->n_vnis = st->n_vnis;
@@ -428,6 +482,8 @@ int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep
 	r = st->vnis ? stage_tables(d, old, conf) : -ENOMEM;
 	if (r < 0)
 		snprintf(why, whylen, "cannot size the tables: %s", strerror(-r));
+	if (r == 0)
+		r = stage_capture(d, st, old, conf, why, whylen);
 	if (r == 0) {
 		r = stage_groups(d, st, conf);
 		if (r < 0)

@@ -10,6 +10,7 @@
 
 #include "vtep.h"
 #include "conf/conf.h"
+#include "io/capture.h"
 #include "io/io.h"
 #include "proto/fdb.h"
 #include "proto/fwd.h"
@@ -57,6 +58,8 @@ struct vtep_daemon {
 	size_t n_vnis;
 	struct vtep_group *groups;
 	size_t n_groups;
+	struct io_capture *capture;     /* NULL: not capturing */
+	uint64_t ticks;
 	struct vtep_tap_rt *taps;       /* VTEP_MAX_TAPS slots; index = FDB tap id */
 	size_t n_taps;                  /* highest used index + 1 */
 	unsigned int mtu;               /* tap MTU */
@@ -88,6 +91,9 @@ struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni);
 int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep_conf *conf,
 		 char *why, size_t whylen);
 void daemon_leave_groups(struct vtep_daemon *d);
+/* Open the configured capture (SIGUSR2 and apply). 0 or a negative errno. */
+int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
+			struct io_capture **ret_cap, char *why, size_t whylen);
 
 /* datapath.c */
 void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev);
@@ -99,6 +105,8 @@ void datapath_tick(struct vtep_daemon *d);
 /* dump.c */
 int dump_write(struct vtep_daemon *d);
 int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason);
+/* The Prometheus textfile (config key metrics), written atomically. */
+int dump_metrics(struct vtep_daemon *d);
 void dump_totals(const struct vtep_daemon *d, struct vtep_counters *ret);
 
 #endif /* VTEP_DAEMON_H */

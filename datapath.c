@@ -144,8 +144,13 @@ static void tap_out(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
 static void udp_out(struct vtep_daemon *d, struct vtep_vni_rt *v, const struct vtep_addr *dst,
 		    const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
 {
-	int fd = d->ul.tx_fd[hash % d->ul.n_tx];
+	unsigned int k = hash % d->ul.n_tx;
+	int fd = d->ul.tx_fd[k];
 
+	if (d->capture)
+		io_capture_outer(d->capture, &d->ul.local, d->ul.tx_port[k], dst, d->ul.dstport,
+				 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl,
+				 hdr, len);
 	if (io_send_udp(d->io, fd, dst, d->ul.dstport, ev->buf, hdr, len) < 0) {
 		count_drop(&v->c, VTEP_DROP_NO_BUFFER);
 		return;
@@ -184,6 +189,8 @@ void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 	uint8_t *hdr = ev->data - VXLAN_HLEN;  /* headroom: encapsulate in place */
 	uint32_t hash;
 
+	if (d->capture)
+		io_capture_inner(d->capture, ev->data, ev->len);
 	tap->c.rx_packets++;
 	tap->c.rx_bytes += ev->len;
 	v->c.rx_packets++;
@@ -227,6 +234,9 @@ void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
 	uint32_t vni = 0;
 	uint64_t now;
 
+	if (d->capture)
+		io_capture_outer(d->capture, &ev->src, ev->src_port, &d->ul.local, d->ul.dstport,
+				 d->conf->ttl, ev->data, ev->len);
 	r = ev->len ? vxlan_parse(ev->data, ev->len, ignore, &vni) : VTEP_DROP_MALFORMED;
 	if (r != VTEP_DROP_NONE) {
 		d->global.rx_packets++;
@@ -241,6 +251,8 @@ void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
 	}
 	v->c.rx_packets++;
 	v->c.rx_bytes += ev->len;
+	if (d->capture)
+		io_capture_inner(d->capture, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN);
 	now = vtep_now_ms();
 	fwd_from_underlay(d->fdb, d->arpc, &v->fwd, &ev->src, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN,
 			  now, &dec);

@@ -8,6 +8,7 @@
  */
 #include "daemon.h"
 
+#include <stddef.h>
 #include <unistd.h>
 
 struct dump_fdb {
@@ -379,20 +380,21 @@ typedef void (*writer_fn)(FILE *f, const struct vtep_daemon *d, struct dump_tabl
 			  uint64_t now);
 
 /* Write DUMPDIR/name through a temp file and rename (readers never see half). */
-static int write_atomic(const struct vtep_daemon *d, const char *name, writer_fn fn,
+static int write_atomic(const struct vtep_daemon *d, const char *path, writer_fn fn,
 			struct dump_tables *t, uint64_t now)
 {
-	char path[4096], tmp[4200];
+	char tmp[4200];
 	FILE *f;
 	int r = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", d->conf->dumpdir, name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
-	t->fdb_at = 0;
-	t->arp_at = 0;
+	if (t) {
+		t->fdb_at = 0;
+		t->arp_at = 0;
+	}
 	fn(f, d, t, now);
 	if (fflush(f) != 0 || ferror(f))
 		r = -EIO;
@@ -409,6 +411,7 @@ int dump_write(struct vtep_daemon *d)
 {
 	struct dump_tables t;
 	uint64_t now = vtep_now_ms();
+	char path[4096];
 	int r;
 
 	memset(&t, 0, sizeof(t));
@@ -418,9 +421,13 @@ int dump_write(struct vtep_daemon *d)
 	qsort(t.fdb.e, t.fdb.n, sizeof(*t.fdb.e), entry_cmp);
 	qsort(t.arp.e, t.arp.n, sizeof(*t.arp.e), arp_cmp);
 	/* Text first: a reader that sees the new JSON finds the text ready. */
-	r = write_atomic(d, "vtep.dump", write_text, &t, now);
+	snprintf(path, sizeof(path), "%s/vtep.dump", d->conf->dumpdir);
+	r = write_atomic(d, path, write_text, &t, now);
+	snprintf(path, sizeof(path), "%s/vtep.json", d->conf->dumpdir);
 	if (r == 0)
-		r = write_atomic(d, "vtep.json", write_json, &t, now);
+		r = write_atomic(d, path, write_json, &t, now);
+	if (d->conf->metrics)
+		(void)dump_metrics(d);
 	free(t.fdb.e);
 	free(t.arp.e);
 	if (r < 0)
@@ -428,6 +435,106 @@ int dump_write(struct vtep_daemon *d)
 	else
 		log_info("dump %llu written to '%s/vtep.json' and 'vtep.dump'",
 			 (unsigned long long)d->dump_generation, d->conf->dumpdir);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Prometheus textfile: vtep_..._total counters with vni/reason labels,   */
+/* never per-MAC labels (their number is bounded by the configuration).   */
+
+static const struct {
+	const char *name;
+	const char *help;
+	size_t off;
+} prom_counters[] = {
+	{ "rx_packets", "Frames received, from taps or the underlay.",
+	  offsetof(struct vtep_counters, rx_packets) },
+	{ "tx_packets", "Frames sent, to taps or underlay copies.",
+	  offsetof(struct vtep_counters, tx_packets) },
+	{ "rx_bytes", "Bytes received.", offsetof(struct vtep_counters, rx_bytes) },
+	{ "tx_bytes", "Bytes sent.", offsetof(struct vtep_counters, tx_bytes) },
+	{ "flooded", "Broadcast, unknown-unicast and multicast frames flooded.",
+	  offsetof(struct vtep_counters, flooded) },
+	{ "arp_suppressed", "ARP requests answered locally.",
+	  offsetof(struct vtep_counters, arp_suppressed) },
+	{ "nd_suppressed", "Neighbour solicitations answered locally.",
+	  offsetof(struct vtep_counters, nd_suppressed) },
+	{ "learned", "FDB entries learned.", offsetof(struct vtep_counters, learned) },
+	{ "moved", "FDB entries that moved.", offsetof(struct vtep_counters, moved) },
+	{ "aged", "FDB entries aged out.", offsetof(struct vtep_counters, aged) },
+	{ "arp_learned", "ARP/ND cache entries snooped.",
+	  offsetof(struct vtep_counters, arp_learned) },
+	{ "arp_moved", "ARP/ND bindings that changed MAC.",
+	  offsetof(struct vtep_counters, arp_moved) },
+	{ "arp_aged", "ARP/ND cache entries aged out.",
+	  offsetof(struct vtep_counters, arp_aged) },
+	{ "arp_conflicts", "Announcements contradicting a static ARP/ND entry.",
+	  offsetof(struct vtep_counters, arp_conflicts) },
+};
+
+static uint64_t counter_at(const struct vtep_counters *c, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const uint8_t *)c + off, sizeof(v));
+	return v;
+}
+
+static void prom_vni_counters(FILE *f, const struct vtep_daemon *d)
+{
+	for (size_t k = 0; k < VTEP_ARRAY_SIZE(prom_counters); k++) {
+		fprintf(f, "# HELP vtep_%s_total %s\n# TYPE vtep_%s_total counter\n",
+			prom_counters[k].name, prom_counters[k].help, prom_counters[k].name);
+		for (size_t i = 0; i < d->n_vnis; i++)
+			fprintf(f, "vtep_%s_total{vni=\"%u\"} %llu\n", prom_counters[k].name,
+				d->vnis[i].vni, (unsigned long long)counter_at(&d->vnis[i].c,
+									 prom_counters[k].off));
+	}
+	fprintf(f, "# HELP vtep_drops_total Frames dropped, by reason (vni=\"\": before a "
+		"VNI was known).\n# TYPE vtep_drops_total counter\n");
+	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++) {
+		fprintf(f, "vtep_drops_total{vni=\"\",reason=\"%s\"} %llu\n", vtep_drop_name(r),
+			(unsigned long long)d->global.drops[r]);
+		for (size_t i = 0; i < d->n_vnis; i++)
+			fprintf(f, "vtep_drops_total{vni=\"%u\",reason=\"%s\"} %llu\n",
+				d->vnis[i].vni, vtep_drop_name(r),
+				(unsigned long long)d->vnis[i].c.drops[r]);
+	}
+}
+
+static void prom_tables(FILE *f, const struct vtep_daemon *d, uint64_t now)
+{
+	fprintf(f, "# HELP vtep_fdb_entries FDB entries by type.\n# TYPE vtep_fdb_entries gauge\n");
+	for (int t = 0; t < FDB_TYPE_MAX; t++)
+		fprintf(f, "vtep_fdb_entries{type=\"%s\"} %zu\n", fdb_type_name(t),
+			fdb_count(d->fdb, t));
+	fprintf(f, "# HELP vtep_arp_entries ARP/ND cache entries by type.\n"
+		"# TYPE vtep_arp_entries gauge\n");
+	for (int t = 0; t < ARPC_TYPE_MAX; t++)
+		fprintf(f, "vtep_arp_entries{type=\"%s\"} %zu\n", arpc_type_name(t),
+			arpc_count(d->arpc, t));
+	fprintf(f, "# HELP vtep_taps Taps per VNI.\n# TYPE vtep_taps gauge\n");
+	for (size_t i = 0; i < d->n_vnis; i++)
+		fprintf(f, "vtep_taps{vni=\"%u\"} %zu\n", d->vnis[i].vni, d->vnis[i].n_taps);
+	fprintf(f, "# HELP vtep_uptime_seconds Seconds since the daemon started.\n"
+		"# TYPE vtep_uptime_seconds gauge\nvtep_uptime_seconds %llu\n",
+		(unsigned long long)((now - d->start_ms) / 1000));
+}
+
+static void write_metrics(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
+			  uint64_t now)
+{
+	(void)t;
+	prom_vni_counters(f, d);
+	prom_tables(f, d, now);
+}
+
+int dump_metrics(struct vtep_daemon *d)
+{
+	int r = write_atomic(d, d->conf->metrics, write_metrics, NULL, vtep_now_ms());
+
+	if (r < 0)
+		log_warning_errno(r, "cannot write metrics to '%s'", d->conf->metrics);
 	return r;
 }
 

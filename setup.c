@@ -77,10 +77,6 @@ static void warn_unimplemented(const struct vtep_conf *c)
 			    c->workers);
 	if (c->bum_rate)
 		log_warning("bum_rate: the per-tap BUM limit is not implemented yet, ignoring");
-	if (c->capture.enabled)
-		log_warning("capture: packet capture is not implemented yet, ignoring");
-	if (c->metrics)
-		log_warning("metrics: the Prometheus textfile is not implemented yet, ignoring");
 }
 
 int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
@@ -119,6 +115,8 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 void daemon_teardown(struct vtep_daemon *d)
 {
 	daemon_leave_groups(d);
+	io_capture_close(d->capture);
+	d->capture = NULL;
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		free(d->vnis[i].taps);
 		free(d->vnis[i].peers);

@@ -319,6 +319,28 @@ static void do_reload(struct vtep_daemon *d)
 	notify_status(d);
 }
 
+/* SIGUSR2: stop a running capture, or start the configured one. */
+static void toggle_capture(struct vtep_daemon *d)
+{
+	char why[512];
+	int r;
+
+	if (d->capture) {
+		log_info("SIGUSR2: capture stopped after %llu packets",
+			 (unsigned long long)io_capture_packets(d->capture));
+		io_capture_close(d->capture);
+		d->capture = NULL;
+		return;
+	}
+	if (!d->conf->capture.enabled) {
+		log_warning("SIGUSR2: no capture is configured, ignoring");
+		return;
+	}
+	r = daemon_capture_open(d, d->conf, &d->capture, why, sizeof(why));
+	if (r < 0)
+		log_error("SIGUSR2: cannot start the capture: %s", why);
+}
+
 static void on_signal(struct vtep_daemon *d, int signo)
 {
 	switch (signo) {
@@ -334,7 +356,7 @@ static void on_signal(struct vtep_daemon *d, int signo)
 		(void)dump_write(d);
 		break;
 	case SIGUSR2:
-		log_info("SIGUSR2: packet capture is not available yet, ignoring");
+		toggle_capture(d);
 		break;
 	default:
 		break;
@@ -347,6 +369,9 @@ static void on_tick(struct vtep_daemon *d)
 	uint64_t usec = 0, now = vtep_now_ms();
 
 	datapath_tick(d);
+	io_capture_flush(d->capture);
+	if (d->conf->metrics && ++d->ticks % 15 == 0)
+		(void)dump_metrics(d);
 	if (sd_watchdog_enabled(0, &usec) > 0 && (now - last_watchdog) * 1000 >= usec / 2) {
 		(void)sd_notify(0, "WATCHDOG=1");
 		last_watchdog = now;

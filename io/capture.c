@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io/capture.c - pcap capture with libpcap (see capture.h).
+ */
+#include "capture.h"
+
+#include <pcap/pcap.h>
+#include <sys/time.h>
+
+enum {
+	SNAPLEN = 65535,
+	VXLAN_HDR = 8,
+	OUTER_HDRS = 14 + 20 + 8,       /* Ethernet + IPv4 + UDP, rebuilt for the file */
+};
+
+struct io_capture {
+	pcap_t *dead;                   /* linktype and snaplen for dumper and filter */
+	pcap_dumper_t *dumper;
+	struct bpf_program prog;
+	bool has_prog;
+	struct io_capture_params p;
+	char *file;
+	uint64_t packets;
+	uint8_t scratch[OUTER_HDRS + SNAPLEN];
+};
+
+static bool passes(const struct io_capture *cap, const uint8_t *frame, size_t len)
+{
+	struct pcap_pkthdr h = { .caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len };
+
+	return !cap->has_prog || pcap_offline_filter(&cap->prog, &h, frame) != 0;
+}
+
+static void rotate(struct io_capture *cap)
+{
+	char from[4200], to[4200];
+
+	pcap_dump_close(cap->dumper);
+	cap->dumper = NULL;
+	for (uint32_t i = cap->p.max_files - 1; i > 0; i--) {
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", cap->file);
+		else
+			snprintf(from, sizeof(from), "%s.%u", cap->file, i - 1);
+		snprintf(to, sizeof(to), "%s.%u", cap->file, i);
+		(void)rename(from, to);
+	}
+	cap->dumper = pcap_dump_open(cap->dead, cap->file);
+}
+
+static void write_packet(struct io_capture *cap, const uint8_t *data, size_t len)
+{
+	struct pcap_pkthdr h;
+	struct timeval tv;
+
+	if (!cap->dumper)
+		return;         /* reopening after a rotation failed: capture stops */
+	gettimeofday(&tv, NULL);
+	h.ts = tv;
+	h.len = (bpf_u_int32)len;
+	h.caplen = (bpf_u_int32)VTEP_MIN(len, (size_t)SNAPLEN);
+	pcap_dump((u_char *)cap->dumper, &h, data);
+	cap->packets++;
+	if (cap->p.max_size && (uint64_t)pcap_dump_ftell64(cap->dumper) >= cap->p.max_size)
+		rotate(cap);
+}
+
+void io_capture_inner(struct io_capture *cap, const uint8_t *frame, size_t len)
+{
+	if (cap && cap->p.point != IO_CAPTURE_OUTER && passes(cap, frame, len))
+		write_packet(cap, frame, len);
+}
+
+static uint16_t ip_checksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+void io_capture_outer(struct io_capture *cap, const struct vtep_addr *src, uint16_t sport,
+		      const struct vtep_addr *dst, uint16_t dport, uint8_t ttl,
+		      const uint8_t *vxlan, size_t len)
+{
+	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
+	uint8_t *b;
+
+	if (!cap || cap->p.point == IO_CAPTURE_INNER || len < VXLAN_HDR || len > SNAPLEN ||
+	    src->family != AF_INET || dst->family != AF_INET ||
+	    !passes(cap, vxlan + VXLAN_HDR, len - VXLAN_HDR))
+		return;
+	b = cap->scratch;
+	memcpy(b, macs, sizeof(macs));
+	put16(b + 12, 0x0800);
+	memset(b + 14, 0, 20);
+	b[14] = 0x45;
+	put16(b + 16, (uint16_t)(20 + 8 + len));
+	put16(b + 20, 0x4000);          /* DF: a VTEP never fragments */
+	b[22] = ttl;
+	b[23] = 17;
+	memcpy(b + 26, &src->v4, 4);
+	memcpy(b + 30, &dst->v4, 4);
+	put16(b + 24, ip_checksum(b + 14, 20));
+	put16(b + 34, sport);
+	put16(b + 36, dport);
+	put16(b + 38, (uint16_t)(8 + len));
+	put16(b + 40, 0);               /* zero UDP checksum: allowed, RFC 7348 5 */
+	memcpy(b + OUTER_HDRS, vxlan, len);
+	write_packet(cap, b, OUTER_HDRS + len);
+}
+
+int io_capture_open(const struct io_capture_params *p, struct io_capture **ret_cap,
+		    char *why, size_t whylen)
+{
+	struct io_capture *cap = calloc(1, sizeof(*cap));
+
+	if (!cap)
+		return -ENOMEM;
+	cap->p = *p;
+	cap->p.max_files = p->max_files ? p->max_files : 1;
+	cap->file = strdup(p->file);
+	cap->dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
+	if (!cap->file || !cap->dead)
+		goto err_nomem;
+	if (p->filter && p->filter[0]) {
+		if (pcap_compile(cap->dead, &cap->prog, p->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(why, whylen, "capture filter '%s': %s", p->filter,
+				 pcap_geterr(cap->dead));
+			io_capture_close(cap);
+			return -EINVAL;
+		}
+		cap->has_prog = true;
+	}
+	cap->dumper = pcap_dump_open(cap->dead, cap->file);
+	if (!cap->dumper) {
+		snprintf(why, whylen, "capture file '%s': %s", p->file, pcap_geterr(cap->dead));
+		io_capture_close(cap);
+		return -EIO;
+	}
+	*ret_cap = cap;
+	return 0;
+
+err_nomem:
+	io_capture_close(cap);
+	return -ENOMEM;
+}
+
+void io_capture_flush(struct io_capture *cap)
+{
+	if (cap && cap->dumper)
+		(void)pcap_dump_flush(cap->dumper);
+}
+
+void io_capture_close(struct io_capture *cap)
+{
+	if (!cap)
+		return;
+	if (cap->dumper)
+		pcap_dump_close(cap->dumper);
+	if (cap->has_prog)
+		pcap_freecode(&cap->prog);
+	if (cap->dead)
+		pcap_close(cap->dead);
+	free(cap->file);
+	free(cap);
+}
+
+bool io_capture_wants_inner(const struct io_capture *cap)
+{
+	return cap && cap->p.point != IO_CAPTURE_OUTER;
+}
+
+bool io_capture_wants_outer(const struct io_capture *cap)
+{
+	return cap && cap->p.point != IO_CAPTURE_INNER;
+}
+
+uint64_t io_capture_packets(const struct io_capture *cap)
+{
+	return cap ? cap->packets : 0;
+}

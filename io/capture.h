@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io/capture - packet capture to pcap files with libpcap: inner Ethernet
+ * frames (tap side, decapsulated) and/or the outer IPv4/UDP/VXLAN packets,
+ * in one Ethernet-linktype file that tcpdump and tshark decode as VXLAN on
+ * port 4789. A BPF filter is applied to the inner frame (pcap_offline_filter)
+ * whatever the point; the file rotates at a size limit. A debugging aid: its
+ * writes go through stdio, not the ring.
+ */
+#ifndef VTEP_IO_CAPTURE_H
+#define VTEP_IO_CAPTURE_H
+
+#include "../vtep.h"
+
+struct io_capture;
+
+enum io_capture_point {
+	IO_CAPTURE_INNER = 0,
+	IO_CAPTURE_OUTER,
+	IO_CAPTURE_BOTH,
+};
+
+struct io_capture_params {
+	const char *file;
+	const char *filter;             /* pcap-filter(7), NULL or "" = everything */
+	enum io_capture_point point;
+	uint64_t max_size;              /* bytes before rotating, 0 = never */
+	uint32_t max_files;             /* FILE, FILE.1 ... FILE.(max_files-1) */
+};
+
+/* Open (truncate) the file and compile the filter. 0, or a negative errno
+ * with the reason in why; *ret_cap written on success only. */
+int io_capture_open(const struct io_capture_params *p, struct io_capture **ret_cap,
+		    char *why, size_t whylen);
+/* Flush and close; NULL is fine. */
+void io_capture_close(struct io_capture *cap);
+void io_capture_flush(struct io_capture *cap);
+
+bool io_capture_wants_inner(const struct io_capture *cap);
+bool io_capture_wants_outer(const struct io_capture *cap);
+
+/* An inner Ethernet frame, if it passes the filter. */
+void io_capture_inner(struct io_capture *cap, const uint8_t *frame, size_t len);
+
+/* An outer packet src:sport -> dst:dport carrying the UDP payload vxlan
+ * (VXLAN header + inner frame), if the inner frame passes the filter. The
+ * IPv4 and UDP headers are rebuilt for the file (the kernel builds the real
+ * ones); ttl is the outer TTL. */
+void io_capture_outer(struct io_capture *cap, const struct vtep_addr *src, uint16_t sport,
+		      const struct vtep_addr *dst, uint16_t dport, uint8_t ttl,
+		      const uint8_t *vxlan, size_t len);
+
+/* Packets written and files rotated so far. */
+uint64_t io_capture_packets(const struct io_capture *cap);
+
+#endif /* VTEP_IO_CAPTURE_H */

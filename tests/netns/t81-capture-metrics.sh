@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# t81-capture-metrics: libpcap capture and the Prometheus textfile:
+#
+#    vm A1 -- host A (vtep: capture + metrics) -- underlay -- host B (vtep) -- vm B1
+#
+# The capture file (point "both", filter "icmp") reads back in tcpdump with
+# the inner ICMP and the outer packets decoded as VXLAN VNI 100, and nothing
+# the filter excludes; SIGUSR2 stops and restarts it; a small max_size
+# rotates it; a reload changing the filter restarts it. The metrics file has
+# vtep_..._total counters with vni/reason labels and no MAC anywhere.
+set -eu
+. "$(dirname "$0")/lib.sh"
+require vtep
+
+host_add A 1
+host_add B 2
+vni_add A 100 peers=10.0.0.2
+vni_add B 100 peers=10.0.0.1
+vm_add A1 A 100 192.168.100.1/24
+vm_add B1 B 100 192.168.100.2/24
+CAP=$WORK/A/cap.pcap
+conf_set A capture "{ file = \"$CAP\"; filter = \"icmp\"; point = \"both\"; }"
+conf_set A metrics "\"$WORK/A/vtep.prom\""
+vtep_start A || die "host A did not start"
+vtep_start B || die "host B did not start"
+pid=${HOST_PID[A]}
+
+check "ping A1 -> B1" vm_ping A1 192.168.100.2 4
+dump_json A                                 # SIGUSR1 also flushes the metrics
+sleep 1.2                                   # the capture is flushed every second
+tcpdump -r "$CAP" -n -v >"$WORK/cap.txt" 2>/dev/null || true
+check "capture holds inner ICMP echo requests" grep -q "ICMP echo request" "$WORK/cap.txt"
+check "capture holds outer packets decoded as VXLAN VNI 100" \
+	grep -q "VXLAN, flags \[I\] (0x08), vni 100" "$WORK/cap.txt"
+check_eq "the filter kept ARP out" "$(tcpdump -r "$CAP" -n arp 2>/dev/null | wc -l)" "0"
+n1=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
+check_ge "packets captured (4 pings, both points, both directions)" "$n1" 16
+if command -v tshark >/dev/null 2>&1; then
+	check "tshark decodes the outer side as VXLAN" bash -c \
+		"tshark -r '$CAP' -Y vxlan 2>/dev/null | grep -q ."
+fi
+
+kill -USR2 "$pid"
+check "SIGUSR2 stops the capture" poll 5 grep -q "capture stopped" "$WORK/A/vtep.log"
+vm_ping A1 192.168.100.2 2 >/dev/null || true
+check_eq "no packets added while stopped" "$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" "$n1"
+kill -USR2 "$pid"
+check "SIGUSR2 starts it again" poll 5 bash -c "grep -c 'capturing inner and outer' '$WORK/A/vtep.log' | grep -q 2"
+vm_ping A1 192.168.100.2 2 >/dev/null || true
+sleep 1.2
+check_ge "the restarted capture records" "$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" 4
+
+# Rotation, through a reload that changes the capture section.
+conf_write A "${HOST_CONF[A]}"
+sed -i "s|^capture = .*|capture = { file = \"$CAP\"; point = \"outer\"; max_size = 3000; max_files = 3; };|" \
+	"${HOST_CONF[A]}"
+check "reload changing the capture is applied" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+vm_ping A1 192.168.100.2 20 >/dev/null || true
+sleep 1.2
+check "the capture rotated to $CAP.1" test -s "$CAP.1"
+check "and to $CAP.2" test -s "$CAP.2"
+check "no more files than max_files" test ! -e "$CAP.3"
+check "a rotated file reads back" bash -c "tcpdump -r '$CAP.1' -n 2>/dev/null | grep -q VXLAN"
+
+P=$WORK/A/vtep.prom
+check "metrics file written" test -s "$P"
+check "per-VNI counter with a vni label" grep -q '^vtep_rx_packets_total{vni="100"} [1-9]' "$P"
+check "drops by reason" grep -q '^vtep_drops_total{vni="100",reason="malformed"} 0$' "$P"
+check "instance-level drops" grep -q '^vtep_drops_total{vni="",reason="unknown_vni"} 0$' "$P"
+check "FDB gauge" grep -q '^vtep_fdb_entries{type="remote"} 1$' "$P"
+check "every sample is a HELP, TYPE or NAME{...} VALUE line" bash -c \
+	"! grep -vE '^(# (HELP|TYPE) vtep_[a-z_]+ .*|vtep_[a-z_]+(\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*\})? [0-9]+)$' '$P'"
+check "no MAC address in the metrics" bash -c "! grep -qiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' '$P'"
+check "no temp file left" bash -c "! ls '$WORK/A/' | grep -q 'prom.tmp'"
+
+vtep_stop A
+vtep_stop B
+finish
