@@ -271,14 +271,24 @@ static int write_pidfile(const char *pidfile)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
-static void notify_status(struct vtep_daemon *d)
+static void notify_status(struct vtep_daemon *d, const char *extra)
 {
 	size_t taps = 0;
 
 	for (size_t i = 0; i < d->n_vnis; i++)
 		taps += d->vnis[i].n_taps;
-	(void)sd_notifyf(0, "STATUS=%zu VNIs, %zu taps, %zu FDB entries", d->n_vnis, taps,
-			 fdb_count(d->fdb, FDB_TYPE_MAX));
+	(void)sd_notifyf(0, "STATUS=%zu VNIs, %zu taps, %zu FDB entries%s", d->n_vnis, taps,
+			 fdb_count(d->fdb, FDB_TYPE_MAX), extra ? extra : "");
+}
+
+/* CLOCK_MONOTONIC in microseconds, as systemd compares MONOTONIC_USEC
+ * with its own (the coarse clock could read earlier than the request). */
+static unsigned long long monotonic_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000 + (unsigned long long)ts.tv_nsec / 1000;
 }
 
 /* Reason text for the status file: conf errors are one per line. */
@@ -299,8 +309,7 @@ static void do_reload(struct vtep_daemon *d)
 	struct vtep_conf *old = d->conf, *conf = NULL;
 	int r;
 
-	(void)sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-			 (unsigned long long)vtep_now_ms() * 1000);
+	(void)sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", monotonic_usec());
 	why[0] = '\0';
 	r = conf_load_file(d->conf_path, &conf, why, sizeof(why));
 	if (r == 0)
@@ -314,9 +323,10 @@ static void do_reload(struct vtep_daemon *d)
 		log_info("reload of '%s' applied", d->conf_path);
 		conf_free(old);
 	}
-	(void)dump_reload_status(d, r == 0, why);
+	/* READY=1 first: `vtep reload` returns once the status file is written. */
 	(void)sd_notify(0, "READY=1");
-	notify_status(d);
+	notify_status(d, r == 0 ? NULL : " (last reload rejected)");
+	(void)dump_reload_status(d, r == 0, why);
 }
 
 /* SIGUSR2: stop a running capture, or start the configured one. */
@@ -372,7 +382,10 @@ static void on_tick(struct vtep_daemon *d)
 	io_capture_flush(d->capture);
 	if (d->conf->metrics && ++d->ticks % 15 == 0)
 		(void)dump_metrics(d);
-	if (sd_watchdog_enabled(0, &usec) > 0 && (now - last_watchdog) * 1000 >= usec / 2) {
+	/* Every WatchdogSec/2, with half a tick of slack so a tick measured a
+	 * little short never skips a ping. */
+	if (sd_watchdog_enabled(0, &usec) > 0 &&
+	    (now - last_watchdog) * 1000 + 500000 >= usec / 2) {
 		(void)sd_notify(0, "WATCHDOG=1");
 		last_watchdog = now;
 	}
@@ -429,7 +442,7 @@ static int run_daemon(const struct options *o)
 		goto out;
 	}
 	(void)sd_notify(0, "READY=1");
-	notify_status(&d);
+	notify_status(&d, NULL);
 	log_info("ready: %zu VNIs", d.n_vnis);
 	while (!d.stop) {
 		r = io_run(d.io, 1000, on_event, &d);

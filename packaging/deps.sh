@@ -7,7 +7,8 @@
 set -eu
 
 PACKAGES="build-essential pkg-config git liburing-dev libconfig-dev libpcap-dev libsystemd-dev
-libcmocka-dev iproute2 iputils-ping iperf3 tcpdump tshark python3 procps kmod mandoc"
+libcmocka-dev iproute2 iputils-ping iperf3 tcpdump tshark python3 procps kmod mandoc
+man-db systemd debhelper dpkg-dev"
 
 case "${1:-}" in
 --list)
