@@ -144,18 +144,25 @@ bench: vtep
 fuzz:
 	@echo "make fuzz: not yet (lands with the hardening issue)"
 
+# Unit files get the install paths substituted (@SBINDIR@, @SYSCONFDIR@);
+# $(SYSCONFDIR)/vtep holds the NAME.conf files of vtep@NAME instances.
 install: vtep
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(SYSCONFDIR)/vtep \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 vtep $(DESTDIR)$(SBINDIR)/vtep
 	install -m 0644 packaging/vtep.conf $(DESTDIR)$(SYSCONFDIR)/vtep.conf
-	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/vtep.service > $(DESTDIR)$(SYSTEMDUNITDIR)/vtep.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vtep.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/vtep.service > $(DESTDIR)$(SYSTEMDUNITDIR)/vtep.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/vtep@.service > $(DESTDIR)$(SYSTEMDUNITDIR)/vtep@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vtep.service $(DESTDIR)$(SYSTEMDUNITDIR)/vtep@.service
 	install -m 0644 packaging/vtep.8 $(DESTDIR)$(MANDIR)/man8/vtep.8
 	install -m 0644 packaging/vtep.conf.5 $(DESTDIR)$(MANDIR)/man5/vtep.conf.5
 
+# Leaves $(SYSCONFDIR)/vtep.conf and $(SYSCONFDIR)/vtep/ (operator data) alone.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vtep $(DESTDIR)$(SYSTEMDUNITDIR)/vtep.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/vtep@.service \
 		$(DESTDIR)$(MANDIR)/man8/vtep.8 $(DESTDIR)$(MANDIR)/man5/vtep.conf.5
 
 clean:
