@@ -144,8 +144,29 @@ bench: vtep
 	$(Q)tests/bench/netns-bench.sh
 	$(Q)tests/bench/arp-suppress.sh
 
+# libFuzzer harnesses (STYLE.md 9): each one compiled with the module sources
+# it drives (conf/ for fuzz_conf, proto/ for the rest), then run for FUZZ_TIME
+# seconds on a copy of its seeds in tests/data/fuzz/; tests/fuzz/run.sh
+# prints a line per harness and fails on any crash, leak or UB.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 10
+FUZZ_ARGS ?=
+FUZZ_CFLAGS ?= -g -O1
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+
 fuzz:
-	@echo "make fuzz: not yet (lands with the hardening issue)"
+	@mkdir -p $(B)/fuzz
+	$(Q)set -e; for h in $(FUZZ_NAMES); do \
+		case $$h in \
+		conf) srcs="$(CONF_SRCS)"; libs="$$($(PKG_CONFIG) --cflags --libs libconfig)";; \
+		*) srcs="$(PROTO_SRCS)"; libs=;; \
+		esac; \
+		echo "  FUZZ-CC $(B)/fuzz/fuzz_$$h"; \
+		$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra \
+			-o $(B)/fuzz/fuzz_$$h tests/fuzz/fuzz_$$h.c $$srcs $$libs; \
+	done
+	$(Q)FUZZ_TIME='$(FUZZ_TIME)' FUZZ_ARGS='$(FUZZ_ARGS)' tests/fuzz/run.sh $(B)/fuzz $(FUZZ_NAMES)
 
 # Unit files get the install paths substituted (@SBINDIR@, @SYSCONFDIR@);
 # $(SYSCONFDIR)/vtep holds the NAME.conf files of vtep@NAME instances.

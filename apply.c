@@ -158,6 +158,7 @@ static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_t
 		return r;
 	}
 	memset(&tap->c, 0, sizeof(tap->c));
+	memset(&tap->bum, 0, sizeof(tap->bum));
 	tap->used = true;
 	st->tap_new[i] = true;
 	if (i + 1 > d->n_taps)
@@ -394,6 +395,7 @@ static void fill_fwd(const struct vtep_daemon *d, const struct vtep_conf *c,
 	v->fwd.peers = v->peers;
 	v->fwd.n_peers = v->n_peers;
 	v->fwd.arp_suppress = c->arp_suppress;
+	v->fwd.bum_rate = c->bum_rate;
 }
 
 /* Taps and groups the new configuration no longer has; VNIs it dropped. */
@@ -443,6 +445,8 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 		if (st->groups[i].fd >= 0)
 			d->groups[d->n_groups++] = st->groups[i];
 	d->conf = conf;
+	(void)fdb_set_damping(d->fdb, conf->move_limit, conf->move_window * 1000ull,
+			      conf->move_hold * 1000ull);
 	qsort(d->vnis, d->n_vnis, sizeof(*d->vnis), vni_cmp);
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		struct vtep_vni_rt *v = &d->vnis[i];

@@ -22,6 +22,7 @@ struct vtep_tap_rt {
 	size_t vni_idx;                 /* index into daemon.vnis */
 	uint32_t vni;
 	struct vtep_tap_counters c;
+	struct rate_bucket bum;         /* bum_rate (proto/rate; zeroed = full) */
 };
 
 struct vtep_vni_rt {
@@ -71,6 +72,8 @@ struct vtep_daemon {
 	uint64_t moves_unlogged;
 	uint64_t last_arp_log_ms;
 	uint64_t arp_unlogged;
+	uint64_t last_freeze_log_ms;    /* move damping: one line per frozen MAC, */
+	uint64_t freezes_unlogged;      /* at most one a second */
 	bool stop;
 	bool pidfile_written;
 };

@@ -51,6 +51,31 @@ static void log_move(struct vtep_daemon *d, const struct vtep_vni_rt *v,
 	d->moves_unlogged = 0;
 }
 
+/* Move damping froze a MAC (once per freeze; at most a line a second). */
+static void log_freeze(struct vtep_daemon *d, const struct vtep_vni_rt *v,
+		       const struct fwd_decision *dec, bool from_tap, uint16_t tap,
+		       const struct vtep_addr *remote, uint64_t now)
+{
+	char mac[VTEP_MAC_STRLEN], a[VTEP_ADDR_STRLEN];
+	char at[VTEP_IFNAMSIZ + VTEP_ADDR_STRLEN + 8];
+
+	if (d->last_freeze_log_ms && now - d->last_freeze_log_ms < 1000) {
+		d->freezes_unlogged++;
+		return;
+	}
+	d->last_freeze_log_ms = now;
+	if (from_tap)
+		snprintf(at, sizeof(at), "tap '%s'", d->taps[tap].io.name);
+	else
+		snprintf(at, sizeof(at), "vtep %s", vtep_addr_fmt(remote, a));
+	log_warning("vni %u: mac %s moved %u times in %u s, frozen at %s for %u s "
+		    "(%llu more frozen macs not logged)", v->vni,
+		    vtep_mac_fmt(&dec->eth.src, mac), d->conf->move_limit,
+		    d->conf->move_window, at, d->conf->move_hold,
+		    (unsigned long long)d->freezes_unlogged);
+	d->freezes_unlogged = 0;
+}
+
 static void account_learn(struct vtep_daemon *d, struct vtep_vni_rt *v,
 			  const struct fwd_decision *dec, bool from_tap, uint16_t tap,
 			  const struct vtep_addr *remote, uint64_t now)
@@ -62,6 +87,10 @@ static void account_learn(struct vtep_daemon *d, struct vtep_vni_rt *v,
 	case FDB_LEARN_MOVED:
 		v->c.moved++;
 		log_move(d, v, dec, from_tap, tap, remote, now);
+		break;
+	case FDB_LEARN_FROZE:
+		v->c.moved++;
+		log_freeze(d, v, dec, from_tap, tap, remote, now);
 		break;
 	case FDB_LEARN_FULL:
 		count_drop(&v->c, VTEP_DROP_FDB_FULL);
@@ -196,6 +225,7 @@ void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 	v->c.rx_packets++;
 	v->c.rx_bytes += ev->len;
 	fwd_from_tap(d->fdb, d->arpc, &v->fwd, t, ev->data, ev->len, now, &dec);
+	fwd_limit_bum(&v->fwd, &tap->bum, now, &dec);
 	account_learn(d, v, &dec, true, t, NULL, now);
 	account_snoop(d, v, &dec, now);
 	if (dec.drop != VTEP_DROP_NONE) {

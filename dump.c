@@ -211,7 +211,8 @@ static void json_fdb(FILE *f, const struct vtep_daemon *d, const struct vni_slic
 		json_str(f, local ? NULL : vtep_addr_fmt(&e->remote, a));
 		fprintf(f, ", \"tap\": ");
 		json_str(f, local ? d->taps[e->tap].io.name : NULL);
-		fprintf(f, ", \"age_s\": %llu }", age_s(now, e->seen_ms));
+		fprintf(f, ", \"age_s\": %llu, \"frozen\": %s }", age_s(now, e->seen_ms),
+			fdb_frozen(d->fdb, e, now) ? "true" : "false");
 	}
 	fprintf(f, " ],\n      ");
 }
@@ -311,9 +312,10 @@ static void text_tables(FILE *f, const struct vtep_daemon *d, const struct vtep_
 				vtep_mac_fmt(&e->mac, mac), d->taps[e->tap].io.name, v->vni,
 				age_s(now, e->seen_ms));
 		else if (e->type == FDB_REMOTE)
-			fprintf(f, "  %s dst %s vni %u remote age %llus\n",
+			fprintf(f, "  %s dst %s vni %u remote age %llus%s\n",
 				vtep_mac_fmt(&e->mac, mac), vtep_addr_fmt(&e->remote, a), v->vni,
-				age_s(now, e->seen_ms));
+				age_s(now, e->seen_ms),
+				fdb_frozen(d->fdb, e, now) ? " frozen" : "");
 		else
 			fprintf(f, "  %s dst %s vni %u static permanent\n",
 				vtep_mac_fmt(&e->mac, mac), vtep_addr_fmt(&e->remote, a), v->vni);

@@ -75,8 +75,6 @@ static void warn_unimplemented(const struct vtep_conf *c)
 	if (c->workers > 1)
 		log_warning("workers = %u: only one packet worker is implemented, running one",
 			    c->workers);
-	if (c->bum_rate)
-		log_warning("bum_rate: the per-tap BUM limit is not implemented yet, ignoring");
 }
 
 int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)

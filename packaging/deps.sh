@@ -8,7 +8,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config git liburing-dev libconfig-dev libpcap-dev libsystemd-dev
 libcmocka-dev iproute2 iputils-ping iperf3 tcpdump tshark python3 procps kmod mandoc
-man-db systemd debhelper dpkg-dev"
+man-db systemd debhelper dpkg-dev clang valgrind"
 
 case "${1:-}" in
 --list)

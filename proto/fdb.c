@@ -2,9 +2,10 @@
 /*
  * proto/fdb - the forwarding database.
  *
- * Layout: a dense pool of struct fdb_entry (48 bytes) holding every entry
- * in slots [0, n), and an open-addressing index of 8-byte buckets (32-bit
- * hash + pool index + 1, 0 = empty) with linear probing. The index has a
+ * Layout: a dense pool of struct fdb_entry (48 bytes, move damping state
+ * included) holding every entry in slots [0, n), and an open-addressing
+ * index of 8-byte buckets (32-bit hash + pool index + 1, 0 = empty) with
+ * linear probing. The index has a
  * power-of-two size of at least twice the pool capacity, so the load factor
  * stays at or below 1/2 and every probe ends at an empty bucket. Deletion
  * uses backward shift (no tombstones, so lookups never slow down with
@@ -37,7 +38,12 @@ struct fdb {
 	uint32_t mask;                  /* buckets - 1 */
 	uint64_t seed;
 	size_t count[FDB_TYPE_MAX];
+	uint32_t damp_limit;            /* move damping, 0 = off */
+	uint32_t damp_window_ms;
+	uint32_t damp_hold_ms;
 };
+
+_Static_assert(sizeof(struct fdb_entry) <= 48, "fdb entry budget (64 bytes/entry at 1M)");
 
 /* ------------------------------------------------------------------ */
 /* Hashing and the index.                                              */
@@ -299,10 +305,75 @@ static void set_loc(struct fdb *f, struct fdb_entry *e, const struct fdb_loc *lo
 	f->count[e->type]++;
 }
 
+/* ------------------------------------------------------------------ */
+/* Move damping.                                                       */
+
+int fdb_set_damping(struct fdb *fdb, uint32_t limit, uint64_t window_ms, uint64_t hold_ms)
+{
+	if (limit > UINT16_MAX || window_ms > INT32_MAX || hold_ms > INT32_MAX)
+		return -EINVAL;
+	fdb->damp_limit = limit;
+	fdb->damp_window_ms = (uint32_t)window_ms;
+	fdb->damp_hold_ms = (uint32_t)hold_ms;
+	return 0;
+}
+
+/* Milliseconds since e's damping start. 32-bit wrapping arithmetic is
+ * exact while the start is under 2^32 ms old; damp_expire runs at every
+ * learn and resets state older than the window or hold (both < 2^31), and
+ * an entry nobody learns ages out long before 49 days. */
+static uint32_t damp_elapsed(const struct fdb_entry *e, uint64_t now)
+{
+	return (uint32_t)now - e->damp_ms;
+}
+
+static bool frozen_at(const struct fdb *f, const struct fdb_entry *e, uint64_t now)
+{
+	return f->damp_limit && (e->flags & FDB_F_FROZEN) &&
+	       damp_elapsed(e, now) < f->damp_hold_ms;
+}
+
+bool fdb_frozen(const struct fdb *fdb, const struct fdb_entry *e, uint64_t now)
+{
+	return e->type != FDB_STATIC && frozen_at(fdb, e, now);
+}
+
+/* Forget a freeze whose hold is over, or a move count whose window is. */
+static void damp_expire(const struct fdb *f, struct fdb_entry *e, uint64_t now)
+{
+	if (e->flags & FDB_F_FROZEN) {
+		if (!frozen_at(f, e, now)) {
+			e->flags &= (uint8_t)~FDB_F_FROZEN;
+			e->moves = 0;
+		}
+	} else if (e->moves && damp_elapsed(e, now) >= f->damp_window_ms) {
+		e->moves = 0;
+	}
+}
+
+/* e is about to move: MOVED (go ahead), FROZE (go ahead, it is frozen
+ * there from now on) or FROZEN (refuse). */
+static enum fdb_learn damp_move(const struct fdb *f, struct fdb_entry *e, uint64_t now)
+{
+	if (!f->damp_limit)
+		return FDB_LEARN_MOVED;
+	if (e->flags & FDB_F_FROZEN)
+		return FDB_LEARN_FROZEN;        /* damp_expire thawed it if it was over */
+	if (e->moves == 0)
+		e->damp_ms = (uint32_t)now;
+	e->moves++;
+	if (e->moves < f->damp_limit)
+		return FDB_LEARN_MOVED;
+	e->flags |= FDB_F_FROZEN;
+	e->damp_ms = (uint32_t)now;
+	return FDB_LEARN_FROZE;
+}
+
 static enum fdb_learn learn(struct fdb *f, uint32_t vni, const struct vtep_mac *mac,
 			    const struct fdb_loc *loc, uint64_t now, struct fdb_loc *ret_old)
 {
 	struct fdb_entry *e;
+	enum fdb_learn r;
 	uint32_t hash;
 	uint32_t i;
 	bool found;
@@ -315,9 +386,15 @@ static enum fdb_learn learn(struct fdb *f, uint32_t vni, const struct vtep_mac *
 		e = &f->pool[f->buckets[i].idx1 - 1];
 		if (e->type == FDB_STATIC)
 			return FDB_LEARN_STATIC;
-		e->seen_ms = now;
-		if (loc_eq(e, loc))
+		damp_expire(f, e, now);
+		if (loc_eq(e, loc)) {
+			e->seen_ms = now;
 			return FDB_LEARN_REFRESHED;
+		}
+		r = damp_move(f, e, now);
+		if (r == FDB_LEARN_FROZEN)
+			return r;
+		e->seen_ms = now;
 		if (ret_old) {
 			memset(ret_old, 0, sizeof(*ret_old));
 			ret_old->type = e->type;
@@ -325,7 +402,7 @@ static enum fdb_learn learn(struct fdb *f, uint32_t vni, const struct vtep_mac *
 			ret_old->remote = e->remote;
 		}
 		set_loc(f, e, loc);
-		return FDB_LEARN_MOVED;
+		return r;
 	}
 	if (learned_count(f) >= f->max_learned || f->n >= f->cap_learned + f->cap_static)
 		return FDB_LEARN_FULL;
@@ -386,6 +463,9 @@ int fdb_add_static(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
 		return -ENOSPC;
 	if (found) {
 		e = &fdb->pool[fdb->buckets[i].idx1 - 1];
+		e->flags = 0;           /* no damping state on a static entry */
+		e->moves = 0;
+		e->damp_ms = 0;
 	} else {
 		if (fdb->n >= fdb->cap_learned + fdb->cap_static)
 			return -ENOSPC;

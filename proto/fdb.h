@@ -7,6 +7,19 @@
  * never overwrites them. Capacity is fixed at creation: learning and lookup
  * never allocate. Pure (no clock: "now" is passed in, monotonic ms).
  *
+ * Move damping (fdb_set_damping; off until set): a learned MAC that moves
+ * `limit` times within `window` ms of its first counted move is frozen
+ * where the last move put it for `hold` ms. While frozen, learning it
+ * anywhere else is refused (FDB_LEARN_FROZEN: the caller drops the frame)
+ * and traffic from the frozen location refreshes it as usual. The window is
+ * fixed (it starts at the first move after the previous one ran out), not
+ * sliding: two bursts of limit-1 moves either side of a window boundary go
+ * unnoticed, the price of fitting in the entry's former padding (the entry
+ * stays 48 bytes). A frozen entry still ages: if nothing is heard from the
+ * frozen location for the ageing time, it goes, and its freeze with it.
+ * Cf. RFC 7432 15.1 (EVPN MAC mobility: 5 moves in 180 s) and the
+ * Cumulus/NX-OS duplicate-address freeze.
+ *
  * Not thread-safe: one owner calls everything (or the caller locks).
  */
 #ifndef VTEP_PROTO_FDB_H
@@ -36,12 +49,18 @@ static inline const char *fdb_type_name(enum fdb_type t)
 	return (unsigned int)t < FDB_TYPE_MAX ? names[t] : "unknown";
 }
 
+/* Damping state lives in what used to be padding: the entry stays 48 bytes. */
+#define FDB_F_FROZEN 0x01               /* fdb_entry.flags: damped (see fdb_frozen) */
+
 struct fdb_entry {
 	uint32_t vni;
 	struct vtep_mac mac;
 	uint8_t type;                   /* enum fdb_type */
+	uint8_t flags;                  /* FDB_F_*; cleared lazily: ask fdb_frozen */
 	uint16_t tap;                   /* FDB_LOCAL: the caller's tap index */
+	uint16_t moves;                 /* moves counted in the damping window */
 	struct vtep_addr remote;        /* FDB_REMOTE, FDB_STATIC: the VTEP */
+	uint32_t damp_ms;               /* low 32 bits of now: window (or freeze) start */
 	uint64_t seen_ms;               /* last RX from this MAC (static: when added) */
 };
 
@@ -60,6 +79,10 @@ enum fdb_learn {
 	FDB_LEARN_STATIC,               /* a static entry holds the MAC: left untouched */
 	FDB_LEARN_FULL,                 /* refused, maxaddress reached: count "fdb_full" */
 	FDB_LEARN_INVALID,              /* multicast/zero MAC or unusable remote: nothing done */
+	FDB_LEARN_FROZE,                /* moved, and that move froze it there: count "moved",
+					 * log once that the MAC is frozen (old and new location) */
+	FDB_LEARN_FROZEN,               /* frozen elsewhere: not moved, not refreshed; the
+					 * caller drops the frame (VTEP_DROP_MOVE_FROZEN) */
 	FDB_LEARN_MAX,
 };
 
@@ -73,6 +96,8 @@ static inline const char *fdb_learn_name(enum fdb_learn l)
 		[FDB_LEARN_STATIC] = "static",
 		[FDB_LEARN_FULL] = "full",
 		[FDB_LEARN_INVALID] = "invalid",
+		[FDB_LEARN_FROZE] = "froze",
+		[FDB_LEARN_FROZEN] = "frozen",
 	};
 	_Static_assert(VTEP_ARRAY_SIZE(names) == FDB_LEARN_MAX, "fdb learn name table");
 
@@ -107,10 +132,11 @@ const struct fdb_entry *fdb_lookup(const struct fdb *fdb, uint32_t vni, const st
 /*
  * Learn that traffic from mac (in vni) was received on our tap `tap`
  * (fdb_learn_local) or from the remote VTEP `remote` (fdb_learn_remote,
- * which needs a unicast address). Sets seen_ms = now. On FDB_LEARN_MOVED the
- * previous location is written to *ret_old when ret_old is not NULL (other
- * results leave it alone). A learned entry moves freely between local and
- * remote; loop detection is the caller's business (fwd). Datapath-safe: no
+ * which needs a unicast address). Sets seen_ms = now (not on FROZEN). On
+ * FDB_LEARN_MOVED and FDB_LEARN_FROZE the previous location is written to
+ * *ret_old when ret_old is not NULL (other results leave it alone). A
+ * learned entry moves freely between local and remote (unless move
+ * damping froze it); loop detection is the caller's business (fwd). Datapath-safe: no
  * allocation.
  */
 enum fdb_learn fdb_learn_local(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
@@ -164,6 +190,21 @@ size_t fdb_count(const struct fdb *fdb, enum fdb_type type);
  */
 int fdb_set_max_learned(struct fdb *fdb, uint32_t max_learned);
 int fdb_set_max_static(struct fdb *fdb, uint32_t max_static);
+
+/*
+ * Move damping (see the top of this file): freeze a learned MAC after
+ * `limit` moves within window_ms, for hold_ms. limit 0 turns damping off
+ * (and thaws every frozen entry at its next learn). Entries keep their
+ * state across a change; the new numbers apply from the next learn.
+ * -EINVAL when limit > 65535 or window_ms/hold_ms >= 2^31 (times are kept
+ * as 32-bit wrapping milliseconds; conf allows at most a week). Learned
+ * entries must be aged (fdb_expire) with a max age below 2^31 ms too, so
+ * that no entry's damping start goes unlooked-at for 24 days.
+ */
+int fdb_set_damping(struct fdb *fdb, uint32_t limit, uint64_t window_ms, uint64_t hold_ms);
+
+/* Whether e (an entry of this fdb) is frozen at `now` (for the dump). */
+bool fdb_frozen(const struct fdb *fdb, const struct fdb_entry *e, uint64_t now);
 
 /* Call cb for every entry, in no particular order (the dump). */
 void fdb_foreach(const struct fdb *fdb, fdb_foreach_cb cb, void *arg);

@@ -261,6 +261,10 @@ void fwd_from_tap(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v, u
 		return;
 	if (v->learning)
 		ret->learn = fdb_learn_local(fdb, v->vni, &ret->eth.src, in_tap, now, &ret->old);
+	if (ret->learn == FDB_LEARN_FROZEN) {
+		ret->drop = VTEP_DROP_MOVE_FROZEN;
+		return;
+	}
 	if (too_big(v, &ret->eth, len)) {
 		ret->drop = VTEP_DROP_TOO_BIG;
 		return;
@@ -298,6 +302,10 @@ void fwd_from_underlay(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni 
 	if (v->learning)
 		ret->learn = fdb_learn_remote(fdb, v->vni, &ret->eth.src, outer_src, now,
 					      &ret->old);
+	if (ret->learn == FDB_LEARN_FROZEN) {
+		ret->drop = VTEP_DROP_MOVE_FROZEN;
+		return;
+	}
 	if (too_big(v, &ret->eth, len)) {
 		ret->drop = VTEP_DROP_TOO_BIG;
 		return;
@@ -311,4 +319,18 @@ void fwd_from_underlay(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni 
 		ret->out_tap = e->tap;
 	else
 		ret->drop = VTEP_DROP_NO_DEST;
+}
+
+void fwd_limit_bum(const struct fwd_vni *v, struct rate_bucket *bucket, uint64_t now,
+		   struct fwd_decision *d)
+{
+	if (!v->bum_rate || d->drop != VTEP_DROP_NONE || !d->is_bum || d->reply_len)
+		return;
+	if (rate_take(bucket, v->bum_rate, now))
+		return;
+	d->drop = VTEP_DROP_BUM_RATE;
+	d->is_bum = false;
+	d->flood_taps = false;
+	d->flood_underlay = false;
+	d->exclude_tap = -1;
 }

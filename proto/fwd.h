@@ -30,6 +30,7 @@
 #include "eth.h"
 #include "arpc.h"
 #include "fdb.h"
+#include "rate.h"
 
 /*
  * One VNI as the daemon runs it. All pointers are borrowed for the call.
@@ -42,6 +43,7 @@
  * (the default for a VNI with a group); else those inside one of the allow
  * prefixes when n_allow > 0; else exactly the peers.
  * arp_suppress: answer ARP requests and NS from the cache (fwd_from_tap).
+ * bum_rate: per-tap BUM limit in packets/s, 0 = none (fwd_limit_bum).
  */
 struct fwd_vni {
 	uint32_t vni;
@@ -55,6 +57,7 @@ struct fwd_vni {
 	const struct vtep_addr *peers;
 	size_t n_peers;
 	bool arp_suppress;
+	uint32_t bum_rate;
 };
 
 /* Room for a locally generated reply (ARP_REPLY_LEN, ND_NA_LEN). */
@@ -75,9 +78,11 @@ struct fwd_vni {
  *                     nd_suppressed (count "nd_suppressed").
  * learn/old report what learning the source MAC did, whatever the verdict
  * (NEW: count "learned"; MOVED: count "moved" and log mac, old and new
- * location; FULL: count drops[VTEP_DROP_FDB_FULL] while the frame itself is
- * still forwarded). eth is the parsed inner header, valid unless drop is
- * MALFORMED or NOT_ALLOWED (VLAN, ethertype for ARP snooping, flow hash).
+ * location; FROZE: count "moved" and log once that the MAC is now frozen at
+ * the new location; FROZEN comes with drop = MOVE_FROZEN; FULL: count
+ * drops[VTEP_DROP_FDB_FULL] while the frame itself is still forwarded).
+ * eth is the parsed inner header, valid unless drop is MALFORMED or
+ * NOT_ALLOWED (VLAN, ethertype for ARP snooping, flow hash).
  * snoop/snoop_ip/snoop_mac/snoop_old_mac report what snooping ARP/ND into
  * the cache did (ARPC_SNOOP_NONE: nothing to snoop, or no cache): MOVED:
  * count an ARP move and log, rate-limited, snoop_ip moving from
@@ -116,7 +121,8 @@ enum vtep_drop fwd_check_source(const struct fwd_vni *v, const struct vtep_addr 
  * A frame read from our tap in_tap (Ethernet header first, no virtio-net
  * header). arpc may be NULL (no snooping, no suppression). Order: parse
  * (MALFORMED); source MAC multicast/zero (BAD_SRC_MAC); learn the source
- * as local on in_tap if v->learning; longer than the MTU allows (TOO_BIG);
+ * as local on in_tap if v->learning (frozen elsewhere by move damping:
+ * MOVE_FROZEN); longer than the MTU allows (TOO_BIG);
  * snoop ARP/ND into arpc; with v->arp_suppress, answer (reply_len > 0)
  * when all of these hold:
  *   ARP: an untagged request to the broadcast MAC, not a probe (sender IP
@@ -146,7 +152,8 @@ void fwd_from_tap(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v, u
  * (NOT_ALLOWED); parse (MALFORMED); source MAC multicast/zero (BAD_SRC_MAC);
  * source MAC is local in our FDB (LOOP: our own frame came back, e.g. by
  * multicast loopback); learn the source as remote at outer_src if
- * v->learning (a static entry is left alone); TOO_BIG; snoop ARP/ND into
+ * v->learning (a static entry is left alone; frozen elsewhere by move
+ * damping: MOVE_FROZEN); TOO_BIG; snoop ARP/ND into
  * arpc unless it is NULL (never answered: replies come from the VTEP next
  * to the requester); then by destination:
  *   multicast/broadcast or unknown  -> flood to local taps only (split
@@ -162,5 +169,31 @@ void fwd_from_tap(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v, u
 void fwd_from_underlay(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v,
 		       const struct vtep_addr *outer_src, const uint8_t *frame, size_t len,
 		       uint64_t now, struct fwd_decision *ret);
+
+/*
+ * Move damping (fdb.h) drops, rather than forwards without learning, a
+ * frame whose source MAC is frozen at another location: the frozen
+ * location is the one the table (and every reply) believes, so a frame
+ * claiming the MAC from elsewhere is either a spoofer or a layer-2 loop,
+ * and dropping it is what breaks the loop (RFC 7432 15.1; cf. NX-OS "mac
+ * move loop detection"). The genuine owner, if it really moved, is cut off
+ * until the hold ends - as it would be anyway, since replies go to the
+ * frozen location. Frames from the frozen location pass as usual.
+ */
+
+/*
+ * The per-tap BUM limit, applied by the caller right after fwd_from_tap
+ * with the bucket it keeps for in_tap: when v->bum_rate is set and *d is a
+ * flood (is_bum: broadcast, multicast or unknown unicast, to other taps
+ * and/or the underlay) that finds the bucket empty, *d becomes a drop with
+ * VTEP_DROP_BUM_RATE (count it; learning already happened and stays
+ * reported). Nothing else is limited or takes a token: known unicast, ARP
+ * requests and NS answered by suppression (reply_len > 0: they never leave
+ * the tap), and frames already dropped. The bucket refills at bum_rate
+ * packets/s up to a burst of rate_burst(bum_rate) (one second's worth,
+ * at least RATE_MIN_BURST). Datapath-safe.
+ */
+void fwd_limit_bum(const struct fwd_vni *v, struct rate_bucket *bucket, uint64_t now,
+		   struct fwd_decision *d);
 
 #endif /* VTEP_PROTO_FWD_H */

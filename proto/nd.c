@@ -105,7 +105,9 @@ static bool valid_message(const struct nd_view *v)
 {
 	struct in6_addr sn;
 
-	if (addr_is_multicast(&v->target) || addr_is_multicast(&v->src))
+	/* A target of :: names nobody; answering it would make an NA from ::. */
+	if (addr_is_multicast(&v->target) || addr_is_multicast(&v->src) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&v->target))
 		return false;
 	if (v->type == ND_TYPE_NA)
 		return !IN6_IS_ADDR_UNSPECIFIED(&v->src) &&

@@ -61,7 +61,7 @@ struct nd_view {
  * an NS or NA. VTEP_DROP_NONE and *ret_view filled only when it is a valid
  * one per RFC 4861 7.1.1/7.1.2: next header 58 directly (no extension
  * headers), hop limit 255, ICMPv6 checksum correct, code 0, length >= 24,
- * target not multicast, source not multicast; every option length non-zero
+ * target neither multicast nor ::, source not multicast; every option length non-zero
  * and within the message; a link-layer address option exactly 8 bytes; an
  * NS from :: (DAD) sent to a solicited-node address and without a source
  * link-layer option; an NA to a multicast address without the S flag.

@@ -15,6 +15,11 @@ Examples (from inside a test namespace):
     vxsend.py --dst 10.0.0.1 --flags 0x00                   I flag clear
     vxsend.py --dst 10.0.0.1 --rsvd1 0x000001 --rsvd2 0x01  reserved bits set
     vxsend.py --dst 10.0.0.1 --src 10.0.0.200 --vni 100     from another address
+    vxsend.py --dst 10.0.0.1 --inner-src 02:66:66:66:66:66 \
+        --arp reply,02:66:66:66:66:66,192.168.100.2,ff:ff:ff:ff:ff:ff,192.168.100.2
+                                                            a (forged) ARP reply
+    vxsend.py --dst 10.0.0.1 --inner-src 02:66:66:66:66:66 \
+        --na fd00::2,02:66:66:66:66:66                      an unsolicited NA (O=1)
 """
 
 import argparse
@@ -48,9 +53,50 @@ def inner_frame(dst, src, ethertype, payload_len):
     return frame + bytes(max(0, 60 - len(frame)))      # pad to the Ethernet minimum
 
 
+def arp_frame(dst, src, spec):
+    """OP,SHA,SPA,THA,TPA, OP request|reply (RFC 826)."""
+    op, sha, spa, tha, tpa = spec.split(",")
+    body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, {"request": 1, "reply": 2}[op])
+    body += mac_bytes(sha) + socket.inet_aton(spa) + mac_bytes(tha) + socket.inet_aton(tpa)
+    frame = dst + src + struct.pack("!H", 0x0806) + body
+    return frame + bytes(max(0, 60 - len(frame)))
+
+
+def icmp6_csum(src, dst, msg):
+    data = src + dst + struct.pack("!IxxxB", len(msg), 58) + msg
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def na_frame(src_mac, spec):
+    """TARGET,TLLA[,FLAGS]: an unsolicited NA from TARGET to all-nodes with a
+    target link-layer option (RFC 4861 4.4); FLAGS a combination of R S O [O]."""
+    parts = spec.split(",")
+    target = socket.inet_pton(socket.AF_INET6, parts[0])
+    tlla = mac_bytes(parts[1])
+    flags = parts[2] if len(parts) > 2 else "O"
+    bits = (0x80 if "R" in flags else 0) | (0x40 if "S" in flags else 0) | \
+        (0x20 if "O" in flags else 0)
+    dst_ip = socket.inet_pton(socket.AF_INET6, "ff02::1")
+    msg = struct.pack("!BBHB3x", 136, 0, 0, bits) + target + struct.pack("!BB", 2, 1) + tlla
+    csum = icmp6_csum(target, dst_ip, msg)
+    msg = msg[:2] + struct.pack("!H", csum) + msg[4:]
+    ip6 = struct.pack("!IHBB", 6 << 28, len(msg), 58, 255) + target + dst_ip
+    return bytes.fromhex("333300000001") + src_mac + struct.pack("!H", 0x86DD) + ip6 + msg
+
+
 def build(args):
     pkt = vxlan_header(args.flags, args.rsvd1, args.vni, args.rsvd2)
-    pkt += inner_frame(args.inner_dst, args.inner_src, args.ethertype, args.payload_len)
+    if args.arp:
+        pkt += arp_frame(args.inner_dst, args.inner_src, args.arp)
+    elif args.na:
+        pkt += na_frame(args.inner_src, args.na)
+    else:
+        pkt += inner_frame(args.inner_dst, args.inner_src, args.ethertype, args.payload_len)
     if args.length is not None:
         pkt = pkt[:args.length]
     return pkt
@@ -71,6 +117,10 @@ def main():
     p.add_argument("--ethertype", type=int_any, default=0x88B5,
                    help="inner EtherType [0x88b5, local experimental]")
     p.add_argument("--payload-len", type=int, default=46, help="inner payload bytes [46]")
+    p.add_argument("--arp", default=None,
+                   help="inner frame is ARP: OP,SHA,SPA,THA,TPA (OP request|reply)")
+    p.add_argument("--na", default=None,
+                   help="inner frame is an IPv6 NA: TARGET,TLLA[,FLAGS of RSO, default O]")
     p.add_argument("--length", type=int, default=None,
                    help="truncate the UDP payload to this many bytes")
     p.add_argument("--count", type=int, default=1, help="datagrams to send [1]")

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_fdb - the forwarding database (proto/fdb): learn, lookup, refresh,
- * move, static protection, the maxaddress cap, ageing with "now" advanced,
+ * move, move damping (freeze after N moves in T, hold, thaw, 32-bit wrap),
+ * static protection, the maxaddress cap, ageing with "now" advanced,
  * flushes, deletion under collisions (checked against a model), foreach,
  * resizing on reload, and scale.
  */
@@ -111,6 +112,129 @@ static void test_move(void **state)
 	assert_int_equal(fdb_learn_local(f, 5, &m, 4, 60, &old), FDB_LEARN_REFRESHED);
 	assert_int_equal(old.type, 0x5a);
 	assert_int_equal(fdb_count(f, FDB_TYPE_MAX), 1);
+	fdb_free(f);
+}
+
+/* Move damping: 5 moves within 180 s freeze the MAC where the 5th put it,
+ * for 180 s; moves elsewhere are refused, the frozen location refreshes. */
+static void test_damping(void **state)
+{
+	struct fdb *f = new_fdb(16, 4);
+	struct vtep_mac m = mac_n(9);
+	struct vtep_addr a = addr4(10, 0, 0, 2);
+	struct vtep_addr b = addr4(10, 0, 0, 3);
+	const struct fdb_entry *e;
+	struct fdb_loc old;
+	uint64_t t = 1000;
+
+	(void)state;
+	assert_int_equal(fdb_set_damping(f, 5, 180000, 180000), 0);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t, NULL), FDB_LEARN_NEW);
+	for (int i = 1; i <= 4; i++)
+		assert_int_equal(fdb_learn_remote(f, 1, &m, i & 1 ? &b : &a, t += 1000, NULL),
+				 FDB_LEARN_MOVED);
+	e = fdb_lookup(f, 1, &m);
+	assert_false(fdb_frozen(f, e, t));
+	/* The 5th move happens and freezes the MAC at b. */
+	memset(&old, 0, sizeof(old));
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t += 1000, &old), FDB_LEARN_FROZE);
+	assert_true(vtep_addr_eq(&old.remote, &a));
+	assert_true(vtep_addr_eq(&e->remote, &b));
+	assert_true(fdb_frozen(f, e, t));
+	/* Refused elsewhere, with nothing changed (not even seen_ms). */
+	memset(&old, 0x5a, sizeof(old));
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t + 10, &old), FDB_LEARN_FROZEN);
+	assert_int_equal(old.type, 0x5a);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 3, t + 20, NULL), FDB_LEARN_FROZEN);
+	assert_true(vtep_addr_eq(&e->remote, &b));
+	assert_int_equal(e->seen_ms, t);
+	/* The frozen location refreshes. */
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t + 30, NULL), FDB_LEARN_REFRESHED);
+	assert_int_equal(e->seen_ms, t + 30);
+	/* Still frozen 1 ms before the hold ends, thawed at the end. */
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t + 179999, NULL), FDB_LEARN_FROZEN);
+	assert_true(fdb_frozen(f, e, t + 179999));
+	assert_false(fdb_frozen(f, e, t + 180000));
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t + 180000, &old), FDB_LEARN_MOVED);
+	assert_true(vtep_addr_eq(&old.remote, &b));
+	assert_int_equal(e->moves, 1);          /* a new window */
+	/* Other MACs are not affected. */
+	m = mac_n(10);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t, NULL), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t, NULL), FDB_LEARN_MOVED);
+	fdb_free(f);
+}
+
+/* Moves spread wider than the window never freeze; the window starts at
+ * the first move after the previous one ran out. */
+static void test_damping_window(void **state)
+{
+	struct fdb *f = new_fdb(16, 4);
+	struct vtep_mac m = mac_n(9);
+	uint64_t t = 5;
+
+	(void)state;
+	assert_int_equal(fdb_set_damping(f, 3, 10000, 60000), 0);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, t, NULL), FDB_LEARN_NEW);
+	for (int i = 0; i < 20; i++)    /* 2 moves per 10 s window, never 3 */
+		assert_int_equal(fdb_learn_local(f, 1, &m, (uint16_t)(2 + i % 2), t += 5000, NULL),
+				 FDB_LEARN_MOVED);
+	/* Three quick ones: moves 1 and 2 of a new window, then the 3rd freezes. */
+	t += 20000;
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, t, NULL), FDB_LEARN_MOVED);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 2, t + 9000, NULL), FDB_LEARN_MOVED);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 3, t + 9999, NULL), FDB_LEARN_FROZE);
+	assert_int_equal(fdb_lookup(f, 1, &m)->tap, 3);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, t + 12000, NULL), FDB_LEARN_FROZEN);
+	/* limit 1: the first move freezes. */
+	m = mac_n(11);
+	assert_int_equal(fdb_set_damping(f, 1, 10000, 60000), 0);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, t, NULL), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 2, t, NULL), FDB_LEARN_FROZE);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, t, NULL), FDB_LEARN_FROZEN);
+	/* Turning damping off thaws everything at once. */
+	assert_int_equal(fdb_set_damping(f, 0, 0, 0), 0);
+	assert_false(fdb_frozen(f, fdb_lookup(f, 1, &m), t));
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, t, NULL), FDB_LEARN_MOVED);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(fdb_learn_local(f, 1, &m, (uint16_t)(i % 2 + 2), t, NULL),
+				 FDB_LEARN_MOVED);
+	/* Out of range. */
+	assert_int_equal(fdb_set_damping(f, 65536, 1000, 1000), -EINVAL);
+	assert_int_equal(fdb_set_damping(f, 5, 1ull << 31, 1000), -EINVAL);
+	assert_int_equal(fdb_set_damping(f, 5, 1000, 1ull << 31), -EINVAL);
+	assert_int_equal(fdb_set_damping(f, 1000, 604800000, 604800000), 0);
+	fdb_free(f);
+}
+
+/* Damping times are 32-bit wrapping milliseconds: they stay exact across
+ * the 2^32 boundary of a monotonic clock that has run for 49 days. A
+ * static entry carries no damping state and is never frozen. */
+static void test_damping_wrap_static(void **state)
+{
+	struct fdb *f = new_fdb(16, 4);
+	struct vtep_mac m = mac_n(9);
+	struct vtep_addr a = addr4(10, 0, 0, 2);
+	struct vtep_addr b = addr4(10, 0, 0, 3);
+	uint64_t t = (1ull << 32) - 1500;       /* the low 32 bits wrap mid-test */
+
+	(void)state;
+	assert_int_equal(fdb_set_damping(f, 2, 5000, 3000), 0);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t, NULL), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t + 1000, NULL), FDB_LEARN_MOVED);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t + 2000, NULL), FDB_LEARN_FROZE);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t + 4999, NULL), FDB_LEARN_FROZEN);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t + 5000, NULL), FDB_LEARN_MOVED);
+	/* A static entry replaces the frozen learned one: no damping state. */
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t + 5001, NULL), FDB_LEARN_FROZE);
+	assert_int_equal(fdb_add_static(f, 1, &m, &a, t + 5002), 0);
+	assert_false(fdb_frozen(f, fdb_lookup(f, 1, &m), t + 5002));
+	assert_int_equal(fdb_lookup(f, 1, &m)->moves, 0);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t + 5003, NULL), FDB_LEARN_STATIC);
+	/* Deleted and learned again: a fresh entry, no state. */
+	assert_int_equal(fdb_del(f, 1, &m), 0);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t + 5004, NULL), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t + 5005, NULL), FDB_LEARN_MOVED);
 	fdb_free(f);
 }
 
@@ -610,6 +734,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learn_lookup_refresh),
 		cmocka_unit_test(test_move),
+		cmocka_unit_test(test_damping),
+		cmocka_unit_test(test_damping_window),
+		cmocka_unit_test(test_damping_wrap_static),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_static_protected),
 		cmocka_unit_test(test_maxaddress),

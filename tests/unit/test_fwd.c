@@ -7,7 +7,8 @@
  * reason fwd can give; then ARP/ND snooping and suppression: hits answered
  * (byte for byte) and not flooded, misses flooded, unicast requests,
  * gratuitous ARP, probes and DAD forwarded, no answer for a target behind
- * the asking tap, static entries never poisoned, suppression off.
+ * the asking tap, static entries never poisoned, suppression off; move
+ * damping (frozen MAC dropped from elsewhere) and the per-tap BUM limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1368,6 +1369,132 @@ static void test_nd_truncated(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Move damping and the BUM limit                                      */
+
+static void frame_at(struct env *e, int tap, const struct vtep_addr *outer,
+		     const struct vtep_mac *dst, const struct vtep_mac *src, uint64_t now)
+{
+	uint8_t buf[64];
+
+	frame(buf, sizeof(buf), dst, src);
+	if (tap >= 0)
+		fwd_from_tap(e->fdb, e->arpc, &e->v, (uint16_t)tap, buf, sizeof(buf), now, &e->d);
+	else
+		fwd_from_underlay(e->fdb, e->arpc, &e->v, outer, buf, sizeof(buf), now, &e->d);
+}
+
+/* A MAC flapping between x and y: frozen at x after 2 moves; frames from
+ * elsewhere (y, or a tap) are dropped, frames from x pass; after the hold
+ * it moves again. */
+static void test_move_frozen(void **state)
+{
+	struct env *e = *state;
+	uint64_t t = NOW;
+
+	assert_int_equal(fdb_set_damping(e->fdb, 2, 10000, 5000), 0);
+	frame_at(e, -1, &e->x, &mac_bcast, &mac_c, t);
+	assert_int_equal(e->d.learn, FDB_LEARN_NEW);
+	frame_at(e, -1, &e->y, &mac_bcast, &mac_c, t += 100);
+	assert_int_equal(e->d.learn, FDB_LEARN_MOVED);
+	expect_flood(&e->d, -1, false);
+	frame_at(e, -1, &e->x, &mac_bcast, &mac_c, t += 100);
+	assert_int_equal(e->d.learn, FDB_LEARN_FROZE);  /* moved (and forwarded) */
+	expect_flood(&e->d, -1, false);
+	assert_int_equal(e->d.old.type, FDB_REMOTE);
+	assert_true(vtep_addr_eq(&e->d.old.remote, &e->y));
+	/* From y: dropped, not moved, no ARP snooped from it. */
+	{
+		uint8_t buf[64];
+
+		fwd_from_underlay(e->fdb, e->arpc, &e->v, &e->y, buf,
+				  arp_frame(buf, &mac_bcast, &mac_c, ARP_OP_REQUEST, ip7(3), ip7(3)),
+				  t + 1, &e->d);
+	}
+	expect_drop(&e->d, VTEP_DROP_MOVE_FROZEN);
+	assert_int_equal(e->d.learn, FDB_LEARN_FROZEN);
+	assert_int_equal(e->d.snoop, ARPC_SNOOP_NONE);
+	assert_null(cached(e, IP7(3)));
+	/* From a tap: dropped as well. */
+	frame_at(e, 1, NULL, &mac_bcast, &mac_c, t + 2);
+	expect_drop(&e->d, VTEP_DROP_MOVE_FROZEN);
+	assert_int_equal(e->d.learn, FDB_LEARN_FROZEN);
+	/* Frames to the MAC go to x; frames from x pass. */
+	frame_at(e, 1, NULL, &mac_c, &mac_a, t + 3);
+	expect_remote(&e->d, &e->x);
+	frame_at(e, -1, &e->x, &mac_a, &mac_c, t + 4);
+	assert_int_equal(e->d.learn, FDB_LEARN_REFRESHED);
+	expect_tap(&e->d, 1);
+	/* Hold over: y takes it again. */
+	frame_at(e, -1, &e->y, &mac_bcast, &mac_c, t + 5000);
+	assert_int_equal(e->d.drop, VTEP_DROP_NONE);
+	assert_int_equal(e->d.learn, FDB_LEARN_MOVED);
+	/* Learning off: no damping effect at all. */
+	e->v.learning = false;
+	frame_at(e, -1, &e->x, &mac_bcast, &mac_c, t + 5001);
+	assert_int_equal(e->d.drop, VTEP_DROP_NONE);
+}
+
+/* bum_rate 20 (burst 20): the 21st broadcast in one instant is dropped;
+ * known unicast and suppressed ARP take no token and are never limited;
+ * the bucket refills at 20/s; other taps have their own buckets. */
+static void test_bum_limit(void **state)
+{
+	struct env *e = *state;
+	struct rate_bucket b1, b2;
+	unsigned int passed = 0, dropped = 0;
+
+	memset(&b1, 0, sizeof(b1));
+	memset(&b2, 0, sizeof(b2));
+	e->v.bum_rate = 20;
+	frame_at(e, 2, NULL, &mac_bcast, &mac_b, NOW);  /* B on tap 2 (no bucket) */
+	announce(e, 2, &mac_b, ip7(2));                 /* B at .2 in the cache */
+	for (int i = 0; i < 30; i++) {
+		frame_at(e, 1, NULL, i % 3 ? &mac_bcast : &mac_d, &mac_a, NOW);
+		fwd_limit_bum(&e->v, &b1, NOW, &e->d);
+		if (e->d.drop == VTEP_DROP_BUM_RATE) {
+			dropped++;
+			assert_false(e->d.flood_taps);
+			assert_false(e->d.flood_underlay);
+			assert_false(e->d.is_bum);
+			assert_int_equal(e->d.learn, FDB_LEARN_REFRESHED);
+		} else {
+			expect_flood(&e->d, 1, true);
+			passed++;
+		}
+	}
+	assert_int_equal(passed, 20);
+	assert_int_equal(dropped, 10);
+	/* Known unicast passes with the bucket empty. */
+	frame_at(e, 1, NULL, &mac_b, &mac_a, NOW);
+	fwd_limit_bum(&e->v, &b1, NOW, &e->d);
+	expect_tap(&e->d, 2);
+	/* So does a suppressed ARP request (answered, never flooded). */
+	who_has(e, 1, &mac_a, ip7(1), ip7(2));
+	fwd_limit_bum(&e->v, &b1, NOW, &e->d);
+	expect_arp_reply(&e->d, &mac_a, ip7(1), &mac_b, ip7(2));
+	/* A frame dropped for another reason stays so. */
+	frame_at(e, 1, NULL, &mac_bcast, &mac_bcast, NOW);
+	fwd_limit_bum(&e->v, &b1, NOW, &e->d);
+	expect_drop(&e->d, VTEP_DROP_BAD_SRC_MAC);
+	/* Another tap's bucket is full. */
+	frame_at(e, 2, NULL, &mac_bcast, &mac_b, NOW);
+	fwd_limit_bum(&e->v, &b2, NOW, &e->d);
+	expect_flood(&e->d, 2, true);
+	/* 50 ms at 20/s is one more packet. */
+	frame_at(e, 1, NULL, &mac_bcast, &mac_a, NOW + 50);
+	fwd_limit_bum(&e->v, &b1, NOW + 50, &e->d);
+	expect_flood(&e->d, 1, true);
+	frame_at(e, 1, NULL, &mac_bcast, &mac_a, NOW + 50);
+	fwd_limit_bum(&e->v, &b1, NOW + 50, &e->d);
+	expect_drop(&e->d, VTEP_DROP_BUM_RATE);
+	/* bum_rate 0: no limit. */
+	e->v.bum_rate = 0;
+	frame_at(e, 1, NULL, &mac_bcast, &mac_a, NOW + 50);
+	fwd_limit_bum(&e->v, &b1, NOW + 50, &e->d);
+	expect_flood(&e->d, 1, true);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1410,6 +1537,8 @@ int main(void)
 		T(test_nd_static_not_poisoned),
 		T(test_nd_not_answered),
 		T(test_nd_truncated),
+		T(test_move_frozen),
+		T(test_bum_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -239,6 +239,11 @@ static const struct parse_case parse_cases[] = {
 	  VTEP_DROP_MALFORMED, false, false },
 	{ "NA multicast target", { NA, F_S, 0, 0, 0, "fd00::2", "fd00::1", "ff02::2", { TLLA_A },
 				   8, 0, false }, VTEP_DROP_MALFORMED, false, false },
+	/* Found by fuzz_nd_arp: answering it built an NA from :: that nd_parse refused. */
+	{ "NS for target ::", { NS, 0, 0, 0, 0, "fd00::1", "ff02::1:ff00:0", "::", { SLLA_A }, 8,
+				0, false }, VTEP_DROP_MALFORMED, false, false },
+	{ "NA for target ::", { NA, F_O, 0, 0, 0, "fd00::2", "ff02::1", "::", { TLLA_A }, 8, 0,
+				false }, VTEP_DROP_MALFORMED, false, false },
 };
 
 static void test_parse_table(void **state)
