@@ -4,9 +4,17 @@
  * comes in, proto/fwd decides, and the decision is carried out as queued
  * tap writes and UDP sends that share the receive buffer (no copy, no
  * allocation, no system call: io/ submits the whole batch at once).
+ *
+ * Offloads (proto/gso): a TSO/USO super-frame from a tap is split into
+ * segments whose headers are built in an io job while the payloads stay in
+ * the tap buffer, and sent as UDP GSO trains (io-design.md 2.3); a UDP GRO
+ * train from the underlay is split into datagrams, each forwarded on its
+ * own, and TCP segments of one flow going to one vnet tap are merged into
+ * one GSO tap write (2.4).
  */
 #include "daemon.h"
 #include "proto/eth.h"
+#include "proto/gso.h"
 #include "proto/vxlan.h"
 
 #include <time.h>
@@ -208,6 +216,182 @@ static void flood_underlay(struct vtep_daemon *d, struct vtep_vni_rt *v,
 			udp_out(d, v, &v->peers[i], ev, hdr, len, hash);
 }
 
+/* ------------------------------------------------------------------ */
+/* Segmentation offload, tap to underlay                              */
+
+/* Outer capture of one built segment: the file wants it contiguous. */
+static void capture_segment(struct vtep_daemon *d, unsigned int k, const struct vtep_addr *dst,
+			    const uint8_t *hdr, size_t hlen, const uint8_t *pay, size_t n)
+{
+	static uint8_t seg[VXLAN_HLEN + GSO_HLEN_MAX + 65536];
+
+	if (hlen + n > sizeof(seg))
+		return;
+	memcpy(seg, hdr, hlen);
+	memcpy(seg + hlen, pay, n);
+	io_capture_outer(d->capture, &d->ul.local, d->ul.tx_port[k], dst, d->ul.dstport,
+			 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl, seg,
+			 hlen + n);
+}
+
+/* Segments first..first+count-1 of g into one job: VXLAN + headers, then
+ * the payload slice, per segment. Returns the bytes queued or 0. */
+static size_t fill_train(struct vtep_daemon *d, struct vtep_vni_rt *v, struct io_job *job,
+			 const uint8_t *frame, const struct gso_frame *g, unsigned int first,
+			 unsigned int count, unsigned int k, const struct vtep_addr *dst)
+{
+	size_t bytes = 0;
+
+	for (unsigned int i = first; i < first + count; i++) {
+		uint8_t *h = io_job_hdr(job, VXLAN_HLEN + g->hlen);
+		const uint8_t *pay = frame + g->hlen + (size_t)i * g->mss;
+		size_t n;
+
+		if (!h)
+			return 0;
+		vxlan_build(h, v->vni);
+		n = gso_segment(frame, g, i, h + VXLAN_HLEN);
+		if (!io_job_add(job, pay, n))
+			return 0;
+		if (d->capture)
+			capture_segment(d, k, dst, h, VXLAN_HLEN + g->hlen, pay, n);
+		bytes += VXLAN_HLEN + g->hlen + n;
+	}
+	return bytes;
+}
+
+/* A super-frame to one VTEP: as many UDP GSO trains as the 64 KiB UDP
+ * payload limit needs (a 64 KiB TSO frame takes two: io-design.md 3.1),
+ * every datagram gso_size long except the last; one datagram per send
+ * once GSO has failed. */
+static void udp_out_gso(struct vtep_daemon *d, struct vtep_vni_rt *v,
+			const struct vtep_addr *dst, const struct io_event *ev,
+			const struct gso_frame *g, uint32_t hash)
+{
+	unsigned int k = hash % d->ul.n_tx;
+	size_t dgram = VXLAN_HLEN + g->hlen + g->mss;
+	unsigned int per = 1;
+
+	if (io_udp_gso(d->io)) {
+		per = (unsigned int)VTEP_MIN(IO_UDP_MAX_PAYLOAD / dgram,
+					     IO_JOB_ARENA / (VXLAN_HLEN + g->hlen));
+		per = VTEP_MIN(per, (unsigned int)IO_UDP_MAX_SEGS);
+		per = VTEP_MAX(per, 1u);
+	}
+	for (unsigned int i = 0; i < g->nseg; i += per) {
+		unsigned int count = VTEP_MIN(per, g->nseg - i);
+		struct io_job *job = io_job_new(d->io, ev->buf);
+		size_t bytes;
+
+		if (!job) {
+			count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+			return;
+		}
+		bytes = fill_train(d, v, job, ev->data, g, i, count, k, dst);
+		if (!bytes) {
+			io_job_abort(d->io, job);
+			count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+			return;
+		}
+		if (io_job_send_udp(d->io, job, d->ul.tx_fd[k], dst, d->ul.dstport,
+				    (uint16_t)dgram) < 0) {
+			count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+			return;
+		}
+		v->c.tx_packets += count;
+		v->c.tx_bytes += bytes;
+	}
+}
+
+/* A super-frame to a local tap: passed through with its virtio-net header
+ * to a vnet tap (the kernel segments it, or not, as it likes), else
+ * written segment by segment. */
+static void tap_out_gso(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
+			const struct io_event *ev, const struct gso_frame *g)
+{
+	struct vtep_tap_rt *tap = &d->taps[t];
+	unsigned int i;
+
+	if (tap->port >= 0 && io_port_vnet(d->io, tap->port)) {
+		if (io_write_tap_vnet(d->io, tap->port, ev->buf, ev->vnet, ev->data, ev->len) < 0)
+			goto drop;
+		tap->c.tx_packets += g->nseg;
+		tap->c.tx_bytes += ev->len;
+		v->c.tx_packets += g->nseg;
+		v->c.tx_bytes += ev->len;
+		return;
+	}
+	for (i = 0; i < g->nseg; i++) {
+		struct io_job *job = tap->port >= 0 ? io_job_new(d->io, ev->buf) : NULL;
+		uint8_t *h = job ? io_job_hdr(job, g->hlen) : NULL;
+		size_t n;
+
+		if (!h) {
+			if (job)
+				io_job_abort(d->io, job);
+			goto drop;
+		}
+		n = gso_segment(ev->data, g, i, h);
+		if (!io_job_add(job, ev->data + g->hlen + (size_t)i * g->mss, n)) {
+			io_job_abort(d->io, job);
+			goto drop;
+		}
+		if (io_job_write_tap(d->io, job, tap->port) < 0)
+			goto drop;
+		tap->c.tx_packets++;
+		tap->c.tx_bytes += g->hlen + n;
+		v->c.tx_packets++;
+		v->c.tx_bytes += g->hlen + n;
+	}
+	return;
+drop:
+	tap->c.tx_dropped++;
+	count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+}
+
+/* The decision for a super-frame, taken on its first segment's worth. */
+static void tap_rx_gso(struct vtep_daemon *d, struct vtep_vni_rt *v,
+		       const struct fwd_decision *dec, const struct io_event *ev,
+		       const struct gso_frame *g, uint32_t hash)
+{
+	if (dec->out_tap >= 0) {
+		tap_out_gso(d, v, (uint16_t)dec->out_tap, ev, g);
+		return;
+	}
+	if (dec->to_remote) {
+		udp_out_gso(d, v, &dec->remote, ev, g, hash);
+		return;
+	}
+	if (dec->is_bum)
+		v->c.flooded++;
+	if (dec->flood_taps)
+		for (size_t i = 0; i < v->n_taps; i++)
+			if ((int)v->taps[i] != dec->exclude_tap)
+				tap_out_gso(d, v, v->taps[i], ev, g);
+	if (dec->flood_underlay && v->mode == VTEP_FLOOD_MULTICAST)
+		udp_out_gso(d, v, &v->group, ev, g, hash);
+	else if (dec->flood_underlay && v->mode == VTEP_FLOOD_UNICAST)
+		for (size_t i = 0; i < v->n_peers; i++)
+			udp_out_gso(d, v, &v->peers[i], ev, g, hash);
+}
+
+/* The virtio-net header of a tap frame: finish a partial checksum, or
+ * check a super-frame (*ret_gso set). False: malformed. */
+static bool tap_rx_vnet(const struct io_event *ev, struct gso_frame *g, bool *ret_gso)
+{
+	struct gso_vnet vh;
+
+	gso_vnet_parse(ev->vnet, &vh);
+	if (vh.gso_type != GSO_TYPE_NONE) {
+		*ret_gso = true;
+		return gso_parse(ev->data, ev->len, &vh, g) == VTEP_DROP_NONE;
+	}
+	*ret_gso = false;
+	if (vh.flags & GSO_VNET_F_NEEDS_CSUM)
+		return gso_finish_csum(ev->data, ev->len, &vh) == VTEP_DROP_NONE;
+	return true;
+}
+
 void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 {
 	uint16_t t = (uint16_t)ev->cookie;
@@ -216,6 +400,9 @@ void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 	struct fwd_decision dec;
 	uint64_t now = vtep_now_ms();
 	uint8_t *hdr = ev->data - VXLAN_HLEN;  /* headroom: encapsulate in place */
+	struct gso_frame g;
+	bool gso = false;
+	size_t flen = ev->len;
 	uint32_t hash;
 
 	if (d->capture)
@@ -224,7 +411,14 @@ void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 	tap->c.rx_bytes += ev->len;
 	v->c.rx_packets++;
 	v->c.rx_bytes += ev->len;
-	fwd_from_tap(d->fdb, d->arpc, &v->fwd, t, ev->data, ev->len, now, &dec);
+	if (ev->vnet && !tap_rx_vnet(ev, &g, &gso)) {
+		tap->c.rx_dropped++;
+		count_drop(&v->c, VTEP_DROP_MALFORMED);
+		return;
+	}
+	if (gso)
+		flen = g.hlen + g.mss;  /* the first segment decides for all */
+	fwd_from_tap(d->fdb, d->arpc, &v->fwd, t, ev->data, flen, now, &dec);
 	fwd_limit_bum(&v->fwd, &tap->bum, now, &dec);
 	account_learn(d, v, &dec, true, t, NULL, now);
 	account_snoop(d, v, &dec, now);
@@ -235,6 +429,10 @@ void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 	}
 	if (dec.reply_len) {
 		reply_out(d, v, t, &dec);
+		return;
+	}
+	if (gso) {
+		tap_rx_gso(d, v, &dec, ev, &g, eth_flow_hash(ev->data, flen));
 		return;
 	}
 	if (dec.out_tap >= 0) {
@@ -255,7 +453,89 @@ void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 		flood_underlay(d, v, ev, hdr, ev->len + VXLAN_HLEN, hash);
 }
 
-void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
+/* ------------------------------------------------------------------ */
+/* Underlay to tap, with coalescing                                   */
+
+/* TCP segments of one flow on their way to one vnet tap, merged into one
+ * GSO write when the batch (one GRO train) is done. */
+struct rx_run {
+	struct gso_coalesce c;
+	struct vtep_vni_rt *v;
+	uint16_t tap;
+	const uint8_t *frame[GSO_COALESCE_MAX];
+	uint16_t len[GSO_COALESCE_MAX];
+};
+
+static void run_flush(struct vtep_daemon *d, const struct io_event *ev, struct rx_run *run)
+{
+	struct vtep_tap_rt *tap = &d->taps[run->tap];
+	unsigned int n = run->c.n;
+	struct io_job *job = NULL;
+	uint8_t *h = NULL;
+	size_t bytes = 0;
+
+	run->c.n = 0;
+	if (n > 1 && tap->port >= 0)
+		job = io_job_new(d->io, ev->buf);
+	if (job)
+		h = io_job_hdr(job, GSO_VNET_HLEN + run->c.h.hlen);
+	if (!h) {
+		/* One segment, or no job: each as it came. */
+		if (job)
+			io_job_abort(d->io, job);
+		for (unsigned int i = 0; i < n; i++)
+			tap_out(d, run->v, run->tap, ev, run->frame[i], run->len[i]);
+		return;
+	}
+	gso_coalesce_build(&run->c, h);
+	for (unsigned int i = 0; i < n; i++) {
+		(void)io_job_add(job, run->frame[i] + run->c.h.hlen, run->len[i] - run->c.h.hlen);
+		bytes += run->len[i];
+	}
+	if (io_job_write_tap(d->io, job, tap->port) < 0) {
+		tap->c.tx_dropped += n;
+		count_drop(&run->v->c, VTEP_DROP_NO_BUFFER);
+		return;
+	}
+	tap->c.tx_packets += n;
+	tap->c.tx_bytes += bytes;
+	run->v->c.tx_packets += n;
+	run->v->c.tx_bytes += bytes;
+}
+
+/* Known local unicast from the underlay: merge into the open run when the
+ * rules allow, else flush the run first (order within a flow is kept). */
+static void deliver(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
+		    const struct io_event *ev, const uint8_t *frame, size_t len,
+		    struct rx_run *run)
+{
+	struct vtep_tap_rt *tap = &d->taps[t];
+	struct gso_tcp_view tv;
+
+	if (tap->port < 0 || !io_port_vnet(d->io, tap->port) || !ev->gso_size ||
+	    gso_tcp_parse(frame, len, &tv) != VTEP_DROP_NONE) {
+		if (run->c.n)
+			run_flush(d, ev, run);
+		tap_out(d, v, t, ev, frame, len);
+		return;
+	}
+	if (run->c.n && run->tap == t && gso_coalesce_add(&run->c, frame, &tv)) {
+		run->frame[run->c.n - 1] = frame;
+		run->len[run->c.n - 1] = (uint16_t)len;
+		return;
+	}
+	if (run->c.n)
+		run_flush(d, ev, run);
+	gso_coalesce_start(&run->c, frame, &tv);
+	run->v = v;
+	run->tap = t;
+	run->frame[0] = frame;
+	run->len[0] = (uint16_t)len;
+}
+
+/* One VXLAN datagram (of a GRO train, or alone). */
+static void udp_rx_one(struct vtep_daemon *d, const struct io_event *ev, const uint8_t *data,
+		       size_t len, struct rx_run *run)
 {
 	bool ignore = d->conf->reserved_bits == CONF_RESERVED_IGNORE;
 	struct fwd_decision dec;
@@ -266,8 +546,8 @@ void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
 
 	if (d->capture)
 		io_capture_outer(d->capture, &ev->src, ev->src_port, &d->ul.local, d->ul.dstport,
-				 d->conf->ttl, ev->data, ev->len);
-	r = ev->len ? vxlan_parse(ev->data, ev->len, ignore, &vni) : VTEP_DROP_MALFORMED;
+				 d->conf->ttl, data, len);
+	r = len ? vxlan_parse(data, len, ignore, &vni) : VTEP_DROP_MALFORMED;
 	if (r != VTEP_DROP_NONE) {
 		d->global.rx_packets++;
 		count_drop(&d->global, r);
@@ -280,11 +560,11 @@ void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
 		return;
 	}
 	v->c.rx_packets++;
-	v->c.rx_bytes += ev->len;
+	v->c.rx_bytes += len;
 	if (d->capture)
-		io_capture_inner(d->capture, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN);
+		io_capture_inner(d->capture, data + VXLAN_HLEN, len - VXLAN_HLEN);
 	now = vtep_now_ms();
-	fwd_from_underlay(d->fdb, d->arpc, &v->fwd, &ev->src, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN,
+	fwd_from_underlay(d->fdb, d->arpc, &v->fwd, &ev->src, data + VXLAN_HLEN, len - VXLAN_HLEN,
 			  now, &dec);
 	account_learn(d, v, &dec, false, 0, &ev->src, now);
 	account_snoop(d, v, &dec, now);
@@ -293,14 +573,33 @@ void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
 		return;
 	}
 	if (dec.out_tap >= 0) {
-		tap_out(d, v, (uint16_t)dec.out_tap, ev, ev->data + VXLAN_HLEN,
-			ev->len - VXLAN_HLEN);
+		deliver(d, v, (uint16_t)dec.out_tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN, run);
 		return;
 	}
+	if (run->c.n)
+		run_flush(d, ev, run);
 	if (dec.is_bum)
 		v->c.flooded++;
 	if (dec.flood_taps)
-		flood_taps(d, v, -1, ev, ev->data + VXLAN_HLEN, ev->len - VXLAN_HLEN);
+		flood_taps(d, v, -1, ev, data + VXLAN_HLEN, len - VXLAN_HLEN);
+}
+
+void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
+{
+	struct rx_run run;
+	size_t step = ev->gso_size ? ev->gso_size : ev->len;
+
+	run.c.n = 0;
+	if (!ev->len) {
+		udp_rx_one(d, ev, ev->data, 0, &run);
+		return;
+	}
+	/* Every datagram of a GRO train is checked, learned from and
+	 * forwarded on its own; only the writes are merged. */
+	for (size_t off = 0; off < ev->len; off += step)
+		udp_rx_one(d, ev, ev->data + off, VTEP_MIN(step, ev->len - off), &run);
+	if (run.c.n)
+		run_flush(d, ev, &run);
 }
 
 void datapath_port_error(struct vtep_daemon *d, const struct io_event *ev)

@@ -12,7 +12,8 @@
 
 enum {
 	RING_ENTRIES = 1024,
-	RX_BUFFERS = 1024,
+	UDP_BUFFERS = 128,
+	TAP_BUFFERS = 64,
 	TICK_MS = 1000,
 };
 
@@ -43,10 +44,13 @@ static int open_ring(struct vtep_daemon *d)
 {
 	struct io_params p = {
 		.sq_entries = RING_ENTRIES,
-		/* Largest inner frame + VLAN tags + VXLAN header + recvmsg header
-		 * and name; the performance work raises this to 64 KiB frames. */
-		.buf_size = (d->mtu + 14 + 8 + 8 + 128 + 255) & ~255u,
-		.n_bufs = RX_BUFFERS,
+		/* Underlay: a UDP GRO train of up to 64 KiB plus the recvmsg
+		 * header, name and cmsg. Taps: a 64 KiB TSO super-frame plus
+		 * its virtio-net header. Pages are resident only once used. */
+		.buf_size = 65536 + 1024,
+		.n_bufs = UDP_BUFFERS,
+		.tap_buf_size = 65536 + 256,
+		.tap_n_bufs = TAP_BUFFERS,
 		.max_ports = VTEP_MAX_TAPS + VTEP_MAX_VNIS + 8,
 	};
 	int r;

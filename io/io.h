@@ -21,11 +21,17 @@ struct io_tap {
 	char name[VTEP_IFNAMSIZ];
 	char netns[VTEP_NETNS_MAX];     /* "" = our own namespace */
 	struct vtep_mac mac;            /* the tap's own address (not forwarded to) */
+	bool vnet_hdr;                  /* IFF_VNET_HDR: a virtio_net_hdr leads every frame */
+	unsigned int offload;           /* TUN_F_* bits the kernel accepted */
 };
 
 /* Create the tap NAME (or attach to an existing one) in netns NETNS (""
  * = ours: for a named netns the device is created inside /run/netns/NETNS),
- * set its MTU and bring it up. Returns 0 or a negative errno; *ret_tap is
+ * set its MTU and bring it up. Offloads are probed from the richest set
+ * down: IFF_VNET_HDR with CSUM|TSO4|TSO6|USO4|USO6, then CSUM|TSO4|TSO6,
+ * then CSUM, then no offload, and last no virtio-net header at all. The
+ * environment variable VTEP_TAP_OFFLOAD (0 = no vnet header, 1 = vnet
+ * header only, 2 = CSUM, 3 = TSO, 4 = all) caps the ladder for testing. Returns 0 or a negative errno; *ret_tap is
  * written on success only. */
 int io_tap_open(const char *name, const char *netns, unsigned int mtu, struct io_tap *ret_tap);
 /* Close the fd; a tap we created disappears with it, an attached one stays. */
@@ -88,8 +94,10 @@ struct io_ctx;
 
 struct io_params {
 	unsigned int sq_entries;        /* SQ depth; the CQ is 8 times it */
-	unsigned int buf_size;          /* usable bytes per receive buffer */
-	unsigned int n_bufs;            /* buffers per group, power of two <= 32768 */
+	unsigned int buf_size;          /* usable bytes per underlay receive buffer */
+	unsigned int n_bufs;            /* underlay buffers, power of two <= 32768 */
+	unsigned int tap_buf_size;      /* per tap read buffer (0: buf_size) */
+	unsigned int tap_n_bufs;        /* tap buffers, power of two (0: n_bufs) */
 	unsigned int max_ports;         /* taps + sockets that can be added */
 };
 
@@ -113,6 +121,9 @@ struct io_event {
 	uint64_t cookie;                /* the caller's cookie for that port */
 	uint8_t *data;                  /* payload; VTEP_HEADROOM writable bytes before it */
 	size_t len;
+	const uint8_t *vnet;            /* IO_EV_TAP_RX on a vnet port: the virtio_net_hdr
+					 * (IO_VNET_HLEN bytes, just before data), else NULL */
+	uint16_t gso_size;              /* IO_EV_UDP_RX: UDP GRO segment size, 0 = one datagram */
 	struct vtep_addr src;           /* IO_EV_UDP_RX: outer source address */
 	uint16_t src_port;
 	int signo;                      /* IO_EV_SIGNAL */
@@ -132,7 +143,15 @@ struct io_stats {
 	uint64_t tx_errors;             /* sends or tap writes that failed */
 	uint64_t tx_short;              /* tap writes that wrote less than asked */
 	uint64_t last_tx_error;         /* its negative errno */
+	uint64_t gso_sends;             /* UDP sends carrying a UDP_SEGMENT train */
+	uint64_t gso_off;               /* UDP GSO turned off after a send failed */
+	uint64_t no_jobs;               /* a multi-part request found the pool empty */
+	uint64_t gro_trains;            /* receives holding more than one datagram */
 };
+
+#define IO_VNET_HLEN 10                 /* struct virtio_net_hdr, the default size */
+#define IO_UDP_MAX_PAYLOAD 65507        /* largest UDP payload (IPv4) = largest GSO train */
+#define IO_UDP_MAX_SEGS 64              /* segments per GSO train (UDP_MAX_SEGMENTS >= 64) */
 
 int io_ctx_new(const struct io_params *params, struct io_ctx **ret_ctx);
 /* Cancels everything in flight, waits for it and frees; fds stay open (the
@@ -159,6 +178,41 @@ int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_
 		unsigned int buf, const uint8_t *data, size_t len);
 /* The same for a frame built by the caller (an ARP reply): it is copied. */
 int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t len);
+
+/* A tap port's frames carry a virtio_net_hdr (the tap had IFF_VNET_HDR).
+ * io_write_tap and io_write_tap_copy add a zeroed one by themselves. */
+bool io_port_vnet(const struct io_ctx *ctx, int port);
+/* Write vnet (IO_VNET_HLEN bytes, copied) then data to a vnet tap port:
+ * GSO pass-through. Without a vnet header on the port: -EOPNOTSUPP. */
+int io_write_tap_vnet(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *vnet,
+		      const uint8_t *data, size_t len);
+
+/*
+ * Multi-part requests: a UDP send (a UDP_SEGMENT train) or a tap write made
+ * of header blocks written by the caller into the job and slices of one
+ * receive buffer (referenced until completion, as for io_send_udp). Build
+ * with io_job_hdr/io_job_add in wire order, then submit with
+ * io_job_send_udp or io_job_write_tap (which consume the job either way),
+ * or drop it with io_job_abort. Datapath-safe; NULL when the pool is empty.
+ */
+struct io_job;
+enum { IO_JOB_IOVS = 2 * IO_UDP_MAX_SEGS + 2, IO_JOB_ARENA = 10240 };
+struct io_job *io_job_new(struct io_ctx *ctx, unsigned int buf);
+/* len bytes of header room appended as the next piece, or NULL when the
+ * arena or the iovec array is full. */
+uint8_t *io_job_hdr(struct io_job *job, size_t len);
+/* Append data[0..len) (inside the job's buffer); false when full. */
+bool io_job_add(struct io_job *job, const uint8_t *data, size_t len);
+/* gso_size 0: one datagram; else every gso_size bytes are one datagram. */
+int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct vtep_addr *dst,
+		    uint16_t dstport, uint16_t gso_size);
+/* The pieces are written as they are (the caller put the vnet header first
+ * on a vnet port). */
+int io_job_write_tap(struct io_ctx *ctx, struct io_job *job, int port);
+void io_job_abort(struct io_ctx *ctx, struct io_job *job);
+/* False once a UDP_SEGMENT send failed for good (EIO/EINVAL): then send one
+ * datagram per request. VTEP_UDP_GSO=0 in the environment starts it off. */
+bool io_udp_gso(const struct io_ctx *ctx);
 
 /* Submit what is queued, wait for at least one completion (or timeout_ms),
  * and hand every completion to cb. Returns the number of events or a

@@ -11,7 +11,11 @@
  */
 #include "io.h"
 
+#include <linux/if_tun.h>
 #include <liburing.h>
+#include <net/if.h>
+#include <netinet/udp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #ifndef IORING_OP_READ_MULTISHOT_NR
@@ -23,6 +27,8 @@ enum {
 	BGID_UDP = 1,
 	N_GROUPS = 2,
 	COPY_MAX = 128,                 /* largest frame io_write_tap_copy takes */
+	N_JOBS = 256,                   /* multi-part requests in flight */
+	UDP_CMSG_SPACE = 64,            /* room for the UDP_GRO cmsg on receive */
 };
 
 /* user_data: kind in the top byte, generation in the next 24 bits, index low. */
@@ -31,6 +37,7 @@ enum ud_kind {
 	UD_OP = 2,
 	UD_TICK = 3,
 	UD_IGNORE = 4,
+	UD_JOB = 5,
 };
 
 #define UD(kind, gen, idx) \
@@ -57,6 +64,7 @@ struct port {
 	bool active;
 	bool armed;
 	bool starved;                   /* ended on ENOBUFS: re-arm when buffers return */
+	bool vnet;                      /* tap with IFF_VNET_HDR */
 	unsigned int gen;
 	struct msghdr msg;              /* recvmsg multishot template */
 };
@@ -71,10 +79,31 @@ struct op {
 	enum op_kind kind;
 	unsigned int buf;               /* referenced receive buffer, or UINT32_MAX */
 	uint32_t next_free;
+	unsigned int niov;
+	size_t len;                     /* bytes asked (short write check) */
 	struct msghdr msg;
-	struct iovec iov;
+	struct iovec iov[2];
 	struct sockaddr_in6 addr;
+	uint8_t vnet[IO_VNET_HLEN];
 	uint8_t copy[COPY_MAX];
+};
+
+struct io_job {
+	uint32_t next_free;
+	unsigned int buf;               /* referenced receive buffer, or NO_BUF */
+	unsigned int niov;
+	size_t used;                    /* arena bytes */
+	size_t len;                     /* bytes in all pieces */
+	bool tap;
+	uint16_t gso_size;
+	struct msghdr msg;
+	struct sockaddr_in6 addr;
+	union {
+		struct cmsghdr hdr;
+		uint8_t b[CMSG_SPACE(sizeof(uint16_t))];
+	} cmsg;
+	struct iovec iov[IO_JOB_IOVS];
+	uint8_t arena[IO_JOB_ARENA];
 };
 
 struct io_ctx {
@@ -85,6 +114,9 @@ struct io_ctx {
 	struct op *ops;
 	unsigned int n_ops;
 	uint32_t op_free;
+	struct io_job *jobs;
+	uint32_t job_free;
+	bool gso_off;                   /* UDP_SEGMENT failed: one datagram per send */
 	struct __kernel_timespec tick;
 	bool tick_on;
 	bool read_mshot_broken;         /* kernel < 6.7: single-shot reads instead */
@@ -93,6 +125,8 @@ struct io_ctx {
 
 #define NO_BUF UINT32_MAX
 #define OP_NONE UINT32_MAX
+
+static const uint8_t zero_vnet[IO_VNET_HLEN];
 
 /* ------------------------------------------------------------------ */
 /* Buffers                                                            */
@@ -324,6 +358,17 @@ static bool udp_event(struct port *p, uint8_t *buf, int res, struct io_event *ev
 	sockaddr_to_vtep(io_uring_recvmsg_name(out), &ev->src, &ev->src_port);
 	ev->data = io_uring_recvmsg_payload(out, &p->msg);
 	ev->len = io_uring_recvmsg_payload_length(out, res, &p->msg);
+	for (struct cmsghdr *c = io_uring_recvmsg_cmsg_firsthdr(out, &p->msg); c;
+	     c = io_uring_recvmsg_cmsg_nexthdr(out, &p->msg, c)) {
+		int gso;
+
+		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
+		    c->cmsg_len < CMSG_LEN(sizeof(gso)))
+			continue;
+		memcpy(&gso, CMSG_DATA(c), sizeof(gso));
+		if (gso > 0 && gso < 65536 && (size_t)gso < ev->len)
+			ev->gso_size = (uint16_t)gso;
+	}
 	return true;
 }
 
@@ -392,10 +437,17 @@ static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_c
 		ev.kind = IO_EV_UDP_RX;
 		if (!udp_event(p, buf, cqe->res, &ev))
 			ev.len = 0, ev.data = buf;  /* handed on as empty: counted malformed */
+		else if (ev.gso_size)
+			ctx->stats.gro_trains++;
 	} else if (p->kind == IO_PORT_TAP) {
 		ev.kind = IO_EV_TAP_RX;
 		ev.data = buf;
 		ev.len = (size_t)cqe->res;
+		if (p->vnet) {
+			ev.vnet = buf;
+			ev.data = buf + IO_VNET_HLEN;
+			ev.len = ev.len >= IO_VNET_HLEN ? ev.len - IO_VNET_HLEN : 0;
+		}
 	} else {
 		ev.kind = IO_EV_SIGNAL;
 		if (cqe->res >= 4)
@@ -415,21 +467,44 @@ static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe)
 	if (cqe->res < 0) {
 		ctx->stats.tx_errors++;
 		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
-	} else if (op->kind != OP_SEND && (size_t)cqe->res < op->iov.iov_len) {
+	} else if (op->kind != OP_SEND && (size_t)cqe->res < op->len) {
 		ctx->stats.tx_short++;
 	}
 	op_release(ctx, op);
 }
 
-static int queue_write(struct io_ctx *ctx, struct op *op, int fd)
+static bool port_ok(const struct io_ctx *ctx, int port)
 {
+	return port >= 0 && (unsigned int)port < ctx->max_ports && ctx->ports[port].active;
+}
+
+bool io_port_vnet(const struct io_ctx *ctx, int port)
+{
+	return port_ok(ctx, port) && ctx->ports[port].vnet;
+}
+
+/* The frame goes out behind a virtio_net_hdr on a vnet port: vnet, or a
+ * zeroed one (no offload: the kernel checks the checksums). */
+static int queue_write(struct io_ctx *ctx, struct op *op, int port, const uint8_t *vnet,
+		       const uint8_t *data, size_t len)
+{
+	const struct port *p = &ctx->ports[port];
 	struct io_uring_sqe *sqe = get_sqe(ctx);
 
 	if (!sqe) {
 		op_release(ctx, op);
 		return -EBUSY;
 	}
-	io_uring_prep_write(sqe, fd, op->iov.iov_base, (unsigned int)op->iov.iov_len, 0);
+	op->niov = 0;
+	if (p->vnet) {
+		memcpy(op->vnet, vnet ? vnet : zero_vnet, IO_VNET_HLEN);
+		op->iov[op->niov].iov_base = op->vnet;
+		op->iov[op->niov++].iov_len = IO_VNET_HLEN;
+	}
+	op->iov[op->niov].iov_base = (void *)(uintptr_t)data;
+	op->iov[op->niov++].iov_len = len;
+	op->len = len + (p->vnet ? IO_VNET_HLEN : 0);
+	io_uring_prep_writev(sqe, p->fd, op->iov, op->niov, 0);
 	io_uring_sqe_set_data64(sqe, UD(UD_OP, 0, op - ctx->ops));
 	return 0;
 }
@@ -438,16 +513,31 @@ int io_write_tap(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *
 {
 	struct op *op;
 
-	if (port < 0 || (unsigned int)port >= ctx->max_ports || !ctx->ports[port].active)
+	if (!port_ok(ctx, port))
 		return -ENODEV;
 	op = op_alloc(ctx, OP_TAP_WRITE, NO_BUF);
 	if (!op)
 		return -ENOBUFS;
 	buf_get(ctx, buf);
 	op->buf = buf;
-	op->iov.iov_base = (void *)(uintptr_t)data;
-	op->iov.iov_len = len;
-	return queue_write(ctx, op, ctx->ports[port].fd);
+	return queue_write(ctx, op, port, NULL, data, len);
+}
+
+int io_write_tap_vnet(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *vnet,
+		      const uint8_t *data, size_t len)
+{
+	struct op *op;
+
+	if (!port_ok(ctx, port))
+		return -ENODEV;
+	if (!ctx->ports[port].vnet)
+		return -EOPNOTSUPP;
+	op = op_alloc(ctx, OP_TAP_WRITE, NO_BUF);
+	if (!op)
+		return -ENOBUFS;
+	buf_get(ctx, buf);
+	op->buf = buf;
+	return queue_write(ctx, op, port, vnet, data, len);
 }
 
 int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t len)
@@ -456,15 +546,13 @@ int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t 
 
 	if (len > COPY_MAX)
 		return -EMSGSIZE;
-	if (port < 0 || (unsigned int)port >= ctx->max_ports || !ctx->ports[port].active)
+	if (!port_ok(ctx, port))
 		return -ENODEV;
 	op = op_alloc(ctx, OP_COPY_WRITE, NO_BUF);
 	if (!op)
 		return -ENOBUFS;
 	memcpy(op->copy, data, len);
-	op->iov.iov_base = op->copy;
-	op->iov.iov_len = len;
-	return queue_write(ctx, op, ctx->ports[port].fd);
+	return queue_write(ctx, op, port, NULL, op->copy, len);
 }
 
 static socklen_t vtep_to_sockaddr(const struct vtep_addr *a, uint16_t port,
@@ -497,12 +585,13 @@ int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_
 		return -ENOBUFS;
 	buf_get(ctx, buf);
 	op->buf = buf;
-	op->iov.iov_base = (void *)(uintptr_t)data;
-	op->iov.iov_len = len;
+	op->iov[0].iov_base = (void *)(uintptr_t)data;
+	op->iov[0].iov_len = len;
+	op->len = len;
 	memset(&op->msg, 0, sizeof(op->msg));
 	op->msg.msg_name = &op->addr;
 	op->msg.msg_namelen = vtep_to_sockaddr(dst, dstport, &op->addr);
-	op->msg.msg_iov = &op->iov;
+	op->msg.msg_iov = op->iov;
 	op->msg.msg_iovlen = 1;
 	sqe = get_sqe(ctx);
 	if (!sqe) {
@@ -512,6 +601,136 @@ int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_
 	io_uring_prep_sendmsg(sqe, fd, &op->msg, 0);
 	io_uring_sqe_set_data64(sqe, UD(UD_OP, 0, op - ctx->ops));
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Multi-part requests                                                */
+
+struct io_job *io_job_new(struct io_ctx *ctx, unsigned int buf)
+{
+	struct io_job *job;
+
+	if (ctx->job_free == OP_NONE) {
+		ctx->stats.no_jobs++;
+		return NULL;
+	}
+	job = &ctx->jobs[ctx->job_free];
+	ctx->job_free = job->next_free;
+	job->niov = 0;
+	job->used = 0;
+	job->len = 0;
+	job->gso_size = 0;
+	job->buf = buf;
+	buf_get(ctx, buf);
+	return job;
+}
+
+uint8_t *io_job_hdr(struct io_job *job, size_t len)
+{
+	uint8_t *p;
+
+	if (job->niov >= IO_JOB_IOVS || job->used + len > IO_JOB_ARENA)
+		return NULL;
+	p = job->arena + job->used;
+	job->used += len;
+	job->iov[job->niov].iov_base = p;
+	job->iov[job->niov++].iov_len = len;
+	job->len += len;
+	return p;
+}
+
+bool io_job_add(struct io_job *job, const uint8_t *data, size_t len)
+{
+	if (job->niov >= IO_JOB_IOVS)
+		return false;
+	job->iov[job->niov].iov_base = (void *)(uintptr_t)data;
+	job->iov[job->niov++].iov_len = len;
+	job->len += len;
+	return true;
+}
+
+void io_job_abort(struct io_ctx *ctx, struct io_job *job)
+{
+	buf_put(ctx, job->buf);
+	job->buf = NO_BUF;
+	job->next_free = ctx->job_free;
+	ctx->job_free = (uint32_t)(job - ctx->jobs);
+}
+
+bool io_udp_gso(const struct io_ctx *ctx)
+{
+	return !ctx->gso_off;
+}
+
+int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct vtep_addr *dst,
+		    uint16_t dstport, uint16_t gso_size)
+{
+	struct io_uring_sqe *sqe = get_sqe(ctx);
+
+	if (!sqe) {
+		io_job_abort(ctx, job);
+		return -EBUSY;
+	}
+	job->tap = false;
+	memset(&job->msg, 0, sizeof(job->msg));
+	job->msg.msg_name = &job->addr;
+	job->msg.msg_namelen = vtep_to_sockaddr(dst, dstport, &job->addr);
+	job->msg.msg_iov = job->iov;
+	job->msg.msg_iovlen = job->niov;
+	job->gso_size = gso_size && job->len > gso_size ? gso_size : 0;
+	if (job->gso_size) {
+		struct cmsghdr *c = &job->cmsg.hdr;
+
+		memset(&job->cmsg, 0, sizeof(job->cmsg));
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		memcpy(CMSG_DATA(c), &job->gso_size, sizeof(uint16_t));
+		job->msg.msg_control = job->cmsg.b;
+		job->msg.msg_controllen = sizeof(job->cmsg.b);
+		ctx->stats.gso_sends++;
+	}
+	io_uring_prep_sendmsg(sqe, fd, &job->msg, 0);
+	io_uring_sqe_set_data64(sqe, UD(UD_JOB, 0, job - ctx->jobs));
+	return 0;
+}
+
+int io_job_write_tap(struct io_ctx *ctx, struct io_job *job, int port)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!port_ok(ctx, port)) {
+		io_job_abort(ctx, job);
+		return -ENODEV;
+	}
+	sqe = get_sqe(ctx);
+	if (!sqe) {
+		io_job_abort(ctx, job);
+		return -EBUSY;
+	}
+	job->tap = true;
+	io_uring_prep_writev(sqe, ctx->ports[port].fd, job->iov, job->niov, 0);
+	io_uring_sqe_set_data64(sqe, UD(UD_JOB, 0, job - ctx->jobs));
+	return 0;
+}
+
+static void handle_job(struct io_ctx *ctx, struct io_uring_cqe *cqe)
+{
+	struct io_job *job = &ctx->jobs[UD_IDX(cqe->user_data)];
+
+	if (cqe->res < 0) {
+		ctx->stats.tx_errors++;
+		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
+		/* No checksum offload on the egress device, or an old kernel:
+		 * from now on one datagram per send (quic-go, wireguard-go). */
+		if (job->gso_size && (cqe->res == -EIO || cqe->res == -EINVAL) && !ctx->gso_off) {
+			ctx->gso_off = true;
+			ctx->stats.gso_off++;
+		}
+	} else if (job->tap && (size_t)cqe->res < job->len) {
+		ctx->stats.tx_short++;
+	}
+	io_job_abort(ctx, job);
 }
 
 /* ------------------------------------------------------------------ */
@@ -532,6 +751,14 @@ int io_add_port(struct io_ctx *ctx, enum io_port_kind kind, int fd, uint64_t coo
 		p->cookie = cookie;
 		p->active = true;
 		p->msg.msg_namelen = sizeof(struct sockaddr_in6);
+		if (kind == IO_PORT_UDP)
+			p->msg.msg_controllen = UDP_CMSG_SPACE;
+		if (kind == IO_PORT_TAP) {
+			struct ifreq ifr;
+
+			memset(&ifr, 0, sizeof(ifr));
+			p->vnet = ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
+		}
 		return arm_port(ctx, (int)i) < 0 ? -EBUSY : (int)i;
 	}
 	return -ENOSPC;
@@ -589,6 +816,9 @@ static void dispatch(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb c
 		break;
 	case UD_OP:
 		handle_op(ctx, cqe);
+		break;
+	case UD_JOB:
+		handle_job(ctx, cqe);
 		break;
 	case UD_TICK:
 		arm_tick(ctx);
@@ -676,10 +906,24 @@ int io_ctx_new(const struct io_params *params, struct io_ctx **ret_ctx)
 		ctx->ops[i].next_free = i + 1 < ctx->n_ops ? i + 1 : OP_NONE;
 	}
 	ctx->op_free = 0;
+	/* calloc of this size is mmap'd: a job's pages become resident only
+	 * once a request uses them. */
+	ctx->jobs = calloc(N_JOBS, sizeof(*ctx->jobs));
+	if (!ctx->jobs) {
+		r = -ENOMEM;
+		goto err_free;
+	}
+	for (unsigned int i = 0; i < N_JOBS; i++) {
+		ctx->jobs[i].buf = NO_BUF;
+		ctx->jobs[i].next_free = i + 1 < N_JOBS ? i + 1 : OP_NONE;
+	}
+	ctx->job_free = 0;
+	ctx->gso_off = getenv("VTEP_UDP_GSO") && strcmp(getenv("VTEP_UDP_GSO"), "0") == 0;
 	r = ring_init(ctx, params->sq_entries);
 	if (r < 0)
 		goto err_free;
-	r = group_init(ctx, BGID_TAP, params->buf_size, params->n_bufs);
+	r = group_init(ctx, BGID_TAP, params->tap_buf_size ? params->tap_buf_size : params->buf_size,
+		       params->tap_n_bufs ? params->tap_n_bufs : params->n_bufs);
 	if (r == 0)
 		r = group_init(ctx, BGID_UDP, params->buf_size, params->n_bufs);
 	if (r < 0)
@@ -692,6 +936,7 @@ err_ring:
 	group_fini(ctx, BGID_TAP);
 	io_uring_queue_exit(&ctx->ring);
 err_free:
+	free(ctx->jobs);
 	free(ctx->ops);
 	free(ctx->ports);
 	free(ctx);
@@ -713,6 +958,7 @@ void io_ctx_free(struct io_ctx *ctx)
 			munmap(g->mem, g->stride * g->n);
 		free(g->refs);
 	}
+	free(ctx->jobs);
 	free(ctx->ops);
 	free(ctx->ports);
 	free(ctx);

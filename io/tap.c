@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * io/tap.c - tap devices: create or attach by name (IFF_TAP|IFF_NO_PI), set
- * the MTU, bring the link up. A tap with a netns is created inside
- * /run/netns/NAME directly (the tun fd keeps working from our namespace), so
+ * the MTU, bring the link up, and turn on the virtio-net header and the
+ * offloads (checksum, TSO, USO) the kernel accepts. A tap with a netns is
+ * created inside /run/netns/NAME directly (the tun fd keeps working from our namespace), so
  * nothing has to be moved and no netlink is needed.
  */
 #include "io.h"
@@ -86,24 +87,75 @@ struct open_args {
 	unsigned int mtu;
 };
 
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20                 /* kernel 6.2; not in Debian 12's headers */
+#define TUN_F_USO6 0x40
+#endif
+
+/* The offload ladder, richest first (TSO needs CSUM, USO4 needs USO6). */
+static const unsigned int offload_rungs[] = {
+	TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+	TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+	TUN_F_CSUM,
+	0,
+};
+
+/* VTEP_TAP_OFFLOAD: 0 no vnet header, 1 vnet header only, 2 CSUM, 3 TSO,
+ * 4 (default) everything the kernel takes. */
+static unsigned int offload_cap(void)
+{
+	const char *e = getenv("VTEP_TAP_OFFLOAD");
+
+	if (!e || e[0] < '0' || e[0] > '4' || e[1])
+		return 4;
+	return (unsigned int)(e[0] - '0');
+}
+
+static int set_iff(struct io_tap *tap, bool vnet)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tap->name);
+	return ioctl(tap->fd, TUNSETIFF, &ifr) < 0 ? -errno : 0;
+}
+
+/* IFF_VNET_HDR with the richest offload set the kernel accepts; else a
+ * plain tap (every frame MTU-sized, no header). */
+static int set_offloads(struct io_tap *tap)
+{
+	unsigned int cap = offload_cap();
+	size_t first = cap >= 4 ? 0 : 4 - cap;
+
+	if (cap > 0 && set_iff(tap, true) == 0) {
+		tap->vnet_hdr = true;
+		for (size_t i = first; i < VTEP_ARRAY_SIZE(offload_rungs); i++) {
+			if (ioctl(tap->fd, TUNSETOFFLOAD, offload_rungs[i]) == 0) {
+				tap->offload = offload_rungs[i];
+				return 0;
+			}
+		}
+		return 0;
+	}
+	tap->vnet_hdr = false;
+	tap->offload = 0;
+	return set_iff(tap, false);
+}
+
 static int open_here(void *arg)
 {
 	struct open_args *a = arg;
 	struct io_tap *tap = a->tap;
-	struct ifreq ifr;
 	int r;
 
 	tap->created = if_nametoindex(tap->name) == 0;
 	tap->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (tap->fd < 0)
 		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tap->name);
-	if (ioctl(tap->fd, TUNSETIFF, &ifr) < 0) {
-		r = -errno;
+	r = set_offloads(tap);
+	if (r < 0)
 		goto err;
-	}
 	r = link_set(tap->name, a->mtu, &tap->mac, &tap->ifindex);
 	if (r < 0)
 		goto err;
