@@ -40,6 +40,8 @@ struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni)
 {
 	struct vtep_vni_rt key = { .vni = vni };
 
+	if (!d->n_vnis)
+		return NULL;    /* at start d->vnis is NULL: bsearch's base must not be */
 	return bsearch(&key, d->vnis, d->n_vnis, sizeof(*d->vnis), vni_cmp);
 }
 
@@ -206,7 +208,8 @@ static int stage_vni(struct vtep_daemon *d, struct stage *st, size_t idx,
 	v->peers = calloc(cv->n_peers ? cv->n_peers : 1, sizeof(*v->peers));
 	if (!v->taps || !v->peers)
 		return -ENOMEM;
-	memcpy(v->peers, cv->peers, cv->n_peers * sizeof(*v->peers));
+	if (cv->n_peers)        /* cv->peers is NULL without peers */
+		memcpy(v->peers, cv->peers, cv->n_peers * sizeof(*v->peers));
 	v->n_peers = cv->n_peers;
 	r = stage_mode(d, st, idx, cv);
 	return r < 0 ? r : stage_taps(d, st, idx, cv);
@@ -303,6 +306,35 @@ static void close_tap(struct vtep_daemon *d, size_t i)
 	t->used = false;
 	t->port = -1;
 	(void)fdb_flush_tap(d->fdb, (uint16_t)i);
+}
+
+void daemon_revive_taps(struct vtep_daemon *d, bool create)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		struct vtep_tap_rt *t = &d->taps[i];
+		struct io_tap nt;
+		int r, port;
+
+		if (!t->used || !t->lost)
+			continue;
+		if (!create && !io_tap_present(t->io.name, t->io.netns))
+			continue;
+		r = io_tap_open(t->io.name, t->io.netns, d->mtu, &nt);
+		if (r < 0) {
+			log_debug("tap '%s': still gone (%s)", t->io.name, strerror(-r));
+			continue;
+		}
+		port = io_add_port(d->io, IO_PORT_TAP, nt.fd, i);
+		if (port < 0) {
+			io_tap_close(&nt);
+			continue;
+		}
+		t->io = nt;
+		t->port = port;
+		t->lost = false;
+		log_info("tap '%s'%s%s is back (%s)", nt.name, nt.netns[0] ? " in netns " : "",
+			 nt.netns, nt.created ? "created again" : "attached");
+	}
 }
 
 static void leave_group(struct vtep_daemon *d, struct vtep_group *grp)
@@ -447,7 +479,8 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 	d->conf = conf;
 	(void)fdb_set_damping(d->fdb, conf->move_limit, conf->move_window * 1000ull,
 			      conf->move_hold * 1000ull);
-	qsort(d->vnis, d->n_vnis, sizeof(*d->vnis), vni_cmp);
+	if (d->n_vnis)
+		qsort(d->vnis, d->n_vnis, sizeof(*d->vnis), vni_cmp);
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		struct vtep_vni_rt *v = &d->vnis[i];
 		const struct conf_vni *cv = conf_find_vni(conf, v->vni);

@@ -19,6 +19,8 @@ struct vtep_tap_rt {
 	bool used;
 	struct io_tap io;
 	int port;                       /* io port id, -1 while down */
+	bool lost;                      /* went away under us: retried every tick */
+	unsigned int lost_count;        /* times it went away (dump: "lost") */
 	size_t vni_idx;                 /* index into daemon.vnis */
 	uint32_t vni;
 	struct vtep_tap_counters c;
@@ -94,6 +96,11 @@ struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni);
 int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep_conf *conf,
 		 char *why, size_t whylen);
 void daemon_leave_groups(struct vtep_daemon *d);
+/* Bring back taps that went away under us (datapath_port_error). Every
+ * tick attaches to a device of the same name that has reappeared (a
+ * hypervisor re-creating it); with create, as after a reload, a missing one
+ * is created again. */
+void daemon_revive_taps(struct vtep_daemon *d, bool create);
 /* Open the configured capture (SIGUSR2 and apply). 0 or a negative errno. */
 int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
 			struct io_capture **ret_cap, char *why, size_t whylen);

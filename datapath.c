@@ -614,9 +614,14 @@ void datapath_port_error(struct vtep_daemon *d, const struct io_event *ev)
 
 		if (!tap->used || tap->port != ev->port)
 			continue;
-		log_warning_errno(ev->error, "tap '%s' failed, dropping the port", tap->io.name);
+		log_warning_errno(ev->error, "tap '%s'%s%s failed, dropping the port until it "
+				  "comes back", tap->io.name, tap->io.netns[0] ? " in netns " : "",
+				  tap->io.netns);
 		io_del_port(d->io, tap->port);
+		io_tap_close(&tap->io);
 		tap->port = -1;
+		tap->lost = true;
+		tap->lost_count++;
 		(void)fdb_flush_tap(d->fdb, (uint16_t)i);
 	}
 }

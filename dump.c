@@ -186,11 +186,12 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 		fprintf(f, ", \"netns\": ");
 		json_str(f, t->io.netns);
 		fprintf(f, ", \"mac\": \"%s\", "
-			"\"up\": %s, \"created\": %s, \"rx_packets\": %llu, \"rx_bytes\": %llu, "
+			"\"up\": %s, \"created\": %s, \"lost\": %u, \"rx_packets\": %llu, "
+			"\"rx_bytes\": %llu, "
 			"\"rx_dropped\": %llu, \"tx_packets\": %llu, \"tx_bytes\": %llu, "
 			"\"tx_dropped\": %llu }", vtep_mac_fmt(&t->io.mac, mac),
 			t->port >= 0 ? "true" : "false", t->io.created ? "true" : "false",
-			(unsigned long long)t->c.rx_packets, (unsigned long long)t->c.rx_bytes,
+			t->lost_count, (unsigned long long)t->c.rx_packets, (unsigned long long)t->c.rx_bytes,
 			(unsigned long long)t->c.rx_dropped, (unsigned long long)t->c.tx_packets,
 			(unsigned long long)t->c.tx_bytes, (unsigned long long)t->c.tx_dropped);
 	}
@@ -273,11 +274,14 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 	io_get_stats(d->io, &s);
 	fprintf(f, ",\n  \"io\": { \"enters\": %llu, \"cqes\": %llu, \"sqes\": %llu, "
 		"\"no_buffers\": %llu, \"rearms\": %llu, \"sq_full\": %llu, \"tx_errors\": %llu, "
-		"\"tx_short\": %llu }\n}\n", (unsigned long long)s.enters,
+		"\"tx_short\": %llu, \"gso_sends\": %llu, \"gso_off\": %llu, \"no_jobs\": %llu, "
+		"\"gro_trains\": %llu }\n}\n", (unsigned long long)s.enters,
 		(unsigned long long)s.cqes, (unsigned long long)s.sqes,
 		(unsigned long long)s.no_buffers, (unsigned long long)s.rearms,
 		(unsigned long long)s.sq_full, (unsigned long long)s.tx_errors,
-		(unsigned long long)s.tx_short);
+		(unsigned long long)s.tx_short, (unsigned long long)s.gso_sends,
+		(unsigned long long)s.gso_off, (unsigned long long)s.no_jobs,
+		(unsigned long long)s.gro_trains);
 }
 
 /* ------------------------------------------------------------------ */
@@ -420,8 +424,10 @@ int dump_write(struct vtep_daemon *d)
 	d->dump_generation++;
 	fdb_foreach(d->fdb, collect_fdb, &t.fdb);
 	arpc_foreach(d->arpc, collect_arp, &t.arp);
-	qsort(t.fdb.e, t.fdb.n, sizeof(*t.fdb.e), entry_cmp);
-	qsort(t.arp.e, t.arp.n, sizeof(*t.arp.e), arp_cmp);
+	if (t.fdb.n)            /* an empty table has no array: qsort needs one */
+		qsort(t.fdb.e, t.fdb.n, sizeof(*t.fdb.e), entry_cmp);
+	if (t.arp.n)
+		qsort(t.arp.e, t.arp.n, sizeof(*t.arp.e), arp_cmp);
 	/* Text first: a reader that sees the new JSON finds the text ready. */
 	snprintf(path, sizeof(path), "%s/vtep.dump", d->conf->dumpdir);
 	r = write_atomic(d, path, write_text, &t, now);

@@ -323,6 +323,9 @@ static void do_reload(struct vtep_daemon *d)
 		log_info("reload of '%s' applied", d->conf_path);
 		conf_free(old);
 	}
+	/* A reload brings back taps lost since, applied or not: the
+	 * configuration that names them is the running one either way. */
+	daemon_revive_taps(d, true);
 	/* READY=1 first: `vtep reload` returns once the status file is written. */
 	(void)sd_notify(0, "READY=1");
 	notify_status(d, r == 0 ? NULL : " (last reload rejected)");
@@ -379,6 +382,7 @@ static void on_tick(struct vtep_daemon *d)
 	uint64_t usec = 0, now = vtep_now_ms();
 
 	datapath_tick(d);
+	daemon_revive_taps(d, false);
 	io_capture_flush(d->capture);
 	if (d->conf->metrics && ++d->ticks % 15 == 0)
 		(void)dump_metrics(d);

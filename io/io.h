@@ -36,8 +36,9 @@ struct io_tap {
 int io_tap_open(const char *name, const char *netns, unsigned int mtu, struct io_tap *ret_tap);
 /* Close the fd; a tap we created disappears with it, an attached one stays. */
 void io_tap_close(struct io_tap *tap);
-/* Is the tap still there (it may be deleted under us)? */
-bool io_tap_exists(const struct io_tap *tap);
+/* Is there a device called NAME in NETNS ("" = ours) right now? A tap
+ * deleted under us may come back (a hypervisor re-creating it). */
+bool io_tap_present(const char *name, const char *netns);
 
 /* ------------------------------------------------------------------ */
 /* Underlay (io/udp.c)                                                */

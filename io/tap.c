@@ -190,14 +190,14 @@ void io_tap_close(struct io_tap *tap)
 	tap->fd = -1;
 }
 
-static int exists_here(void *arg)
+static int present_here(void *arg)
 {
-	const struct io_tap *tap = arg;
+	const char *name = arg;
 
-	return if_nametoindex(tap->name) == (unsigned int)tap->ifindex ? 1 : 0;
+	return if_nametoindex(name) != 0 ? 1 : 0;
 }
 
-bool io_tap_exists(const struct io_tap *tap)
+bool io_tap_present(const char *name, const char *netns)
 {
-	return in_netns(tap->netns, exists_here, (void *)(uintptr_t)tap) == 1;
+	return in_netns(netns, present_here, (void *)(uintptr_t)name) == 1;
 }

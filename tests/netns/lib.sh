@@ -18,6 +18,10 @@
 #
 # Environment:
 #   VTEP=path          the binary [TOP/vtep]
+#   VTEP_WRAP="cmd .." run every daemon under this prefix (make check-valgrind
+#                      sets "valgrind --error-exitcode=99 ...")
+#   VTEP_START_TIMEOUT=S  seconds a daemon may take to come up, and to exit
+#                      after SIGTERM [10]
 #   VTEP_IMPL=kernel   run every "vtep" host as a kernel vxlan + bridge instead
 #                      (proves the topology and the assertions without the daemon)
 #   CI=true            a would-be skip (exit 77) fails instead (exit 1)
@@ -31,6 +35,8 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VTEP=${VTEP:-$TOP/vtep}
 VTEP_IMPL=${VTEP_IMPL:-vtep}
+VTEP_WRAP=${VTEP_WRAP:-}
+START_TENTHS=$((${VTEP_START_TIMEOUT:-10} * 10))
 VXSEND=$TOP/tests/tools/vxsend.py
 TEST_NAME=$(basename "$0" .sh)
 SUF=$$
@@ -92,6 +98,10 @@ check_ge()
 # finish: the closing count line; exit status 1 on any failure (or no check).
 finish()
 {
+	local h
+	for h in "${!HOST_CONF[@]}"; do
+		san_check "$h"
+	done
 	if [ "$FAILED" -gt 0 ]; then
 		show_logs
 	fi
@@ -99,6 +109,28 @@ finish()
 	[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ] && exit 0
 	exit 1
 }
+
+# Reports of AddressSanitizer, LeakSanitizer, UBSan and valgrind memcheck
+# (make check-sanitized, make check-valgrind) in a daemon's log.
+SAN_REPORT='ERROR: (Address|Leak)Sanitizer|runtime error:|==[0-9]+== (Invalid (read|write|free)|Conditional jump|Use of uninitialised|Syscall param|Mismatched free|Source and destination overlap|[0-9,]+ bytes in [0-9,]+ blocks are (definitely|indirectly|possibly) lost)'
+
+# san_check H: not ok when H's daemon log holds such a report (checked at
+# the end of the test, and before a restart moves the log to vtep.log.old).
+san_check()
+{
+	local log=$WORK/$1/vtep.log n
+	[ -s "$log" ] || return 0
+	n=$(grep -Ec "$SAN_REPORT" "$log" || true)
+	if [ "$n" -gt 0 ]; then
+		not_ok "host $1: $n sanitizer/valgrind report(s) in the daemon log"
+		grep -E -A 12 "$SAN_REPORT" "$log" | head -n 40 | sed 's/^/#   /'
+	elif [ -n "$VTEP_WRAP$(strings_san)" ]; then
+		ok "host $1: no sanitizer/valgrind report in the daemon log"
+	fi
+}
+
+# Non-empty when the daemon binary is built with a sanitizer.
+strings_san() { grep -qa '__asan_init\|__ubsan_handle' "$VTEP" 2>/dev/null && echo san; }
 
 show_logs()
 {
@@ -361,11 +393,16 @@ vtep_start()
 		sed 's/^/#   | /' "$conf"
 		return 1
 	fi
-	ip netns exec "$ns" "$VTEP" -c "$conf" -v >"$WORK/$h/vtep.log" 2>&1 &
+	if [ -s "$WORK/$h/vtep.log" ]; then
+		san_check "$h"
+		cat "$WORK/$h/vtep.log" >>"$WORK/$h/vtep.log.old"
+	fi
+	# shellcheck disable=SC2086 # VTEP_WRAP is a command line
+	ip netns exec "$ns" $VTEP_WRAP "$VTEP" -c "$conf" -v >"$WORK/$h/vtep.log" 2>&1 &
 	pid=$!
 	HOST_PID[$h]=$pid
 	ready=0
-	for i in $(seq 100); do
+	for i in $(seq "$START_TENTHS"); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			rc=0
 			wait "$pid" || rc=$?
@@ -383,7 +420,7 @@ vtep_start()
 		sleep 0.1
 	done
 	if [ "$ready" != 1 ]; then
-		not_ok "host $h: vtep ready within 10 s (taps in their VM namespaces, pidfile written)"
+		not_ok "host $h: vtep ready within $((START_TENTHS / 10)) s (taps in their VM namespaces, pidfile written)"
 		for v in $(host_vms "$h"); do
 			ip -n "$(vns "$v")" link show "$(vtap "$v")" >/dev/null 2>&1 ||
 				note "tap $(vtap "$v") not in namespace $(vns "$v")"
@@ -421,12 +458,12 @@ vtep_stop()
 		return 0
 	fi
 	kill -TERM "$pid"
-	for i in $(seq 100); do
+	for i in $(seq "$START_TENTHS"); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		not_ok "host $h: vtep exits within 10 s of SIGTERM"
+		not_ok "host $h: vtep exits within $((START_TENTHS / 10)) s of SIGTERM"
 		kill -KILL "$pid"
 	fi
 	wait "$pid" || rc=$?

@@ -96,7 +96,11 @@ check_eq "A1 still local on tapA1" "$(fdb_of A 100 "$(vm_mac A1)")" "local null 
 check_eq "B1 still at 10.0.0.2" "$(fdb_of A 100 "$(vm_mac B1)")" "remote 10.0.0.2 null"
 rss1=$(rss)
 note "VmRSS: $rss0 kB after the warm-up, $rss1 kB after $N more MACs"
-check_ge "RSS flat: grew by at most 512 kB" $((rss0 + 512)) "$rss1"
+# Under ASan (make check-sanitized) freed memory sits in the quarantine and
+# every page touched costs shadow too: the 512 kB budget is for the real build.
+SLACK=512
+[ -z "$(strings_san)" ] || SLACK=2048
+check_ge "RSS flat: grew by at most $SLACK kB" $((rss0 + SLACK)) "$rss1"
 
 # A second, flat-out spray: the table and RSS do not care about the rate.
 err0=$(rcvbuf_errors)
@@ -110,7 +114,7 @@ check_eq "flat out: one fdb_full per datagram received" "$(($(jget A "drops('fdb
 check_eq "flat out: learned entries still = maxaddress" "$(learned_n)" $MAX
 rss2=$(rss)
 note "VmRSS: $rss2 kB after the flat-out spray"
-check_ge "RSS flat after the flat-out spray (<= +512 kB)" $((rss0 + 512)) "$rss2"
+check_ge "RSS flat after the flat-out spray (<= +$SLACK kB)" $((rss0 + SLACK)) "$rss2"
 
 sleep 0.5
 kill -INT "$ping_pid"

@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# t74-faults: the daemon rides out faults around it without a restart:
+#   1. a tap deleted while traffic flows to and from it: the port is dropped
+#      (no busy loop, the other tap of the VNI keeps working), and it comes
+#      back by itself when a tap of that name is re-created (attached), and
+#      on `vtep reload` when nobody re-creates it (created again)
+#   2. the underlay address removed and restored, and the underlay link
+#      taken down and up: forwarding resumes by itself, the group is still
+#      joined (multicast BUM reaches A again) and UDP GSO stays on
+#   3. SIGKILL, then a restart: stale pidfile and leftovers do not stop it,
+#      forwarding is back (the time from start to the first reply is noted)
+# (A dead peer in the replication list and dstport in use: t73-misc.)
+#
+#   vtvA1 .100.1  vtvA2 .100.3            vtvB1 .100.2
+#     tapA1  tapA2 (VNI 100)                tapB1
+#   vthA: vtep 10.0.0.1                   vthB: vtep 10.0.0.2
+#     VNI 100 group 239.1.1.100 flood multicast, on both
+#           \                                /
+#            pA --------- vtul: br0 -------- pB
+set -eu
+. "$(dirname "$0")/lib.sh"
+[ "$VTEP_IMPL" != kernel ] || skip "faults of vtep's own ports (VTEP_IMPL=kernel)"
+require
+
+host_add A 1
+host_add B 2
+vni_add A 100 group=239.1.1.100 flood=multicast
+vni_add B 100 group=239.1.1.100 flood=multicast
+vm_add A1 A 100 192.168.100.1/24
+vm_add A2 A 100 192.168.100.3/24
+vm_add B1 B 100 192.168.100.2/24
+vtep_start A || finish
+vtep_start B || finish
+check "ping A1 -> B1" vm_ping A1 "$(vm_addr B1)" 3
+check "ping A2 -> B1" vm_ping A2 "$(vm_addr B1)" 3
+PID_A=${HOST_PID[A]}
+A1MAC=$(vm_mac A1)
+
+# tap_field V FIELD: FIELD of V's tap in A's last dump.
+tap_field() { jget A "[t['$2'] for t in vni(100)['taps'] if t['name'] == '$(vtap "$1")'][0]"; }
+tap_is_up() { dump_json A >/dev/null && [ "$(tap_field "$1" up)" = true ]; }
+# cpu_ticks PID: utime + stime of every thread, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# 1. The tap goes away under traffic.
+in_vm B1 ping -n -q -i 0.01 -w 30 "$(vm_addr A1)" >/dev/null 2>&1 &
+FLOOD_B=$!
+BG_PIDS+=("$FLOOD_B")
+in_vm A1 ping -n -q -i 0.01 -w 30 "$(vm_addr B1)" >/dev/null 2>&1 &
+FLOOD_A=$!
+BG_PIDS+=("$FLOOD_A")
+sleep 1
+ip -n "$(vns A1)" link del "$(vtap A1)"
+check "A: the tap's failure is logged" poll 5 grep -q "tap '$(vtap A1)' in netns $(vns A1) failed" "$WORK/A/vtep.log"
+t0=$(cpu_ticks "$PID_A")
+sleep 3
+t1=$(cpu_ticks "$PID_A")
+note "daemon CPU over 3 s after the tap went away: $((t1 - t0)) ticks of $((3 * HZ))"
+# A busy loop on a dead fd would burn the whole 3 s; B1's ping, now flooded
+# to the group with nobody to answer, costs a few ticks.
+if [ $((t1 - t0)) -lt $((3 * HZ / 4)) ]; then
+	ok "no busy loop after the tap went away ($((t1 - t0)) < $((3 * HZ / 4)) ticks)"
+else
+	not_ok "daemon burnt $((t1 - t0)) of $((3 * HZ)) ticks in 3 s after the tap went away"
+fi
+check "A: daemon still running" vtep_alive A
+dump_json A
+check_eq "A: dump shows the tap down" "$(tap_field A1 up)" false
+check_eq "A: dump counts the loss" "$(tap_field A1 lost)" 1
+check_eq "A: A1's MAC no longer local" "$(fdb_of A 100 "$A1MAC")" missing
+check "ping A2 -> B1 while A1's tap is gone" vm_ping A2 "$(vm_addr B1)" 3
+
+# ... and is re-created by someone else: vtep attaches to it.
+ip -n "$(vns A1)" tuntap add mode tap name "$(vtap A1)"
+check "A: the re-created tap is attached within 3 s" poll 3 tap_is_up A1
+check "A: the attach is logged" grep -q "tap '$(vtap A1)' in netns $(vns A1) is back (attached)" "$WORK/A/vtep.log"
+check_eq "A: attached, not created" "$(tap_field A1 created)" false
+vm_setup A1
+check "ping A1 -> B1 through the re-created tap" vm_ping A1 "$(vm_addr B1)" 3
+dump_json A
+check_eq "A: A1 is local again" "$(fdb_of A 100 "$A1MAC")" "local null $(vtap A1)"
+
+# ... and goes away again with nobody to re-create it: a reload does.
+ip -n "$(vns A1)" link del "$(vtap A1)"
+check "A: the second loss is logged" poll 5 bash -c \
+	"[ \$(grep -c \"tap '$(vtap A1)' in netns $(vns A1) failed\" '$WORK/A/vtep.log') -ge 2 ]"
+check "A: tap stays down without a reload" bash -c "sleep 2; ! ip -n $(vns A1) link show $(vtap A1)"
+check "vtep reload (nothing changed) is applied" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+check "A: the reload created the tap again" poll 3 tap_is_up A1
+check_eq "A: created by vtep this time" "$(tap_field A1 created)" true
+check_eq "A: lost twice in all" "$(tap_field A1 lost)" 2
+vm_setup A1
+check "ping A1 -> B1 after the reload" vm_ping A1 "$(vm_addr B1)" 3
+kill "$FLOOD_A" "$FLOOD_B" 2>/dev/null || true
+check_eq "A: same daemon throughout" "${HOST_PID[A]}" "$PID_A"
+
+# 2. The underlay address goes away and comes back.
+gso_before=$(jget A "d.get('io', {}).get('gso_off', 0)")
+in_host A ip addr del 10.0.0.1/24 dev ul0
+check_fails "no ping A2 -> B1 while A has no underlay address" vm_ping A2 "$(vm_addr B1)" 1 2
+in_host A ip addr add 10.0.0.1/24 dev ul0
+check "ping A2 -> B1 resumes once the address is back" vm_ping A2 "$(vm_addr B1)" 3 15
+check "A: group 239.1.1.100 still joined on ul0" bash -c \
+	"ip -n $(hns A) maddr show dev ul0 | grep -q 239.1.1.100"
+# Multicast BUM reaches A again: B1 asks for an address nobody has (no
+# cache can answer it), the request goes to the group and must come out of
+# A2's tap.
+cap_start mc "$(vns A2)" "$(vtap A2)"
+in_vm B1 ping -n -q -c 2 -w 2 192.168.100.77 >/dev/null 2>&1 || true
+cap_stop mc
+check_ge "B1's ARP request for .77 reached A2 through the group" \
+	"$(cap_count mc "arp and arp[24:4] = 0xc0a8644d")" 1
+
+# ... and the underlay link goes down and up.
+in_host A ip link set ul0 down
+sleep 1
+in_host A ip link set ul0 up
+check "ping A2 -> B1 after ul0 down/up" vm_ping A2 "$(vm_addr B1)" 3 15
+check "A: group still joined after ul0 down/up" bash -c \
+	"ip -n $(hns A) maddr show dev ul0 | grep -q 239.1.1.100"
+dump_json A
+check_eq "A: UDP GSO not given up because of the outage" \
+	"$(jget A "d.get('io', {}).get('gso_off', 0)")" "$gso_before"
+check_eq "A: same daemon throughout" "${HOST_PID[A]}" "$PID_A"
+
+# 3. SIGKILL and a restart.
+kill -KILL "$PID_A"
+wait "$PID_A" 2>/dev/null || true
+HOST_PID[A]=""
+check "A: its created taps went with it" poll 5 tap_gone A2
+check "A: the stale pidfile is still there" test -s "$WORK/A/vtep.pid"
+t_start=$(now_ms)
+vtep_start A || finish
+t_ready=$(now_ms)
+check "ping A1 -> B1 after the restart" vm_ping A1 "$(vm_addr B1)" 1 10
+t_ping=$(now_ms)
+note "restart after SIGKILL: $((t_ready - t_start)) ms to ready (taps up, pidfile), $((t_ping - t_start)) ms to the first ping reply"
+check "ping A2 -> B1 after the restart" vm_ping A2 "$(vm_addr B1)" 3
+
+vtep_stop A
+vtep_stop B
+finish
