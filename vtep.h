@@ -44,6 +44,38 @@ enum vtep_limits {
 };
 
 /* ------------------------------------------------------------------ */
+/* Packet fields                                                      */
+
+/* Big-endian fields of packets, which carry no alignment guarantee. */
+static inline uint16_t vtep_rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be16toh(v);
+}
+
+static inline uint32_t vtep_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be32toh(v);
+}
+
+static inline void vtep_wr16(uint8_t *p, uint16_t v)
+{
+	v = htobe16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void vtep_wr32(uint8_t *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* ------------------------------------------------------------------ */
 /* MAC addresses                                                      */
 
 struct vtep_mac {

@@ -509,35 +509,35 @@ static int queue_write(struct io_ctx *ctx, struct op *op, int port, const uint8_
 	return 0;
 }
 
-int io_write_tap(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *data, size_t len)
+/* A tap write out of receive buffer buf (held until it completes); vnet
+ * NULL writes a zeroed virtio-net header on a vnet tap. */
+static int write_tap(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *vnet,
+		     const uint8_t *data, size_t len)
 {
-	struct op *op;
+	struct op *op = op_alloc(ctx, OP_TAP_WRITE, NO_BUF);
 
-	if (!port_ok(ctx, port))
-		return -ENODEV;
-	op = op_alloc(ctx, OP_TAP_WRITE, NO_BUF);
-	if (!op)
-		return -ENOBUFS;
-	buf_get(ctx, buf);
-	op->buf = buf;
-	return queue_write(ctx, op, port, NULL, data, len);
-}
-
-int io_write_tap_vnet(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *vnet,
-		      const uint8_t *data, size_t len)
-{
-	struct op *op;
-
-	if (!port_ok(ctx, port))
-		return -ENODEV;
-	if (!ctx->ports[port].vnet)
-		return -EOPNOTSUPP;
-	op = op_alloc(ctx, OP_TAP_WRITE, NO_BUF);
 	if (!op)
 		return -ENOBUFS;
 	buf_get(ctx, buf);
 	op->buf = buf;
 	return queue_write(ctx, op, port, vnet, data, len);
+}
+
+int io_write_tap(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *data, size_t len)
+{
+	if (!port_ok(ctx, port))
+		return -ENODEV;
+	return write_tap(ctx, port, buf, NULL, data, len);
+}
+
+int io_write_tap_vnet(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *vnet,
+		      const uint8_t *data, size_t len)
+{
+	if (!port_ok(ctx, port))
+		return -ENODEV;
+	if (!ctx->ports[port].vnet)
+		return -EOPNOTSUPP;
+	return write_tap(ctx, port, buf, vnet, data, len);
 }
 
 int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t len)

@@ -8,29 +8,15 @@
  */
 #include "arp.h"
 
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
 enum vtep_drop arp_parse(const uint8_t *p, size_t len, struct arp_view *ret_view)
 {
 	struct arp_view v;
 
 	if (!p || len < ARP_HLEN)
 		return VTEP_DROP_MALFORMED;
-	if (rd16(p) != ARP_HTYPE_ETHER || rd16(p + 2) != ARP_PTYPE_IPV4 || p[4] != 6 || p[5] != 4)
+	if (vtep_rd16(p) != ARP_HTYPE_ETHER || vtep_rd16(p + 2) != ARP_PTYPE_IPV4 || p[4] != 6 || p[5] != 4)
 		return VTEP_DROP_MALFORMED;
-	v.op = rd16(p + 6);
+	v.op = vtep_rd16(p + 6);
 	memcpy(v.sha.b, p + 8, 6);
 	memcpy(&v.spa, p + 14, 4);
 	memcpy(v.tha.b, p + 18, 6);
@@ -41,11 +27,11 @@ enum vtep_drop arp_parse(const uint8_t *p, size_t len, struct arp_view *ret_view
 
 void arp_build(uint8_t p[ARP_HLEN], const struct arp_view *v)
 {
-	wr16(p, ARP_HTYPE_ETHER);
-	wr16(p + 2, ARP_PTYPE_IPV4);
+	vtep_wr16(p, ARP_HTYPE_ETHER);
+	vtep_wr16(p + 2, ARP_PTYPE_IPV4);
 	p[4] = 6;
 	p[5] = 4;
-	wr16(p + 6, v->op);
+	vtep_wr16(p + 6, v->op);
 	memcpy(p + 8, v->sha.b, 6);
 	memcpy(p + 14, &v->spa, 4);
 	memcpy(p + 18, v->tha.b, 6);

@@ -6,22 +6,6 @@
  */
 #include "eth.h"
 
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
 static bool is_vlan_tpid(uint16_t type)
 {
 	return type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ;
@@ -37,14 +21,14 @@ enum vtep_drop eth_parse(const uint8_t *p, size_t len, struct eth_view *ret_view
 	memset(&v, 0, sizeof(v));
 	memcpy(v.dst.b, p, 6);
 	memcpy(v.src.b, p + 6, 6);
-	v.ethertype = rd16(p + 12);
+	v.ethertype = vtep_rd16(p + 12);
 	while (is_vlan_tpid(v.ethertype) && v.n_vlan < ETH_MAX_VLAN_TAGS) {
 		/* TPID already read; the tag is TCI (2) + next ethertype (2). */
 		if (len - off < ETH_VLAN_HLEN)
 			return VTEP_DROP_MALFORMED;
 		if (v.n_vlan == 0)
-			v.vlan = rd16(p + off) & 0x0fff;
-		v.ethertype = rd16(p + off + 2);
+			v.vlan = vtep_rd16(p + off) & 0x0fff;
+		v.ethertype = vtep_rd16(p + off + 2);
 		off += ETH_VLAN_HLEN;
 		v.n_vlan++;
 	}
@@ -74,11 +58,11 @@ enum vtep_drop eth_ipv4_parse(const uint8_t *p, size_t len, struct eth_ipv4_view
 	memset(&v, 0, sizeof(v));
 	v.ihl = p[0] & 0x0f;
 	hlen = (size_t)v.ihl * 4;
-	v.tot_len = rd16(p + 2);
+	v.tot_len = vtep_rd16(p + 2);
 	if (v.ihl < 5 || hlen > len || v.tot_len < hlen || v.tot_len > len)
 		return VTEP_DROP_MALFORMED;
 	v.tos = p[1];
-	frag = rd16(p + 6);
+	frag = vtep_rd16(p + 6);
 	v.dont_frag = (frag & 0x4000) != 0;
 	v.more_frags = (frag & 0x2000) != 0;
 	v.frag_off = frag & 0x1fff;
@@ -99,8 +83,8 @@ enum vtep_drop eth_ipv6_parse(const uint8_t *p, size_t len, struct eth_ipv6_view
 	if (!p || len < IPV6_HLEN || (p[0] >> 4) != 6)
 		return VTEP_DROP_MALFORMED;
 	memset(&v, 0, sizeof(v));
-	v.flow_label = rd32(p) & 0x000fffff;
-	v.payload_len = rd16(p + 4);
+	v.flow_label = vtep_rd32(p) & 0x000fffff;
+	v.payload_len = vtep_rd16(p + 4);
 	if (v.payload_len == 0 || v.payload_len > len - IPV6_HLEN)
 		return VTEP_DROP_MALFORMED;
 	v.next = p[6];
@@ -138,7 +122,7 @@ static uint32_t mix_bytes(uint32_t h, const uint8_t *p, size_t n)
 	size_t i;
 
 	for (i = 0; i + 4 <= n; i += 4)
-		h = mix(h, rd32(p + i));
+		h = mix(h, vtep_rd32(p + i));
 	if (i < n) {
 		uint32_t k = 0;
 
@@ -170,7 +154,7 @@ static uint32_t mix_ports(uint32_t h, uint8_t proto, const uint8_t *l4, size_t l
 {
 	if (!has_ports(proto) || l4_len < 4)
 		return h;
-	return mix(h, rd32(l4));
+	return mix(h, vtep_rd32(l4));
 }
 
 static uint32_t hash_ipv4(uint32_t h, const uint8_t *p, size_t len)

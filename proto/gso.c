@@ -31,34 +31,6 @@ enum {
 #define TCP_ACK 0x10
 #define TCP_CWR 0x80
 
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
 /* A sum is stored as is: it is already in network order as bytes. */
 static void wr_sum(uint8_t *p, uint16_t sum)
 {
@@ -148,7 +120,7 @@ static uint64_t pseudo_sum(const uint8_t *l3, bool v6, uint8_t proto, size_t l4_
 
 static void ip4_csum(uint8_t *ip, size_t ihl_bytes)
 {
-	wr16(ip + IP4_OFF_CSUM, 0);
+	vtep_wr16(ip + IP4_OFF_CSUM, 0);
 	wr_sum(ip + IP4_OFF_CSUM, (uint16_t)~gso_csum_fold(gso_csum_add(0, ip, ihl_bytes)));
 }
 
@@ -244,24 +216,24 @@ size_t gso_segment(const uint8_t *frame, const struct gso_frame *g, unsigned int
 
 	memcpy(out, frame, g->hlen);
 	if (g->v6) {
-		wr16(ip + IP6_OFF_PLEN, (uint16_t)l4_len);
+		vtep_wr16(ip + IP6_OFF_PLEN, (uint16_t)l4_len);
 	} else {
-		wr16(ip + IP4_OFF_TOT_LEN, (uint16_t)(g->l4_off - g->l3_off + l4_len));
-		wr16(ip + IP4_OFF_ID, (uint16_t)(rd16(ip + IP4_OFF_ID) + i));
+		vtep_wr16(ip + IP4_OFF_TOT_LEN, (uint16_t)(g->l4_off - g->l3_off + l4_len));
+		vtep_wr16(ip + IP4_OFF_ID, (uint16_t)(vtep_rd16(ip + IP4_OFF_ID) + i));
 		ip4_csum(ip, g->l4_off - g->l3_off);
 	}
 	if (g->type == GSO_TYPE_UDP_L4) {
 		proto = IP_PROTO_UDP;
-		wr16(l4 + UDP_OFF_LEN, (uint16_t)l4_len);
-		wr16(l4 + UDP_OFF_CSUM, 0);
+		vtep_wr16(l4 + UDP_OFF_LEN, (uint16_t)l4_len);
+		vtep_wr16(l4 + UDP_OFF_CSUM, 0);
 	} else {
 		proto = IP_PROTO_TCP;
-		wr32(l4 + TCP_OFF_SEQ, rd32(l4 + TCP_OFF_SEQ) + (uint32_t)off);
+		vtep_wr32(l4 + TCP_OFF_SEQ, vtep_rd32(l4 + TCP_OFF_SEQ) + (uint32_t)off);
 		if (!last)
 			l4[TCP_OFF_FLAGS] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 		if (i > 0)
 			l4[TCP_OFF_FLAGS] &= (uint8_t)~TCP_CWR;
-		wr16(l4 + TCP_OFF_CSUM, 0);
+		vtep_wr16(l4 + TCP_OFF_CSUM, 0);
 	}
 	sum = pseudo_sum(ip, g->v6, proto, l4_len);
 	sum = gso_csum_add(sum, l4, g->hlen - g->l4_off);
@@ -288,7 +260,7 @@ enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, struct gso_tcp_vi
 	memset(&v, 0, sizeof(v));
 	if (len < ETH_HLEN + IPV4_HLEN_MIN + TCP_HLEN_MIN)
 		return VTEP_DROP_MALFORMED;
-	type = rd16(frame + 12);
+	type = vtep_rd16(frame + 12);
 	if (type == ETH_TYPE_IPV4) {
 		struct eth_ipv4_view ip;
 
@@ -315,7 +287,7 @@ enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, struct gso_tcp_vi
 		return VTEP_DROP_MALFORMED;
 	v.hlen = v.l4_off + thl;
 	v.payload = l4_len - thl;
-	v.seq = rd32(frame + v.l4_off + TCP_OFF_SEQ);
+	v.seq = vtep_rd32(frame + v.l4_off + TCP_OFF_SEQ);
 	v.flags = frame[v.l4_off + TCP_OFF_FLAGS];
 	if ((v.flags & ~TCP_PSH) != TCP_ACK)
 		return VTEP_DROP_MALFORMED;
@@ -403,9 +375,9 @@ size_t gso_coalesce_build(const struct gso_coalesce *c, uint8_t *out)
 	gso_vnet_build(out, &vh);
 	memcpy(f, c->first, c->h.hlen);
 	if (c->h.v6) {
-		wr16(ip + IP6_OFF_PLEN, (uint16_t)l4_len);
+		vtep_wr16(ip + IP6_OFF_PLEN, (uint16_t)l4_len);
 	} else {
-		wr16(ip + IP4_OFF_TOT_LEN, (uint16_t)(IPV4_HLEN_MIN + l4_len));
+		vtep_wr16(ip + IP4_OFF_TOT_LEN, (uint16_t)(IPV4_HLEN_MIN + l4_len));
 		ip4_csum(ip, IPV4_HLEN_MIN);
 	}
 	if (c->psh)

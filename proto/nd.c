@@ -6,12 +6,6 @@
  */
 #include "nd.h"
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
 /* ------------------------------------------------------------------ */
 /* The ICMPv6 checksum (RFC 4443 2.3, over the RFC 8200 8.1 pseudo-header). */
 
@@ -167,7 +161,7 @@ size_t nd_build_na(uint8_t *buf, size_t size, const struct nd_view *ns,
 	memset(buf, 0, ND_NA_LEN);
 	eth_build(buf, &ns->slla, owner, ETH_TYPE_IPV6);
 	ip6[0] = 0x60;                  /* version 6, traffic class 0, flow label 0 */
-	wr16(ip6 + 4, (uint16_t)icmp_len);
+	vtep_wr16(ip6 + 4, (uint16_t)icmp_len);
 	ip6[6] = IP_PROTO_ICMPV6;
 	ip6[7] = ND_HOP_LIMIT;
 	memcpy(ip6 + 8, &ns->target, 16);
@@ -178,6 +172,6 @@ size_t nd_build_na(uint8_t *buf, size_t size, const struct nd_view *ns,
 	m[ND_HLEN] = ND_OPT_TLLA;
 	m[ND_HLEN + 1] = ND_OPT_LLA_LEN / 8;
 	memcpy(m + ND_HLEN + 2, owner->b, 6);
-	wr16(m + 2, icmp6_csum(&ns->target, &ns->src, m, icmp_len));
+	vtep_wr16(m + 2, icmp6_csum(&ns->target, &ns->src, m, icmp_len));
 	return ND_NA_LEN;
 }
