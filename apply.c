@@ -315,7 +315,7 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 		struct io_tap nt;
 		int r, port;
 
-		if (!t->used || !t->lost)
+		if (!t->used || t->port >= 0)
 			continue;
 		if (!create && !io_tap_present(t->io.name, t->io.netns))
 			continue;
@@ -331,7 +331,6 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 		}
 		t->io = nt;
 		t->port = port;
-		t->lost = false;
 		log_info("tap '%s'%s%s is back (%s)", nt.name, nt.netns[0] ? " in netns " : "",
 			 nt.netns, nt.created ? "created again" : "attached");
 	}

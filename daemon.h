@@ -18,8 +18,7 @@
 struct vtep_tap_rt {
 	bool used;
 	struct io_tap io;
-	int port;                       /* io port id, -1 while down */
-	bool lost;                      /* went away under us: retried every tick */
+	int port;                       /* io port id, -1 while down (lost: retried every tick) */
 	unsigned int lost_count;        /* times it went away (dump: "lost") */
 	size_t vni_idx;                 /* index into daemon.vnis */
 	uint32_t vni;

@@ -204,16 +204,30 @@ static void flood_taps(struct vtep_daemon *d, struct vtep_vni_rt *v, int exclude
 			tap_out(d, v, v->taps[i], ev, frame, len);
 }
 
+/* Where BUM goes on the underlay: the group, every peer, or nowhere. */
+static const struct vtep_addr *flood_dests(const struct vtep_vni_rt *v, size_t *ret_n)
+{
+	switch (v->mode) {
+	case VTEP_FLOOD_MULTICAST:
+		*ret_n = 1;
+		return &v->group;
+	case VTEP_FLOOD_UNICAST:
+		*ret_n = v->n_peers;
+		return v->peers;
+	default:
+		*ret_n = 0;
+		return NULL;
+	}
+}
+
 static void flood_underlay(struct vtep_daemon *d, struct vtep_vni_rt *v,
 			   const struct io_event *ev, uint8_t *hdr, size_t len, uint32_t hash)
 {
-	if (v->mode == VTEP_FLOOD_MULTICAST) {
-		udp_out(d, v, &v->group, ev, hdr, len, hash);
-		return;
-	}
-	if (v->mode == VTEP_FLOOD_UNICAST)
-		for (size_t i = 0; i < v->n_peers; i++)
-			udp_out(d, v, &v->peers[i], ev, hdr, len, hash);
+	size_t n;
+	const struct vtep_addr *dst = flood_dests(v, &n);
+
+	for (size_t i = 0; i < n; i++)
+		udp_out(d, v, &dst[i], ev, hdr, len, hash);
 }
 
 /* ------------------------------------------------------------------ */
@@ -312,7 +326,7 @@ static void tap_out_gso(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t
 	struct vtep_tap_rt *tap = &d->taps[t];
 	unsigned int i;
 
-	if (tap->port >= 0 && io_port_vnet(d->io, tap->port)) {
+	if (io_port_vnet(d->io, tap->port)) {
 		if (io_write_tap_vnet(d->io, tap->port, ev->buf, ev->vnet, ev->data, ev->len) < 0)
 			goto drop;
 		tap->c.tx_packets += g->nseg;
@@ -368,11 +382,13 @@ static void tap_rx_gso(struct vtep_daemon *d, struct vtep_vni_rt *v,
 		for (size_t i = 0; i < v->n_taps; i++)
 			if ((int)v->taps[i] != dec->exclude_tap)
 				tap_out_gso(d, v, v->taps[i], ev, g);
-	if (dec->flood_underlay && v->mode == VTEP_FLOOD_MULTICAST)
-		udp_out_gso(d, v, &v->group, ev, g, hash);
-	else if (dec->flood_underlay && v->mode == VTEP_FLOOD_UNICAST)
-		for (size_t i = 0; i < v->n_peers; i++)
-			udp_out_gso(d, v, &v->peers[i], ev, g, hash);
+	if (dec->flood_underlay) {
+		size_t n;
+		const struct vtep_addr *dst = flood_dests(v, &n);
+
+		for (size_t i = 0; i < n; i++)
+			udp_out_gso(d, v, &dst[i], ev, g, hash);
+	}
 }
 
 /* The virtio-net header of a tap frame: finish a partial checksum, or
@@ -619,8 +635,7 @@ void datapath_port_error(struct vtep_daemon *d, const struct io_event *ev)
 				  tap->io.netns);
 		io_del_port(d->io, tap->port);
 		io_tap_close(&tap->io);
-		tap->port = -1;
-		tap->lost = true;
+		tap->port = -1;         /* daemon_revive_taps brings it back */
 		tap->lost_count++;
 		(void)fdb_flush_tap(d->fdb, (uint16_t)i);
 	}
