@@ -16,6 +16,8 @@
  */
 #include "arpc.h"
 
+#include <pthread.h>
+
 /* Keep total capacity well inside uint32_t indexes. */
 #define ARPC_CAP_LIMIT (1u << 30)
 #define ARPC_MIN_BUCKETS 16u
@@ -36,6 +38,7 @@ struct arpc {
 	uint32_t mask;                  /* buckets - 1 */
 	uint64_t seed;
 	size_t count[ARPC_TYPE_MAX];
+	pthread_mutex_t *lock;          /* arpc_lock; a pointer so const callers can lock */
 };
 
 /* ------------------------------------------------------------------ */
@@ -232,7 +235,15 @@ struct arpc *arpc_new(uint32_t max_snooped, uint32_t max_static)
 
 	if (!c)
 		return NULL;
+	c->lock = malloc(sizeof(*c->lock));
+	if (!c->lock || pthread_mutex_init(c->lock, NULL) != 0) {
+		free(c->lock);
+		free(c);
+		return NULL;
+	}
 	if (arpc_alloc(c, max_snooped, max_static) < 0) {
+		pthread_mutex_destroy(c->lock);
+		free(c->lock);
 		free(c);
 		return NULL;
 	}
@@ -247,6 +258,8 @@ void arpc_free(struct arpc *arpc)
 		return;
 	free(arpc->pool);
 	free(arpc->buckets);
+	pthread_mutex_destroy(arpc->lock);
+	free(arpc->lock);
 	free(arpc);
 }
 
@@ -300,6 +313,16 @@ const struct arpc_entry *arpc_lookup(const struct arpc *arpc, uint32_t vni,
 				     const struct vtep_addr *ip)
 {
 	return find(arpc, vni, ip);
+}
+
+void arpc_lock(const struct arpc *arpc)
+{
+	pthread_mutex_lock(arpc->lock);
+}
+
+void arpc_unlock(const struct arpc *arpc)
+{
+	pthread_mutex_unlock(arpc->lock);
 }
 
 /* What may be cached: the same rule for snooped and static entries. */

@@ -111,6 +111,12 @@ int arpc_set_seed(struct arpc *arpc, uint64_t seed);
 const struct arpc_entry *arpc_lookup(const struct arpc *arpc, uint32_t vni,
 				     const struct vtep_addr *ip);
 
+/* The cache has no locking of its own: where several threads use it, every
+ * caller holds this mutex around its calls (and while it reads an entry
+ * arpc_lookup returned). ARP and ND frames are few; nothing else takes it. */
+void arpc_lock(const struct arpc *arpc);
+void arpc_unlock(const struct arpc *arpc);
+
 /*
  * Record that ip (in vni) was seen announced by mac; sets seen_ms = now.
  * ip must be a unicast IPv4/IPv6 address (not 0.0.0.0, 255.255.255.255,

@@ -15,8 +15,18 @@
  *
  * The hash is keyed (fdb_set_seed) so that MACs chosen by a remote party do
  * not land in one probe run.
+ *
+ * Several packet workers share one table (fdb.h "Threads"): every change
+ * happens under a mutex and inside a sequence count (odd while a change is
+ * under way, cf. the kernel's seqcount). fdb_get reads without the mutex and
+ * retries when the count moved; so does the common case of learning, a
+ * refresh of an entry that stays where it is (fast_refresh). Nothing is
+ * freed under a reader: the pool and index are reallocated only by
+ * fdb_set_max_*, which the caller does with the workers stopped.
  */
 #include "fdb.h"
+
+#include <pthread.h>
 
 /* Keep total capacity well inside uint32_t indexes and a size_t index. */
 #define FDB_CAP_LIMIT (1u << 30)
@@ -41,9 +51,47 @@ struct fdb {
 	uint32_t damp_limit;            /* move damping, 0 = off */
 	uint32_t damp_window_ms;
 	uint32_t damp_hold_ms;
+	uint32_t seq;                   /* odd while a writer changes the table */
+	pthread_mutex_t *lock;          /* writers; a pointer so const readers can lock */
 };
 
 _Static_assert(sizeof(struct fdb_entry) <= 48, "fdb entry budget (64 bytes/entry at 1M)");
+
+/* ------------------------------------------------------------------ */
+/* Writers and lockless readers.                                       */
+
+static void write_begin(struct fdb *f)
+{
+	pthread_mutex_lock(f->lock);
+	__atomic_store_n(&f->seq, f->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void write_end(struct fdb *f)
+{
+	__atomic_store_n(&f->seq, f->seq + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(f->lock);
+}
+
+/* A sequence number to read under: never odd (waits out a writer). */
+static uint32_t read_begin(const struct fdb *f)
+{
+	uint32_t s;
+
+	while ((s = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE)) & 1) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	}
+	return s;
+}
+
+/* True when a writer ran since read_begin returned s: what was read is void. */
+static bool read_retry(const struct fdb *f, uint32_t s)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&f->seq, __ATOMIC_RELAXED) != s;
+}
 
 /* ------------------------------------------------------------------ */
 /* Hashing and the index.                                              */
@@ -82,20 +130,24 @@ static uint32_t find_bucket(const struct fdb *f, uint32_t hash, uint32_t vni,
 			    const struct vtep_mac *mac, bool *found)
 {
 	uint32_t i = hash & f->mask;
+	uint32_t cap = f->cap_learned + f->cap_static;
 
-	for (;;) {
+	/* Bounded, and every index checked, for a lockless reader that may
+	 * see the index half-way through a change (it retries afterwards). */
+	for (uint32_t probes = 0; probes <= f->mask; probes++) {
 		const struct fdb_bucket *b = &f->buckets[i];
+		uint32_t idx1 = __atomic_load_n(&b->idx1, __ATOMIC_RELAXED);
 
-		if (b->idx1 == 0) {
-			*found = false;
-			return i;
-		}
-		if (b->hash == hash && key_eq(&f->pool[b->idx1 - 1], vni, mac)) {
+		if (idx1 == 0 || idx1 > cap)
+			break;
+		if (b->hash == hash && key_eq(&f->pool[idx1 - 1], vni, mac)) {
 			*found = true;
 			return i;
 		}
 		i = (i + 1) & f->mask;
 	}
+	*found = false;
+	return i;
 }
 
 /* Empty bucket i and shift later members of its probe run back, so that no
@@ -218,7 +270,15 @@ struct fdb *fdb_new(uint32_t max_learned, uint32_t max_static)
 
 	if (!f)
 		return NULL;
+	f->lock = malloc(sizeof(*f->lock));
+	if (!f->lock || pthread_mutex_init(f->lock, NULL) != 0) {
+		free(f->lock);
+		free(f);
+		return NULL;
+	}
 	if (fdb_alloc(f, max_learned, max_static) < 0) {
+		pthread_mutex_destroy(f->lock);
+		free(f->lock);
 		free(f);
 		return NULL;
 	}
@@ -233,39 +293,48 @@ void fdb_free(struct fdb *fdb)
 		return;
 	free(fdb->pool);
 	free(fdb->buckets);
+	pthread_mutex_destroy(fdb->lock);
+	free(fdb->lock);
 	free(fdb);
 }
 
 int fdb_set_seed(struct fdb *fdb, uint64_t seed)
 {
+	int r = 0;
+
+	write_begin(fdb);
 	if (fdb->n)
-		return -EBUSY;
-	fdb->seed = seed;
-	return 0;
+		r = -EBUSY;
+	else
+		fdb->seed = seed;
+	write_end(fdb);
+	return r;
 }
 
 int fdb_set_max_learned(struct fdb *fdb, uint32_t max_learned)
 {
-	if (max_learned > fdb->cap_learned) {
-		int r = fdb_alloc(fdb, max_learned, fdb->cap_static);
+	int r = 0;
 
-		if (r < 0)
-			return r;
-	}
-	fdb->max_learned = max_learned;
-	return 0;
+	write_begin(fdb);
+	if (max_learned > fdb->cap_learned)
+		r = fdb_alloc(fdb, max_learned, fdb->cap_static);
+	if (r == 0)
+		fdb->max_learned = max_learned;
+	write_end(fdb);
+	return r;
 }
 
 int fdb_set_max_static(struct fdb *fdb, uint32_t max_static)
 {
-	if (max_static > fdb->cap_static) {
-		int r = fdb_alloc(fdb, fdb->cap_learned, max_static);
+	int r = 0;
 
-		if (r < 0)
-			return r;
-	}
-	fdb->max_static = max_static;
-	return 0;
+	write_begin(fdb);
+	if (max_static > fdb->cap_static)
+		r = fdb_alloc(fdb, fdb->cap_learned, max_static);
+	if (r == 0)
+		fdb->max_static = max_static;
+	write_end(fdb);
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -278,6 +347,34 @@ const struct fdb_entry *fdb_lookup(const struct fdb *fdb, uint32_t vni, const st
 
 	i = find_bucket(fdb, key_hash(fdb, vni, mac), vni, mac, &found);
 	return found ? &fdb->pool[fdb->buckets[i].idx1 - 1] : NULL;
+}
+
+/* The pool index in bucket i for a lockless reader: read once, and checked
+ * (a writer may have emptied the bucket since find_bucket looked). */
+static bool bucket_index(const struct fdb *f, uint32_t i, uint32_t *ret_idx)
+{
+	uint32_t idx1 = __atomic_load_n(&f->buckets[i].idx1, __ATOMIC_RELAXED);
+
+	if (idx1 == 0 || idx1 > f->cap_learned + f->cap_static)
+		return false;
+	*ret_idx = idx1 - 1;
+	return true;
+}
+
+bool fdb_get(const struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
+	     struct fdb_entry *ret)
+{
+	uint32_t s, i, idx;
+	bool found;
+
+	do {
+		s = read_begin(fdb);
+		i = find_bucket(fdb, key_hash(fdb, vni, mac), vni, mac, &found);
+		found = found && bucket_index(fdb, i, &idx);
+		if (found)
+			memcpy(ret, &fdb->pool[idx], sizeof(*ret));
+	} while (read_retry(fdb, s));
+	return found;
 }
 
 static size_t learned_count(const struct fdb *f)
@@ -312,9 +409,11 @@ int fdb_set_damping(struct fdb *fdb, uint32_t limit, uint64_t window_ms, uint64_
 {
 	if (limit > UINT16_MAX || window_ms > INT32_MAX || hold_ms > INT32_MAX)
 		return -EINVAL;
+	write_begin(fdb);
 	fdb->damp_limit = limit;
 	fdb->damp_window_ms = (uint32_t)window_ms;
 	fdb->damp_hold_ms = (uint32_t)hold_ms;
+	write_end(fdb);
 	return 0;
 }
 
@@ -416,6 +515,55 @@ static enum fdb_learn learn(struct fdb *f, uint32_t vni, const struct vtep_mac *
 	return FDB_LEARN_NEW;
 }
 
+/* Damping state that the next learn would change (damp_expire). */
+static bool damp_stale(const struct fdb *f, const struct fdb_entry *e, uint64_t now)
+{
+	if (e->flags & FDB_F_FROZEN)
+		return !frozen_at(f, e, now);
+	return e->moves && damp_elapsed(e, now) >= f->damp_window_ms;
+}
+
+/*
+ * Most learning is a refresh: the MAC is where it was. Found without the
+ * mutex, seen_ms stored, and the sequence checked afterwards: unchanged,
+ * the store hit the entry it meant to (no writer moved the pool meanwhile).
+ * Otherwise, or for anything but a plain refresh, false: take the mutex.
+ */
+static bool fast_refresh(struct fdb *f, uint32_t vni, const struct vtep_mac *mac,
+			 const struct fdb_loc *loc, uint64_t now)
+{
+	struct fdb_entry copy;
+	uint32_t s, i, idx;
+	bool found;
+
+	s = read_begin(f);
+	i = find_bucket(f, key_hash(f, vni, mac), vni, mac, &found);
+	if (!found || !bucket_index(f, i, &idx))
+		return false;
+	memcpy(&copy, &f->pool[idx], sizeof(copy));
+	if (read_retry(f, s) || copy.type == FDB_STATIC || !loc_eq(&copy, loc) ||
+	    damp_stale(f, &copy, now))
+		return false;
+	__atomic_store_n(&f->pool[idx].seen_ms, now, __ATOMIC_RELAXED);
+	return !read_retry(f, s);
+}
+
+static enum fdb_learn learn_shared(struct fdb *f, uint32_t vni, const struct vtep_mac *mac,
+				   const struct fdb_loc *loc, uint64_t now,
+				   struct fdb_loc *ret_old)
+{
+	enum fdb_learn r;
+
+	if (!vtep_mac_is_valid_unicast(mac) || vni > VTEP_VNI_MAX)
+		return FDB_LEARN_INVALID;
+	if (fast_refresh(f, vni, mac, loc, now))
+		return FDB_LEARN_REFRESHED;
+	write_begin(f);
+	r = learn(f, vni, mac, loc, now, ret_old);
+	write_end(f);
+	return r;
+}
+
 enum fdb_learn fdb_learn_local(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
 			       uint16_t tap, uint64_t now, struct fdb_loc *ret_old)
 {
@@ -424,7 +572,7 @@ enum fdb_learn fdb_learn_local(struct fdb *fdb, uint32_t vni, const struct vtep_
 	memset(&loc, 0, sizeof(loc));
 	loc.type = FDB_LOCAL;
 	loc.tap = tap;
-	return learn(fdb, vni, mac, &loc, now, ret_old);
+	return learn_shared(fdb, vni, mac, &loc, now, ret_old);
 }
 
 enum fdb_learn fdb_learn_remote(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
@@ -438,14 +586,14 @@ enum fdb_learn fdb_learn_remote(struct fdb *fdb, uint32_t vni, const struct vtep
 	memset(&loc, 0, sizeof(loc));
 	loc.type = FDB_REMOTE;
 	loc.remote = *remote;
-	return learn(fdb, vni, mac, &loc, now, ret_old);
+	return learn_shared(fdb, vni, mac, &loc, now, ret_old);
 }
 
 /* ------------------------------------------------------------------ */
 /* Configuration, removal, iteration.                                  */
 
-int fdb_add_static(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
-		   const struct vtep_addr *remote, uint64_t now)
+static int add_static(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
+		      const struct vtep_addr *remote, uint64_t now)
 {
 	struct fdb_entry *e;
 	struct fdb_loc loc;
@@ -483,16 +631,31 @@ int fdb_add_static(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
 	return 0;
 }
 
+int fdb_add_static(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
+		   const struct vtep_addr *remote, uint64_t now)
+{
+	int r;
+
+	write_begin(fdb);
+	r = add_static(fdb, vni, mac, remote, now);
+	write_end(fdb);
+	return r;
+}
+
 int fdb_del(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac)
 {
 	uint32_t i;
 	bool found;
+	int r = -ENOENT;
 
+	write_begin(fdb);
 	i = find_bucket(fdb, key_hash(fdb, vni, mac), vni, mac, &found);
-	if (!found)
-		return -ENOENT;
-	remove_index(fdb, fdb->buckets[i].idx1 - 1);
-	return 0;
+	if (found) {
+		remove_index(fdb, fdb->buckets[i].idx1 - 1);
+		r = 0;
+	}
+	write_end(fdb);
+	return r;
 }
 
 /* Walk the pool removing what pred selects; cb sees each one first. A
@@ -503,6 +666,7 @@ static size_t remove_where(struct fdb *f, fdb_pred_cb pred, void *pred_arg, fdb_
 	size_t removed = 0;
 	uint32_t idx = 0;
 
+	write_begin(f);
 	while (idx < f->n) {
 		if (!pred(&f->pool[idx], pred_arg)) {
 			idx++;
@@ -513,6 +677,7 @@ static size_t remove_where(struct fdb *f, fdb_pred_cb pred, void *pred_arg, fdb_
 		remove_index(f, idx);
 		removed++;
 	}
+	write_end(f);
 	return removed;
 }
 
@@ -525,9 +690,11 @@ static bool is_expired(const struct fdb_entry *e, void *arg)
 {
 	const struct expire_arg *a = arg;
 
+	uint64_t seen = __atomic_load_n(&e->seen_ms, __ATOMIC_RELAXED);  /* fast_refresh */
+
 	if (e->type == FDB_STATIC)
 		return false;
-	return a->now >= e->seen_ms && a->now - e->seen_ms >= a->max_age_ms;
+	return a->now >= seen && a->now - seen >= a->max_age_ms;
 }
 
 size_t fdb_expire(struct fdb *fdb, uint64_t now, uint64_t max_age_ms, fdb_foreach_cb cb,
@@ -577,13 +744,18 @@ size_t fdb_flush_if(struct fdb *fdb, fdb_pred_cb pred, void *arg)
 
 size_t fdb_count(const struct fdb *fdb, enum fdb_type type)
 {
-	if ((unsigned int)type < FDB_TYPE_MAX)
-		return fdb->count[type];
-	return fdb->n;
+	size_t n;
+
+	pthread_mutex_lock(fdb->lock);
+	n = (unsigned int)type < FDB_TYPE_MAX ? fdb->count[type] : fdb->n;
+	pthread_mutex_unlock(fdb->lock);
+	return n;
 }
 
 void fdb_foreach(const struct fdb *fdb, fdb_foreach_cb cb, void *arg)
 {
+	pthread_mutex_lock(fdb->lock);
 	for (uint32_t idx = 0; idx < fdb->n; idx++)
 		cb(&fdb->pool[idx], arg);
+	pthread_mutex_unlock(fdb->lock);
 }

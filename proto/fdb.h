@@ -20,7 +20,13 @@
  * Cf. RFC 7432 15.1 (EVPN MAC mobility: 5 moves in 180 s) and the
  * Cumulus/NX-OS duplicate-address freeze.
  *
- * Not thread-safe: one owner calls everything (or the caller locks).
+ * Threads: packet workers may call fdb_get and fdb_learn_* at the same time
+ * as each other and as fdb_expire, fdb_flush_*, fdb_del, fdb_add_static,
+ * fdb_count and fdb_foreach. Writers serialize on a mutex inside the
+ * table; fdb_get and the refresh of an entry that has not moved take no
+ * lock (a sequence count, retried on a concurrent change). fdb_lookup
+ * (a pointer into the table) and fdb_set_max_* (which reallocate) are for
+ * a single thread: tests, or the daemon with its workers stopped.
  */
 #ifndef VTEP_PROTO_FDB_H
 #define VTEP_PROTO_FDB_H
@@ -125,9 +131,14 @@ int fdb_set_seed(struct fdb *fdb, uint64_t seed);
  * The entry for (vni, mac) or NULL. Does not refresh seen_ms. The pointer is
  * owned by the fdb and stays valid until the next call that removes entries
  * or resizes (fdb_del, fdb_expire, fdb_flush_*, fdb_set_max_*); learning and
- * fdb_add_static do not move entries. Datapath-safe.
+ * fdb_add_static do not move entries. Only while no other thread writes.
  */
 const struct fdb_entry *fdb_lookup(const struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac);
+
+/* A copy of the entry for (vni, mac) into *ret; false when there is none.
+ * Safe against concurrent writers (no lock: retried when one ran). */
+bool fdb_get(const struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
+	     struct fdb_entry *ret);
 
 /*
  * Learn that traffic from mac (in vni) was received on our tap `tap`

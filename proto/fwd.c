@@ -167,13 +167,12 @@ static bool snoop_nd(struct arpc *arpc, uint32_t vni, const uint8_t *frame, size
 static bool may_answer(const struct fdb *fdb, uint32_t vni, const struct arpc_entry *e,
 		       uint16_t in_tap, const struct vtep_mac *eth_src, const struct vtep_mac *hw)
 {
-	const struct fdb_entry *f;
+	struct fdb_entry f;
 
 	if (!vtep_mac_is_valid_unicast(hw) || vtep_mac_eq(&e->mac, hw) ||
 	    vtep_mac_eq(&e->mac, eth_src))
 		return false;
-	f = fdb_lookup(fdb, vni, &e->mac);
-	return !(f && f->type == FDB_LOCAL && f->tap == in_tap);
+	return !(fdb_get(fdb, vni, &e->mac, &f) && f.type == FDB_LOCAL && f.tap == in_tap);
 }
 
 static bool answer_arp(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v,
@@ -218,6 +217,18 @@ static bool answer_nd(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *
 	return ret->nd_suppressed;
 }
 
+/* ARP, or IPv6 carrying ICMPv6 (what may be ND): the frames that touch the
+ * ARP/ND cache, under its lock. Everything else passes without it. */
+static bool may_be_neigh(const struct eth_view *eth, const uint8_t *frame, size_t len)
+{
+	if (eth->n_vlan)
+		return false;
+	if (eth->ethertype == ETH_TYPE_ARP)
+		return true;
+	return eth->ethertype == ETH_TYPE_IPV6 && len > eth->l3_off + 6 &&
+	       frame[eth->l3_off + 6] == IP_PROTO_ICMPV6;
+}
+
 /* Snoop ARP/ND from a tap and answer it if we may; true: answered. */
 static bool tap_neigh(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v,
 		      uint16_t in_tap, const uint8_t *frame, size_t len, uint64_t now,
@@ -225,14 +236,17 @@ static bool tap_neigh(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *
 {
 	struct arp_view a;
 	struct nd_view n;
+	bool answered = false;
 
-	if (!arpc || ret->eth.n_vlan)
+	if (!arpc || !may_be_neigh(&ret->eth, frame, len))
 		return false;
+	arpc_lock(arpc);
 	if (snoop_arp(arpc, v->vni, frame, len, now, ret, &a))
-		return v->arp_suppress && answer_arp(fdb, arpc, v, in_tap, &a, ret);
-	if (snoop_nd(arpc, v->vni, frame, len, now, ret, &n))
-		return v->arp_suppress && answer_nd(fdb, arpc, v, in_tap, &n, ret);
-	return false;
+		answered = v->arp_suppress && answer_arp(fdb, arpc, v, in_tap, &a, ret);
+	else if (snoop_nd(arpc, v->vni, frame, len, now, ret, &n))
+		answered = v->arp_suppress && answer_nd(fdb, arpc, v, in_tap, &n, ret);
+	arpc_unlock(arpc);
+	return answered;
 }
 
 /* Snoop ARP/ND from the underlay (never answered). */
@@ -242,10 +256,12 @@ static void underlay_neigh(struct arpc *arpc, const struct fwd_vni *v, const uin
 	struct arp_view a;
 	struct nd_view n;
 
-	if (!arpc || ret->eth.n_vlan)
+	if (!arpc || !may_be_neigh(&ret->eth, frame, len))
 		return;
+	arpc_lock(arpc);
 	if (!snoop_arp(arpc, v->vni, frame, len, now, ret, &a))
 		(void)snoop_nd(arpc, v->vni, frame, len, now, ret, &n);
+	arpc_unlock(arpc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -254,7 +270,8 @@ static void underlay_neigh(struct arpc *arpc, const struct fwd_vni *v, const uin
 void fwd_from_tap(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v, uint16_t in_tap,
 		  const uint8_t *frame, size_t len, uint64_t now, struct fwd_decision *ret)
 {
-	const struct fdb_entry *dst;
+	struct fdb_entry dst;
+	bool known;
 
 	decision_init(ret);
 	if (!parse_frame(frame, len, ret))
@@ -271,31 +288,30 @@ void fwd_from_tap(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v, u
 	}
 	if (tap_neigh(fdb, arpc, v, in_tap, frame, len, now, ret))
 		return;
-	dst = vtep_mac_is_multicast(&ret->eth.dst) ? NULL :
-	      fdb_lookup(fdb, v->vni, &ret->eth.dst);
-	if (!dst)
+	known = !vtep_mac_is_multicast(&ret->eth.dst) &&
+		fdb_get(fdb, v->vni, &ret->eth.dst, &dst);
+	if (!known)
 		flood(ret, in_tap, v->flood != VTEP_FLOOD_LOCAL);
-	else if (dst->type != FDB_LOCAL) {
+	else if (dst.type != FDB_LOCAL) {
 		ret->to_remote = true;
-		ret->remote = dst->remote;
-	} else if (dst->tap == in_tap)
+		ret->remote = dst.remote;
+	} else if (dst.tap == in_tap)
 		ret->drop = VTEP_DROP_NO_DEST;
 	else
-		ret->out_tap = dst->tap;
+		ret->out_tap = dst.tap;
 }
 
 void fwd_from_underlay(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni *v,
 		       const struct vtep_addr *outer_src, const uint8_t *frame, size_t len,
 		       uint64_t now, struct fwd_decision *ret)
 {
-	const struct fdb_entry *e;
+	struct fdb_entry e;
 
 	decision_init(ret);
 	ret->drop = fwd_check_source(v, outer_src);
 	if (ret->drop != VTEP_DROP_NONE || !parse_frame(frame, len, ret))
 		return;
-	e = fdb_lookup(fdb, v->vni, &ret->eth.src);
-	if (e && e->type == FDB_LOCAL) {
+	if (fdb_get(fdb, v->vni, &ret->eth.src, &e) && e.type == FDB_LOCAL) {
 		ret->drop = VTEP_DROP_LOOP;
 		return;
 	}
@@ -312,11 +328,10 @@ void fwd_from_underlay(struct fdb *fdb, struct arpc *arpc, const struct fwd_vni 
 	}
 	underlay_neigh(arpc, v, frame, len, now, ret);
 	/* Split horizon: nothing decapsulated goes back to the underlay. */
-	e = vtep_mac_is_multicast(&ret->eth.dst) ? NULL : fdb_lookup(fdb, v->vni, &ret->eth.dst);
-	if (!e)
+	if (vtep_mac_is_multicast(&ret->eth.dst) || !fdb_get(fdb, v->vni, &ret->eth.dst, &e))
 		flood(ret, -1, false);
-	else if (e->type == FDB_LOCAL)
-		ret->out_tap = e->tap;
+	else if (e.type == FDB_LOCAL)
+		ret->out_tap = e.tap;
 	else
 		ret->drop = VTEP_DROP_NO_DEST;
 }
