@@ -153,7 +153,7 @@ static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_t
 	if (i == VTEP_MAX_TAPS)
 		return -ENOSPC;
 	tap = &d->taps[i];
-	r = io_tap_open(ct->name, ct->netns, d->mtu, &tap->io);
+	r = io_tap_open(ct->name, ct->netns, d->mtu, d->conf->workers > 1, &tap->io);
 	if (r < 0) {
 		log_error_errno(r, "%s:%d: tap '%s'%s%s", ct->file, ct->line, ct->name,
 				ct->netns[0] ? " in netns " : "", ct->netns);
@@ -168,8 +168,10 @@ static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_t
 	tap->port = io_add_port(d->io, IO_PORT_TAP, tap->io.fd, i);
 	if (tap->port < 0)
 		return tap->port;
-	log_info("tap '%s'%s%s %s", ct->name, ct->netns[0] ? " in netns " : "", ct->netns,
-		 tap->io.created ? "created" : "attached");
+	log_info("tap '%s'%s%s %s%s", ct->name, ct->netns[0] ? " in netns " : "", ct->netns,
+		 tap->io.created ? "created" : "attached",
+		 d->conf->workers > 1 && !tap->io.multi_queue ?
+		 " (one queue: only the main thread reads it)" : "");
 	return (int)i;
 }
 
@@ -319,7 +321,7 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 			continue;
 		if (!create && !io_tap_present(t->io.name, t->io.netns))
 			continue;
-		r = io_tap_open(t->io.name, t->io.netns, d->mtu, &nt);
+		r = io_tap_open(t->io.name, t->io.netns, d->mtu, d->conf->workers > 1, &nt);
 		if (r < 0) {
 			log_debug("tap '%s': still gone (%s)", t->io.name, strerror(-r));
 			continue;
@@ -331,6 +333,7 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 		}
 		t->io = nt;
 		t->port = port;
+		d->workers_dirty = true;        /* they add a queue of it */
 		log_info("tap '%s'%s%s is back (%s)", nt.name, nt.netns[0] ? " in netns " : "",
 			 nt.netns, nt.created ? "created again" : "attached");
 	}

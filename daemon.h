@@ -15,6 +15,8 @@
 #include "proto/fdb.h"
 #include "proto/fwd.h"
 
+#include <pthread.h>
+
 struct vtep_tap_rt {
 	bool used;
 	struct io_tap io;
@@ -22,8 +24,9 @@ struct vtep_tap_rt {
 	unsigned int lost_count;        /* times it went away (dump: "lost") */
 	size_t vni_idx;                 /* index into daemon.vnis */
 	uint32_t vni;
-	struct vtep_tap_counters c;
+	struct vtep_tap_counters c;     /* the main thread's; workers keep their own */
 	struct rate_bucket bum;         /* bum_rate (proto/rate; zeroed = full) */
+	pthread_mutex_t bum_lock;       /* bum, shared by the workers reading the tap */
 };
 
 struct vtep_vni_rt {
@@ -44,6 +47,46 @@ struct vtep_group {
 	struct vtep_addr addr;
 	int fd;                         /* bound to group:dstport, joined on dev */
 	int port;                       /* io port id */
+};
+
+struct vtep_daemon;
+
+struct vtep_worker_tap {
+	int fd;                         /* its own queue, or a dup of the main fd; -1 */
+	int port;                       /* port in the worker's io, -1 */
+	bool reads;                     /* fd is a queue of its own (else write-only) */
+	struct vtep_tap_counters c;
+};
+
+/*
+ * A packet worker (config key workers): its own ring, its own receive
+ * socket on the underlay (SO_REUSEPORT: the kernel spreads flows by their
+ * source port), its own queue of every multi-queue tap (IFF_MULTI_QUEUE:
+ * the kernel spreads the VMs' flows), and its own counters. Worker 0 is the
+ * main thread, which also owns signals, the tick, reload and the dump; its
+ * counters and tap ports are the daemon's own (d->vnis[].c, d->taps[].port).
+ * Workers 1..N-1 exist only while nothing is being reconfigured: every
+ * change of the VNIs, taps or capture stops them first and starts them
+ * again after (workers.c), so they only ever read those structures.
+ */
+struct vtep_worker {
+	struct vtep_daemon *d;
+	unsigned int id;
+	struct io_ctx *io;
+	pthread_t thread;
+	bool running;                   /* thread started, not joined */
+	int wake_fd;                    /* eventfd: written to stop the worker */
+	int ul_fd;                      /* its underlay receive socket */
+	int ul_port;                    /* ... and its port in io */
+	int wake_port;
+	struct vtep_worker_tap *taps;   /* VTEP_MAX_TAPS slots, as d->taps */
+	unsigned int n_queues;          /* taps it reads (others it only writes) */
+	struct vtep_counters *vni_c;    /* per VNI index */
+	size_t n_vnis;
+	struct io_stats last;           /* its io stats when it stopped */
+	struct vtep_counters global;
+	unsigned int stop;              /* __atomic: leave the loop */
+	unsigned int port_failed;       /* __atomic: a tap queue failed, restart us */
 };
 
 struct vtep_daemon {
@@ -77,12 +120,21 @@ struct vtep_daemon {
 	uint64_t freezes_unlogged;      /* at most one a second */
 	bool stop;
 	bool pidfile_written;
+	struct vtep_worker main;        /* worker 0: this thread */
+	struct vtep_worker *workers;    /* workers 1..n_workers-1 ([0] unused) */
+	unsigned int n_workers;         /* running, the main thread included */
+	bool workers_dirty;             /* taps changed: restart the workers at the tick */
+	bool workers_logged;
+	struct io_stats io_retired;     /* io stats of workers stopped so far */
+	pthread_mutex_t slow_lock;      /* log rate limits and the capture, across workers */
 };
 
 /* Monotonic milliseconds (CLOCK_MONOTONIC_COARSE: a vDSO read). */
 uint64_t vtep_now_ms(void);
 
 /* setup.c */
+/* The ring sizes every packet worker uses. */
+void daemon_io_params(struct io_params *ret);
 int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf);
 void daemon_teardown(struct vtep_daemon *d);
 /* Apply a new, valid configuration whole or not at all. 0 (d->conf is now
@@ -104,12 +156,30 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create);
 int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
 			struct io_capture **ret_cap, char *why, size_t whylen);
 
-/* datapath.c */
-void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev);
-void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev);
-void datapath_port_error(struct vtep_daemon *d, const struct io_event *ev);
+/* datapath.c: w is the worker the event came from (&d->main on the main thread). */
+void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev);
+void datapath_udp_rx(struct vtep_worker *w, const struct io_event *ev);
+void datapath_port_error(struct vtep_worker *w, const struct io_event *ev);
 /* Once a second: ageing. */
 void datapath_tick(struct vtep_daemon *d);
+
+/* workers.c */
+/* Start workers 1..conf->workers-1 (a worker that cannot start is logged
+ * and left out: the daemon runs with fewer). */
+void workers_start(struct vtep_daemon *d);
+/* Stop and join them, fold their counters into the daemon's, close their
+ * fds. Before anything changes what they read; a no-op with none running. */
+void workers_stop(struct vtep_daemon *d);
+/* At the tick: restart them if a tap came or went (or a queue failed). */
+void workers_tick(struct vtep_daemon *d);
+/* Counters summed over the main thread and the running workers. */
+void daemon_vni_counters(const struct vtep_daemon *d, size_t vni_idx, struct vtep_counters *ret);
+void daemon_tap_counters(const struct vtep_daemon *d, size_t tap_idx,
+			 struct vtep_tap_counters *ret);
+void daemon_global_counters(const struct vtep_daemon *d, struct vtep_counters *ret);
+void daemon_io_stats(const struct vtep_daemon *d, struct io_stats *ret);
+/* One worker's (0: the main thread's); zeroes for one not running. */
+void daemon_worker_io_stats(const struct vtep_daemon *d, unsigned int id, struct io_stats *ret);
 
 /* dump.c */
 int dump_write(struct vtep_daemon *d);

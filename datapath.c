@@ -27,21 +27,45 @@ uint64_t vtep_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The counters and ports of the worker handling the packet (daemon.h). */
+static struct vtep_counters *vc(struct vtep_worker *w, struct vtep_vni_rt *v)
+{
+	return w->id ? &w->vni_c[v - w->d->vnis] : &v->c;
+}
+
+static struct vtep_tap_counters *tc(struct vtep_worker *w, struct vtep_tap_rt *tap)
+{
+	return w->id ? &w->taps[tap - w->d->taps].c : &tap->c;
+}
+
+static int tport(const struct vtep_worker *w, const struct vtep_tap_rt *tap)
+{
+	return w->id ? w->taps[tap - w->d->taps].port : tap->port;
+}
+
+static struct vtep_counters *gc(struct vtep_worker *w)
+{
+	return w->id ? &w->global : &w->d->global;
+}
+
 static void count_drop(struct vtep_counters *c, enum vtep_drop reason)
 {
 	c->drops[reason]++;
 }
 
 /* A MAC move is logged, at most once a second, with both locations. */
-static void log_move(struct vtep_daemon *d, const struct vtep_vni_rt *v,
+static void log_move(struct vtep_worker *w, const struct vtep_vni_rt *v,
 		     const struct fwd_decision *dec, bool from_tap, uint16_t tap,
 		     const struct vtep_addr *remote, uint64_t now)
 {
+	struct vtep_daemon *d = w->d;
 	char mac[VTEP_MAC_STRLEN], a[VTEP_ADDR_STRLEN], b[VTEP_ADDR_STRLEN];
 	char was[VTEP_IFNAMSIZ + VTEP_ADDR_STRLEN + 8], now_at[sizeof(was)];
 
+	pthread_mutex_lock(&d->slow_lock);
 	if (now - d->last_move_log_ms < 1000) {
 		d->moves_unlogged++;
+		pthread_mutex_unlock(&d->slow_lock);
 		return;
 	}
 	d->last_move_log_ms = now;
@@ -57,18 +81,22 @@ static void log_move(struct vtep_daemon *d, const struct vtep_vni_rt *v,
 		 vtep_mac_fmt(&dec->eth.src, mac), was, now_at,
 		 (unsigned long long)d->moves_unlogged);
 	d->moves_unlogged = 0;
+	pthread_mutex_unlock(&d->slow_lock);
 }
 
 /* Move damping froze a MAC (once per freeze; at most a line a second). */
-static void log_freeze(struct vtep_daemon *d, const struct vtep_vni_rt *v,
+static void log_freeze(struct vtep_worker *w, const struct vtep_vni_rt *v,
 		       const struct fwd_decision *dec, bool from_tap, uint16_t tap,
 		       const struct vtep_addr *remote, uint64_t now)
 {
+	struct vtep_daemon *d = w->d;
 	char mac[VTEP_MAC_STRLEN], a[VTEP_ADDR_STRLEN];
 	char at[VTEP_IFNAMSIZ + VTEP_ADDR_STRLEN + 8];
 
+	pthread_mutex_lock(&d->slow_lock);
 	if (d->last_freeze_log_ms && now - d->last_freeze_log_ms < 1000) {
 		d->freezes_unlogged++;
+		pthread_mutex_unlock(&d->slow_lock);
 		return;
 	}
 	d->last_freeze_log_ms = now;
@@ -82,26 +110,27 @@ static void log_freeze(struct vtep_daemon *d, const struct vtep_vni_rt *v,
 		    d->conf->move_window, at, d->conf->move_hold,
 		    (unsigned long long)d->freezes_unlogged);
 	d->freezes_unlogged = 0;
+	pthread_mutex_unlock(&d->slow_lock);
 }
 
-static void account_learn(struct vtep_daemon *d, struct vtep_vni_rt *v,
+static void account_learn(struct vtep_worker *w, struct vtep_vni_rt *v,
 			  const struct fwd_decision *dec, bool from_tap, uint16_t tap,
 			  const struct vtep_addr *remote, uint64_t now)
 {
 	switch (dec->learn) {
 	case FDB_LEARN_NEW:
-		v->c.learned++;
+		vc(w, v)->learned++;
 		break;
 	case FDB_LEARN_MOVED:
-		v->c.moved++;
-		log_move(d, v, dec, from_tap, tap, remote, now);
+		vc(w, v)->moved++;
+		log_move(w, v, dec, from_tap, tap, remote, now);
 		break;
 	case FDB_LEARN_FROZE:
-		v->c.moved++;
-		log_freeze(d, v, dec, from_tap, tap, remote, now);
+		vc(w, v)->moved++;
+		log_freeze(w, v, dec, from_tap, tap, remote, now);
 		break;
 	case FDB_LEARN_FULL:
-		count_drop(&v->c, VTEP_DROP_FDB_FULL);
+		count_drop(vc(w, v), VTEP_DROP_FDB_FULL);
 		break;
 	default:
 		break;
@@ -109,30 +138,33 @@ static void account_learn(struct vtep_daemon *d, struct vtep_vni_rt *v,
 }
 
 /* What snooping ARP/ND did: counters, and a rate-limited line per move. */
-static void account_snoop(struct vtep_daemon *d, struct vtep_vni_rt *v,
+static void account_snoop(struct vtep_worker *w, struct vtep_vni_rt *v,
 			  const struct fwd_decision *dec, uint64_t now)
 {
+	struct vtep_daemon *d = w->d;
 	char ip[VTEP_ADDR_STRLEN], a[VTEP_MAC_STRLEN], b[VTEP_MAC_STRLEN];
 
 	switch (dec->snoop) {
 	case ARPC_SNOOP_NEW:
-		v->c.arp_learned++;
+		vc(w, v)->arp_learned++;
 		return;
 	case ARPC_SNOOP_FULL:
-		count_drop(&v->c, VTEP_DROP_ARP_FULL);
+		count_drop(vc(w, v), VTEP_DROP_ARP_FULL);
 		return;
 	case ARPC_SNOOP_STATIC:
 		if (!vtep_mac_eq(&dec->snoop_mac, &dec->snoop_old_mac))
-			v->c.arp_conflicts++;
+			vc(w, v)->arp_conflicts++;
 		return;
 	case ARPC_SNOOP_MOVED:
-		v->c.arp_moved++;
+		vc(w, v)->arp_moved++;
 		break;
 	default:
 		return;
 	}
+	pthread_mutex_lock(&d->slow_lock);
 	if (now - d->last_arp_log_ms < 1000) {
 		d->arp_unlogged++;
+		pthread_mutex_unlock(&d->slow_lock);
 		return;
 	}
 	d->last_arp_log_ms = now;
@@ -140,68 +172,75 @@ static void account_snoop(struct vtep_daemon *d, struct vtep_vni_rt *v,
 		 vtep_addr_fmt(&dec->snoop_ip, ip), vtep_mac_fmt(&dec->snoop_old_mac, a),
 		 vtep_mac_fmt(&dec->snoop_mac, b), (unsigned long long)d->arp_unlogged);
 	d->arp_unlogged = 0;
+	pthread_mutex_unlock(&d->slow_lock);
 }
 
 /* A locally built ARP reply or NA goes back out of the asking tap. */
-static void reply_out(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
+static void reply_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 		      const struct fwd_decision *dec)
 {
+	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 
-	if (io_write_tap_copy(d->io, tap->port, dec->reply, dec->reply_len) < 0) {
-		count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+	if (io_write_tap_copy(w->io, tport(w, tap), dec->reply, dec->reply_len) < 0) {
+		count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 		return;
 	}
 	if (dec->arp_suppressed)
-		v->c.arp_suppressed++;
+		vc(w, v)->arp_suppressed++;
 	if (dec->nd_suppressed)
-		v->c.nd_suppressed++;
-	tap->c.tx_packets++;
-	tap->c.tx_bytes += dec->reply_len;
+		vc(w, v)->nd_suppressed++;
+	tc(w, tap)->tx_packets++;
+	tc(w, tap)->tx_bytes += dec->reply_len;
 }
 
-static void tap_out(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
+static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 		    const struct io_event *ev, const uint8_t *frame, size_t len)
 {
+	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 
-	if (tap->port < 0 || io_write_tap(d->io, tap->port, ev->buf, frame, len) < 0) {
-		tap->c.tx_dropped++;
-		count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+	if (tport(w, tap) < 0 || io_write_tap(w->io, tport(w, tap), ev->buf, frame, len) < 0) {
+		tc(w, tap)->tx_dropped++;
+		count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 		return;
 	}
-	tap->c.tx_packets++;
-	tap->c.tx_bytes += len;
-	v->c.tx_packets++;
-	v->c.tx_bytes += len;
+	tc(w, tap)->tx_packets++;
+	tc(w, tap)->tx_bytes += len;
+	vc(w, v)->tx_packets++;
+	vc(w, v)->tx_bytes += len;
 }
 
 /* Encapsulated copy to one VTEP; hdr is the VXLAN header already written in
  * front of the frame, the send socket is picked by the inner flow hash. */
-static void udp_out(struct vtep_daemon *d, struct vtep_vni_rt *v, const struct vtep_addr *dst,
+static void udp_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
 		    const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
 {
+	struct vtep_daemon *d = w->d;
 	unsigned int k = hash % d->ul.n_tx;
 	int fd = d->ul.tx_fd[k];
 
-	if (d->capture)
+	if (d->capture) {
+		pthread_mutex_lock(&d->slow_lock);
 		io_capture_outer(d->capture, &d->ul.local, d->ul.tx_port[k], dst, d->ul.dstport,
 				 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl,
 				 hdr, len);
-	if (io_send_udp(d->io, fd, dst, d->ul.dstport, ev->buf, hdr, len) < 0) {
-		count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+		pthread_mutex_unlock(&d->slow_lock);
+	}
+	if (io_send_udp(w->io, fd, dst, d->ul.dstport, ev->buf, hdr, len) < 0) {
+		count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 		return;
 	}
-	v->c.tx_packets++;
-	v->c.tx_bytes += len;
+	vc(w, v)->tx_packets++;
+	vc(w, v)->tx_bytes += len;
 }
 
-static void flood_taps(struct vtep_daemon *d, struct vtep_vni_rt *v, int exclude,
+static void flood_taps(struct vtep_worker *w, struct vtep_vni_rt *v, int exclude,
 		       const struct io_event *ev, const uint8_t *frame, size_t len)
 {
 	for (size_t i = 0; i < v->n_taps; i++)
 		if ((int)v->taps[i] != exclude)
-			tap_out(d, v, v->taps[i], ev, frame, len);
+			tap_out(w, v, v->taps[i], ev, frame, len);
 }
 
 /* Where BUM goes on the underlay: the group, every peer, or nowhere. */
@@ -220,23 +259,24 @@ static const struct vtep_addr *flood_dests(const struct vtep_vni_rt *v, size_t *
 	}
 }
 
-static void flood_underlay(struct vtep_daemon *d, struct vtep_vni_rt *v,
+static void flood_underlay(struct vtep_worker *w, struct vtep_vni_rt *v,
 			   const struct io_event *ev, uint8_t *hdr, size_t len, uint32_t hash)
 {
 	size_t n;
 	const struct vtep_addr *dst = flood_dests(v, &n);
 
 	for (size_t i = 0; i < n; i++)
-		udp_out(d, v, &dst[i], ev, hdr, len, hash);
+		udp_out(w, v, &dst[i], ev, hdr, len, hash);
 }
 
 /* ------------------------------------------------------------------ */
 /* Segmentation offload, tap to underlay                              */
 
 /* Outer capture of one built segment: the file wants it contiguous. */
-static void capture_segment(struct vtep_daemon *d, unsigned int k, const struct vtep_addr *dst,
+static void capture_segment(struct vtep_worker *w, unsigned int k, const struct vtep_addr *dst,
 			    const uint8_t *hdr, size_t hlen, const uint8_t *pay, size_t n)
 {
+	struct vtep_daemon *d = w->d;
 	static uint8_t seg[VXLAN_HLEN + GSO_HLEN_MAX + 65536];
 
 	if (hlen + n > sizeof(seg))
@@ -250,10 +290,11 @@ static void capture_segment(struct vtep_daemon *d, unsigned int k, const struct 
 
 /* Segments first..first+count-1 of g into one job: VXLAN + headers, then
  * the payload slice, per segment. Returns the bytes queued or 0. */
-static size_t fill_train(struct vtep_daemon *d, struct vtep_vni_rt *v, struct io_job *job,
+static size_t fill_train(struct vtep_worker *w, struct vtep_vni_rt *v, struct io_job *job,
 			 const uint8_t *frame, const struct gso_frame *g, unsigned int first,
 			 unsigned int count, unsigned int k, const struct vtep_addr *dst)
 {
+	struct vtep_daemon *d = w->d;
 	size_t bytes = 0;
 
 	for (unsigned int i = first; i < first + count; i++) {
@@ -267,8 +308,11 @@ static size_t fill_train(struct vtep_daemon *d, struct vtep_vni_rt *v, struct io
 		n = gso_segment(frame, g, i, h + VXLAN_HLEN);
 		if (!io_job_add(job, pay, n))
 			return 0;
-		if (d->capture)
-			capture_segment(d, k, dst, h, VXLAN_HLEN + g->hlen, pay, n);
+		if (d->capture) {
+			pthread_mutex_lock(&d->slow_lock);
+			capture_segment(w, k, dst, h, VXLAN_HLEN + g->hlen, pay, n);
+			pthread_mutex_unlock(&d->slow_lock);
+		}
 		bytes += VXLAN_HLEN + g->hlen + n;
 	}
 	return bytes;
@@ -278,15 +322,16 @@ static size_t fill_train(struct vtep_daemon *d, struct vtep_vni_rt *v, struct io
  * payload limit needs (a 64 KiB TSO frame takes two: io-design.md 3.1),
  * every datagram gso_size long except the last; one datagram per send
  * once GSO has failed. */
-static void udp_out_gso(struct vtep_daemon *d, struct vtep_vni_rt *v,
+static void udp_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 			const struct vtep_addr *dst, const struct io_event *ev,
 			const struct gso_frame *g, uint32_t hash)
 {
+	struct vtep_daemon *d = w->d;
 	unsigned int k = hash % d->ul.n_tx;
 	size_t dgram = VXLAN_HLEN + g->hlen + g->mss;
 	unsigned int per = 1;
 
-	if (io_udp_gso(d->io)) {
+	if (io_udp_gso(w->io)) {
 		per = (unsigned int)VTEP_MIN(IO_UDP_MAX_PAYLOAD / dgram,
 					     IO_JOB_ARENA / (VXLAN_HLEN + g->hlen));
 		per = VTEP_MIN(per, (unsigned int)IO_UDP_MAX_SEGS);
@@ -294,100 +339,101 @@ static void udp_out_gso(struct vtep_daemon *d, struct vtep_vni_rt *v,
 	}
 	for (unsigned int i = 0; i < g->nseg; i += per) {
 		unsigned int count = VTEP_MIN(per, g->nseg - i);
-		struct io_job *job = io_job_new(d->io, ev->buf);
+		struct io_job *job = io_job_new(w->io, ev->buf);
 		size_t bytes;
 
 		if (!job) {
-			count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 			return;
 		}
-		bytes = fill_train(d, v, job, ev->data, g, i, count, k, dst);
+		bytes = fill_train(w, v, job, ev->data, g, i, count, k, dst);
 		if (!bytes) {
-			io_job_abort(d->io, job);
-			count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+			io_job_abort(w->io, job);
+			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 			return;
 		}
-		if (io_job_send_udp(d->io, job, d->ul.tx_fd[k], dst, d->ul.dstport,
+		if (io_job_send_udp(w->io, job, d->ul.tx_fd[k], dst, d->ul.dstport,
 				    (uint16_t)dgram) < 0) {
-			count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 			return;
 		}
-		v->c.tx_packets += count;
-		v->c.tx_bytes += bytes;
+		vc(w, v)->tx_packets += count;
+		vc(w, v)->tx_bytes += bytes;
 	}
 }
 
 /* A super-frame to a local tap: passed through with its virtio-net header
  * to a vnet tap (the kernel segments it, or not, as it likes), else
  * written segment by segment. */
-static void tap_out_gso(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
+static void tap_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 			const struct io_event *ev, const struct gso_frame *g)
 {
+	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 	unsigned int i;
 
-	if (io_port_vnet(d->io, tap->port)) {
-		if (io_write_tap_vnet(d->io, tap->port, ev->buf, ev->vnet, ev->data, ev->len) < 0)
+	if (io_port_vnet(w->io, tport(w, tap))) {
+		if (io_write_tap_vnet(w->io, tport(w, tap), ev->buf, ev->vnet, ev->data, ev->len) < 0)
 			goto drop;
-		tap->c.tx_packets += g->nseg;
-		tap->c.tx_bytes += ev->len;
-		v->c.tx_packets += g->nseg;
-		v->c.tx_bytes += ev->len;
+		tc(w, tap)->tx_packets += g->nseg;
+		tc(w, tap)->tx_bytes += ev->len;
+		vc(w, v)->tx_packets += g->nseg;
+		vc(w, v)->tx_bytes += ev->len;
 		return;
 	}
 	for (i = 0; i < g->nseg; i++) {
-		struct io_job *job = tap->port >= 0 ? io_job_new(d->io, ev->buf) : NULL;
+		struct io_job *job = tport(w, tap) >= 0 ? io_job_new(w->io, ev->buf) : NULL;
 		uint8_t *h = job ? io_job_hdr(job, g->hlen) : NULL;
 		size_t n;
 
 		if (!h) {
 			if (job)
-				io_job_abort(d->io, job);
+				io_job_abort(w->io, job);
 			goto drop;
 		}
 		n = gso_segment(ev->data, g, i, h);
 		if (!io_job_add(job, ev->data + g->hlen + (size_t)i * g->mss, n)) {
-			io_job_abort(d->io, job);
+			io_job_abort(w->io, job);
 			goto drop;
 		}
-		if (io_job_write_tap(d->io, job, tap->port) < 0)
+		if (io_job_write_tap(w->io, job, tport(w, tap)) < 0)
 			goto drop;
-		tap->c.tx_packets++;
-		tap->c.tx_bytes += g->hlen + n;
-		v->c.tx_packets++;
-		v->c.tx_bytes += g->hlen + n;
+		tc(w, tap)->tx_packets++;
+		tc(w, tap)->tx_bytes += g->hlen + n;
+		vc(w, v)->tx_packets++;
+		vc(w, v)->tx_bytes += g->hlen + n;
 	}
 	return;
 drop:
-	tap->c.tx_dropped++;
-	count_drop(&v->c, VTEP_DROP_NO_BUFFER);
+	tc(w, tap)->tx_dropped++;
+	count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 }
 
 /* The decision for a super-frame, taken on its first segment's worth. */
-static void tap_rx_gso(struct vtep_daemon *d, struct vtep_vni_rt *v,
+static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 		       const struct fwd_decision *dec, const struct io_event *ev,
 		       const struct gso_frame *g, uint32_t hash)
 {
 	if (dec->out_tap >= 0) {
-		tap_out_gso(d, v, (uint16_t)dec->out_tap, ev, g);
+		tap_out_gso(w, v, (uint16_t)dec->out_tap, ev, g);
 		return;
 	}
 	if (dec->to_remote) {
-		udp_out_gso(d, v, &dec->remote, ev, g, hash);
+		udp_out_gso(w, v, &dec->remote, ev, g, hash);
 		return;
 	}
 	if (dec->is_bum)
-		v->c.flooded++;
+		vc(w, v)->flooded++;
 	if (dec->flood_taps)
 		for (size_t i = 0; i < v->n_taps; i++)
 			if ((int)v->taps[i] != dec->exclude_tap)
-				tap_out_gso(d, v, v->taps[i], ev, g);
+				tap_out_gso(w, v, v->taps[i], ev, g);
 	if (dec->flood_underlay) {
 		size_t n;
 		const struct vtep_addr *dst = flood_dests(v, &n);
 
 		for (size_t i = 0; i < n; i++)
-			udp_out_gso(d, v, &dst[i], ev, g, hash);
+			udp_out_gso(w, v, &dst[i], ev, g, hash);
 	}
 }
 
@@ -408,8 +454,9 @@ static bool tap_rx_vnet(const struct io_event *ev, struct gso_frame *g, bool *re
 	return true;
 }
 
-void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
+void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 {
+	struct vtep_daemon *d = w->d;
 	uint16_t t = (uint16_t)ev->cookie;
 	struct vtep_tap_rt *tap = &d->taps[t];
 	struct vtep_vni_rt *v = &d->vnis[tap->vni_idx];
@@ -421,52 +468,60 @@ void datapath_tap_rx(struct vtep_daemon *d, const struct io_event *ev)
 	size_t flen = ev->len;
 	uint32_t hash;
 
-	if (d->capture)
+	if (d->capture) {
+		pthread_mutex_lock(&d->slow_lock);
 		io_capture_inner(d->capture, ev->data, ev->len);
-	tap->c.rx_packets++;
-	tap->c.rx_bytes += ev->len;
-	v->c.rx_packets++;
-	v->c.rx_bytes += ev->len;
+		pthread_mutex_unlock(&d->slow_lock);
+	}
+	tc(w, tap)->rx_packets++;
+	tc(w, tap)->rx_bytes += ev->len;
+	vc(w, v)->rx_packets++;
+	vc(w, v)->rx_bytes += ev->len;
 	if (ev->vnet && !tap_rx_vnet(ev, &g, &gso)) {
-		tap->c.rx_dropped++;
-		count_drop(&v->c, VTEP_DROP_MALFORMED);
+		tc(w, tap)->rx_dropped++;
+		count_drop(vc(w, v), VTEP_DROP_MALFORMED);
 		return;
 	}
 	if (gso)
 		flen = g.hlen + g.mss;  /* the first segment decides for all */
 	fwd_from_tap(d->fdb, d->arpc, &v->fwd, t, ev->data, flen, now, &dec);
-	fwd_limit_bum(&v->fwd, &tap->bum, now, &dec);
-	account_learn(d, v, &dec, true, t, NULL, now);
-	account_snoop(d, v, &dec, now);
+	if (dec.is_bum && v->fwd.bum_rate) {
+		/* The tap's queues may be read by several workers. */
+		pthread_mutex_lock(&tap->bum_lock);
+		fwd_limit_bum(&v->fwd, &tap->bum, now, &dec);
+		pthread_mutex_unlock(&tap->bum_lock);
+	}
+	account_learn(w, v, &dec, true, t, NULL, now);
+	account_snoop(w, v, &dec, now);
 	if (dec.drop != VTEP_DROP_NONE) {
-		tap->c.rx_dropped++;
-		count_drop(&v->c, dec.drop);
+		tc(w, tap)->rx_dropped++;
+		count_drop(vc(w, v), dec.drop);
 		return;
 	}
 	if (dec.reply_len) {
-		reply_out(d, v, t, &dec);
+		reply_out(w, v, t, &dec);
 		return;
 	}
 	if (gso) {
-		tap_rx_gso(d, v, &dec, ev, &g, eth_flow_hash(ev->data, flen));
+		tap_rx_gso(w, v, &dec, ev, &g, eth_flow_hash(ev->data, ev->len));
 		return;
 	}
 	if (dec.out_tap >= 0) {
-		tap_out(d, v, (uint16_t)dec.out_tap, ev, ev->data, ev->len);
+		tap_out(w, v, (uint16_t)dec.out_tap, ev, ev->data, ev->len);
 		return;
 	}
 	hash = eth_flow_hash(ev->data, ev->len);
 	vxlan_build(hdr, v->vni);
 	if (dec.to_remote) {
-		udp_out(d, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
+		udp_out(w, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
 		return;
 	}
 	if (dec.is_bum)
-		v->c.flooded++;
+		vc(w, v)->flooded++;
 	if (dec.flood_taps)
-		flood_taps(d, v, dec.exclude_tap, ev, ev->data, ev->len);
+		flood_taps(w, v, dec.exclude_tap, ev, ev->data, ev->len);
 	if (dec.flood_underlay)
-		flood_underlay(d, v, ev, hdr, ev->len + VXLAN_HLEN, hash);
+		flood_underlay(w, v, ev, hdr, ev->len + VXLAN_HLEN, hash);
 }
 
 /* ------------------------------------------------------------------ */
@@ -482,8 +537,9 @@ struct rx_run {
 	uint16_t len[GSO_COALESCE_MAX];
 };
 
-static void run_flush(struct vtep_daemon *d, const struct io_event *ev, struct rx_run *run)
+static void run_flush(struct vtep_worker *w, const struct io_event *ev, struct rx_run *run)
 {
+	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[run->tap];
 	unsigned int n = run->c.n;
 	struct io_job *job = NULL;
@@ -491,16 +547,16 @@ static void run_flush(struct vtep_daemon *d, const struct io_event *ev, struct r
 	size_t bytes = 0;
 
 	run->c.n = 0;
-	if (n > 1 && tap->port >= 0)
-		job = io_job_new(d->io, ev->buf);
+	if (n > 1 && tport(w, tap) >= 0)
+		job = io_job_new(w->io, ev->buf);
 	if (job)
 		h = io_job_hdr(job, GSO_VNET_HLEN + run->c.h.hlen);
 	if (!h) {
 		/* One segment, or no job: each as it came. */
 		if (job)
-			io_job_abort(d->io, job);
+			io_job_abort(w->io, job);
 		for (unsigned int i = 0; i < n; i++)
-			tap_out(d, run->v, run->tap, ev, run->frame[i], run->len[i]);
+			tap_out(w, run->v, run->tap, ev, run->frame[i], run->len[i]);
 		return;
 	}
 	gso_coalesce_build(&run->c, h);
@@ -508,31 +564,32 @@ static void run_flush(struct vtep_daemon *d, const struct io_event *ev, struct r
 		(void)io_job_add(job, run->frame[i] + run->c.h.hlen, run->len[i] - run->c.h.hlen);
 		bytes += run->len[i];
 	}
-	if (io_job_write_tap(d->io, job, tap->port) < 0) {
-		tap->c.tx_dropped += n;
-		count_drop(&run->v->c, VTEP_DROP_NO_BUFFER);
+	if (io_job_write_tap(w->io, job, tport(w, tap)) < 0) {
+		tc(w, tap)->tx_dropped += n;
+		count_drop(vc(w, run->v), VTEP_DROP_NO_BUFFER);
 		return;
 	}
-	tap->c.tx_packets += n;
-	tap->c.tx_bytes += bytes;
-	run->v->c.tx_packets += n;
-	run->v->c.tx_bytes += bytes;
+	tc(w, tap)->tx_packets += n;
+	tc(w, tap)->tx_bytes += bytes;
+	vc(w, run->v)->tx_packets += n;
+	vc(w, run->v)->tx_bytes += bytes;
 }
 
 /* Known local unicast from the underlay: merge into the open run when the
  * rules allow, else flush the run first (order within a flow is kept). */
-static void deliver(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
+static void deliver(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 		    const struct io_event *ev, const uint8_t *frame, size_t len,
 		    struct rx_run *run)
 {
+	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 	struct gso_tcp_view tv;
 
-	if (tap->port < 0 || !io_port_vnet(d->io, tap->port) || !ev->gso_size ||
+	if (tport(w, tap) < 0 || !io_port_vnet(w->io, tport(w, tap)) || !ev->gso_size ||
 	    gso_tcp_parse(frame, len, &tv) != VTEP_DROP_NONE) {
 		if (run->c.n)
-			run_flush(d, ev, run);
-		tap_out(d, v, t, ev, frame, len);
+			run_flush(w, ev, run);
+		tap_out(w, v, t, ev, frame, len);
 		return;
 	}
 	if (run->c.n && run->tap == t && gso_coalesce_add(&run->c, frame, &tv)) {
@@ -541,7 +598,7 @@ static void deliver(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
 		return;
 	}
 	if (run->c.n)
-		run_flush(d, ev, run);
+		run_flush(w, ev, run);
 	gso_coalesce_start(&run->c, frame, &tv);
 	run->v = v;
 	run->tap = t;
@@ -550,9 +607,10 @@ static void deliver(struct vtep_daemon *d, struct vtep_vni_rt *v, uint16_t t,
 }
 
 /* One VXLAN datagram (of a GRO train, or alone). */
-static void udp_rx_one(struct vtep_daemon *d, const struct io_event *ev, const uint8_t *data,
+static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const uint8_t *data,
 		       size_t len, struct rx_run *run)
 {
+	struct vtep_daemon *d = w->d;
 	bool ignore = d->conf->reserved_bits == CONF_RESERVED_IGNORE;
 	struct fwd_decision dec;
 	struct vtep_vni_rt *v;
@@ -560,66 +618,82 @@ static void udp_rx_one(struct vtep_daemon *d, const struct io_event *ev, const u
 	uint32_t vni = 0;
 	uint64_t now;
 
-	if (d->capture)
+	if (d->capture) {
+		pthread_mutex_lock(&d->slow_lock);
 		io_capture_outer(d->capture, &ev->src, ev->src_port, &d->ul.local, d->ul.dstport,
 				 d->conf->ttl, data, len);
+		pthread_mutex_unlock(&d->slow_lock);
+	}
 	r = len ? vxlan_parse(data, len, ignore, &vni) : VTEP_DROP_MALFORMED;
 	if (r != VTEP_DROP_NONE) {
-		d->global.rx_packets++;
-		count_drop(&d->global, r);
+		gc(w)->rx_packets++;
+		count_drop(gc(w), r);
 		return;
 	}
 	v = daemon_find_vni(d, vni);
 	if (!v) {
-		d->global.rx_packets++;
-		count_drop(&d->global, VTEP_DROP_UNKNOWN_VNI);
+		gc(w)->rx_packets++;
+		count_drop(gc(w), VTEP_DROP_UNKNOWN_VNI);
 		return;
 	}
-	v->c.rx_packets++;
-	v->c.rx_bytes += len;
-	if (d->capture)
+	vc(w, v)->rx_packets++;
+	vc(w, v)->rx_bytes += len;
+	if (d->capture) {
+		pthread_mutex_lock(&d->slow_lock);
 		io_capture_inner(d->capture, data + VXLAN_HLEN, len - VXLAN_HLEN);
+		pthread_mutex_unlock(&d->slow_lock);
+	}
 	now = vtep_now_ms();
 	fwd_from_underlay(d->fdb, d->arpc, &v->fwd, &ev->src, data + VXLAN_HLEN, len - VXLAN_HLEN,
 			  now, &dec);
-	account_learn(d, v, &dec, false, 0, &ev->src, now);
-	account_snoop(d, v, &dec, now);
+	account_learn(w, v, &dec, false, 0, &ev->src, now);
+	account_snoop(w, v, &dec, now);
 	if (dec.drop != VTEP_DROP_NONE) {
-		count_drop(&v->c, dec.drop);
+		count_drop(vc(w, v), dec.drop);
 		return;
 	}
 	if (dec.out_tap >= 0) {
-		deliver(d, v, (uint16_t)dec.out_tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN, run);
+		deliver(w, v, (uint16_t)dec.out_tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN, run);
 		return;
 	}
 	if (run->c.n)
-		run_flush(d, ev, run);
+		run_flush(w, ev, run);
 	if (dec.is_bum)
-		v->c.flooded++;
+		vc(w, v)->flooded++;
 	if (dec.flood_taps)
-		flood_taps(d, v, -1, ev, data + VXLAN_HLEN, len - VXLAN_HLEN);
+		flood_taps(w, v, -1, ev, data + VXLAN_HLEN, len - VXLAN_HLEN);
 }
 
-void datapath_udp_rx(struct vtep_daemon *d, const struct io_event *ev)
+void datapath_udp_rx(struct vtep_worker *w, const struct io_event *ev)
 {
 	struct rx_run run;
 	size_t step = ev->gso_size ? ev->gso_size : ev->len;
 
 	run.c.n = 0;
 	if (!ev->len) {
-		udp_rx_one(d, ev, ev->data, 0, &run);
+		udp_rx_one(w, ev, ev->data, 0, &run);
 		return;
 	}
 	/* Every datagram of a GRO train is checked, learned from and
 	 * forwarded on its own; only the writes are merged. */
 	for (size_t off = 0; off < ev->len; off += step)
-		udp_rx_one(d, ev, ev->data + off, VTEP_MIN(step, ev->len - off), &run);
+		udp_rx_one(w, ev, ev->data + off, VTEP_MIN(step, ev->len - off), &run);
 	if (run.c.n)
-		run_flush(d, ev, &run);
+		run_flush(w, ev, &run);
 }
 
-void datapath_port_error(struct vtep_daemon *d, const struct io_event *ev)
+void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 {
+	struct vtep_daemon *d = w->d;
+
+	if (w->id) {
+		/* A queue of a tap that went away (its port is already off), or
+		 * the worker's socket: the main thread sorts the taps out and
+		 * restarts the workers at its next tick. */
+		if (ev->port != w->ul_port && ev->port != w->wake_port)
+			__atomic_store_n(&w->port_failed, 1, __ATOMIC_RELEASE);
+		return;
+	}
 	if (ev->port == d->ul_port || ev->port == d->sig_port) {
 		log_warning_errno(ev->error, "receive on %s failed, re-arming",
 				  ev->port == d->ul_port ? "underlay socket" : "signalfd");
@@ -633,7 +707,11 @@ void datapath_port_error(struct vtep_daemon *d, const struct io_event *ev)
 		log_warning_errno(ev->error, "tap '%s'%s%s failed, dropping the port until it "
 				  "comes back", tap->io.name, tap->io.netns[0] ? " in netns " : "",
 				  tap->io.netns);
-		io_del_port(d->io, tap->port);
+		/* The workers hold queues of it: they go first (the tick brings
+		 * them back without it). */
+		workers_stop(d);
+		d->workers_dirty = true;
+		io_del_port(w->io, tap->port);
 		io_tap_close(&tap->io);
 		tap->port = -1;         /* daemon_revive_taps brings it back */
 		tap->lost_count++;
@@ -669,6 +747,8 @@ void datapath_tick(struct vtep_daemon *d)
 	uint64_t now = vtep_now_ms();
 
 	(void)fdb_expire(d->fdb, now, (uint64_t)d->conf->ageing * 1000, count_aged, &a);
+	arpc_lock(d->arpc);
 	(void)arpc_expire(d->arpc, now, (uint64_t)d->conf->arp_ageing * 1000, count_arp_aged,
 			  &a);
+	arpc_unlock(d->arpc);
 }

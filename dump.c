@@ -49,9 +49,13 @@ void dump_totals(const struct vtep_daemon *d, struct vtep_counters *ret)
 	_Static_assert(sizeof(struct vtep_counters) % sizeof(uint64_t) == 0, "counters");
 	uint64_t t[N], c[N];
 
-	memcpy(t, &d->global, sizeof(t));
+	struct vtep_counters vc;
+
+	daemon_global_counters(d, &vc);
+	memcpy(t, &vc, sizeof(t));
 	for (size_t i = 0; i < d->n_vnis; i++) {
-		memcpy(c, &d->vnis[i].c, sizeof(c));
+		daemon_vni_counters(d, i, &vc);
+		memcpy(c, &vc, sizeof(c));
 		for (size_t k = 0; k < N; k++)
 			t[k] += c[k];
 	}
@@ -180,7 +184,9 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
 		char mac[VTEP_MAC_STRLEN];
+		struct vtep_tap_counters tc;
 
+		daemon_tap_counters(d, v->taps[i], &tc);
 		fprintf(f, "%s\n        { \"name\": ", i ? "," : "");
 		json_str(f, t->io.name);
 		fprintf(f, ", \"netns\": ");
@@ -191,9 +197,9 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 			"\"rx_dropped\": %llu, \"tx_packets\": %llu, \"tx_bytes\": %llu, "
 			"\"tx_dropped\": %llu }", vtep_mac_fmt(&t->io.mac, mac),
 			t->port >= 0 ? "true" : "false", t->io.created ? "true" : "false",
-			t->lost_count, (unsigned long long)t->c.rx_packets, (unsigned long long)t->c.rx_bytes,
-			(unsigned long long)t->c.rx_dropped, (unsigned long long)t->c.tx_packets,
-			(unsigned long long)t->c.tx_bytes, (unsigned long long)t->c.tx_dropped);
+			t->lost_count, (unsigned long long)tc.rx_packets, (unsigned long long)tc.rx_bytes,
+			(unsigned long long)tc.rx_dropped, (unsigned long long)tc.tx_packets,
+			(unsigned long long)tc.tx_bytes, (unsigned long long)tc.tx_dropped);
 	}
 	fprintf(f, " ],\n      ");
 }
@@ -236,6 +242,7 @@ static void json_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 		     const struct vni_slice *s, uint64_t now)
 {
 	char a[VTEP_ADDR_STRLEN];
+	struct vtep_counters vc;
 
 	fprintf(f, "    { \"vni\": %u, \"flood\": \"%s\", \"group\": ", v->vni,
 		vtep_flood_name(v->mode));
@@ -248,8 +255,52 @@ static void json_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	json_fdb(f, d, s, now);
 	json_arp(f, s, now);
 	fprintf(f, "\"counters\": ");
-	json_counters(f, &v->c);
+	daemon_vni_counters(d, (size_t)(v - d->vnis), &vc);
+	json_counters(f, &vc);
 	fprintf(f, " }");
+}
+
+/* Packets each worker received (its own counters: VNIs and the unknown). */
+static uint64_t worker_rx(const struct vtep_daemon *d, const struct vtep_worker *w)
+{
+	uint64_t n;
+
+	if (!w->id) {
+		n = d->global.rx_packets;
+		for (size_t i = 0; i < d->n_vnis; i++)
+			n += d->vnis[i].c.rx_packets;
+		return n;
+	}
+	n = w->global.rx_packets;
+	for (size_t i = 0; i < w->n_vnis; i++)
+		n += w->vni_c[i].rx_packets;
+	return n;
+}
+
+/* One line per running worker: how the load spreads. */
+static void json_workers(FILE *f, const struct vtep_daemon *d)
+{
+	fprintf(f, "  \"workers\": [");
+	for (unsigned int id = 0; id < d->n_workers; id++) {
+		const struct vtep_worker *w = id ? &d->workers[id] : &d->main;
+		unsigned int queues = 0;
+		struct io_stats s;
+
+		if (id && !w->running)
+			continue;
+		if (id) {
+			queues = w->n_queues;
+		} else {
+			for (size_t i = 0; i < d->n_taps; i++)
+				queues += d->taps[i].used && d->taps[i].port >= 0;
+		}
+		daemon_worker_io_stats(d, id, &s);
+		fprintf(f, "%s\n    { \"id\": %u, \"tap_queues\": %u, \"rx_packets\": %llu, "
+			"\"cqes\": %llu, \"enters\": %llu }", id ? "," : "", id, queues,
+			(unsigned long long)worker_rx(d, w), (unsigned long long)s.cqes,
+			(unsigned long long)s.enters);
+	}
+	fprintf(f, " ]");
 }
 
 static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
@@ -271,17 +322,19 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 	dump_totals(d, &total);
 	fprintf(f, "  ],\n  \"counters\": ");
 	json_counters(f, &total);
-	io_get_stats(d->io, &s);
+	daemon_io_stats(d, &s);
 	fprintf(f, ",\n  \"io\": { \"enters\": %llu, \"cqes\": %llu, \"sqes\": %llu, "
 		"\"no_buffers\": %llu, \"rearms\": %llu, \"sq_full\": %llu, \"tx_errors\": %llu, "
 		"\"tx_short\": %llu, \"gso_sends\": %llu, \"gso_off\": %llu, \"no_jobs\": %llu, "
-		"\"gro_trains\": %llu }\n}\n", (unsigned long long)s.enters,
+		"\"gro_trains\": %llu, \"busy_polls\": %llu },\n", (unsigned long long)s.enters,
 		(unsigned long long)s.cqes, (unsigned long long)s.sqes,
 		(unsigned long long)s.no_buffers, (unsigned long long)s.rearms,
 		(unsigned long long)s.sq_full, (unsigned long long)s.tx_errors,
 		(unsigned long long)s.tx_short, (unsigned long long)s.gso_sends,
 		(unsigned long long)s.gso_off, (unsigned long long)s.no_jobs,
-		(unsigned long long)s.gro_trains);
+		(unsigned long long)s.gro_trains, (unsigned long long)s.busy_polls);
+	json_workers(f, d);
+	fprintf(f, "\n}\n");
 }
 
 /* ------------------------------------------------------------------ */
@@ -340,6 +393,7 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 		     const struct vni_slice *s, uint64_t now)
 {
 	char a[VTEP_ADDR_STRLEN];
+	struct vtep_counters vc;
 
 	fprintf(f, "vni %u flood %s", v->vni, vtep_flood_name(v->mode));
 	if (v->has_group)
@@ -349,17 +403,20 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	fprintf(f, "\n");
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
+		struct vtep_tap_counters tc;
 
+		daemon_tap_counters(d, v->taps[i], &tc);
 		fprintf(f, "  tap %s%s%s %s\n    RX: bytes %llu packets %llu dropped %llu\n"
 			"    TX: bytes %llu packets %llu dropped %llu\n", t->io.name,
 			t->io.netns[0] ? " netns " : "", t->io.netns,
 			t->port >= 0 ? "UP" : "DOWN",
-			(unsigned long long)t->c.rx_bytes, (unsigned long long)t->c.rx_packets,
-			(unsigned long long)t->c.rx_dropped, (unsigned long long)t->c.tx_bytes,
-			(unsigned long long)t->c.tx_packets, (unsigned long long)t->c.tx_dropped);
+			(unsigned long long)tc.rx_bytes, (unsigned long long)tc.rx_packets,
+			(unsigned long long)tc.rx_dropped, (unsigned long long)tc.tx_bytes,
+			(unsigned long long)tc.tx_packets, (unsigned long long)tc.tx_dropped);
 	}
 	text_tables(f, d, v, s, now);
-	text_counters(f, "  ", &v->c);
+	daemon_vni_counters(d, (size_t)(v - d->vnis), &vc);
+	text_counters(f, "  ", &vc);
 }
 
 static void write_text(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
@@ -423,7 +480,9 @@ int dump_write(struct vtep_daemon *d)
 	memset(&t, 0, sizeof(t));
 	d->dump_generation++;
 	fdb_foreach(d->fdb, collect_fdb, &t.fdb);
+	arpc_lock(d->arpc);
 	arpc_foreach(d->arpc, collect_arp, &t.arp);
+	arpc_unlock(d->arpc);
 	if (t.fdb.n)            /* an empty table has no array: qsort needs one */
 		qsort(t.fdb.e, t.fdb.n, sizeof(*t.fdb.e), entry_cmp);
 	if (t.arp.n)
@@ -490,23 +549,34 @@ static uint64_t counter_at(const struct vtep_counters *c, size_t off)
 
 static void prom_vni_counters(FILE *f, const struct vtep_daemon *d)
 {
+	struct vtep_counters gc;
+
 	for (size_t k = 0; k < VTEP_ARRAY_SIZE(prom_counters); k++) {
 		fprintf(f, "# HELP vtep_%s_total %s\n# TYPE vtep_%s_total counter\n",
 			prom_counters[k].name, prom_counters[k].help, prom_counters[k].name);
-		for (size_t i = 0; i < d->n_vnis; i++)
+		for (size_t i = 0; i < d->n_vnis; i++) {
+			struct vtep_counters vc;
+
+			daemon_vni_counters(d, i, &vc);
 			fprintf(f, "vtep_%s_total{vni=\"%u\"} %llu\n", prom_counters[k].name,
-				d->vnis[i].vni, (unsigned long long)counter_at(&d->vnis[i].c,
-									 prom_counters[k].off));
+				d->vnis[i].vni,
+				(unsigned long long)counter_at(&vc, prom_counters[k].off));
+		}
 	}
 	fprintf(f, "# HELP vtep_drops_total Frames dropped, by reason (vni=\"\": before a "
 		"VNI was known).\n# TYPE vtep_drops_total counter\n");
+	daemon_global_counters(d, &gc);
 	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++) {
 		fprintf(f, "vtep_drops_total{vni=\"\",reason=\"%s\"} %llu\n", vtep_drop_name(r),
-			(unsigned long long)d->global.drops[r]);
-		for (size_t i = 0; i < d->n_vnis; i++)
+			(unsigned long long)gc.drops[r]);
+		for (size_t i = 0; i < d->n_vnis; i++) {
+			struct vtep_counters vc;
+
+			daemon_vni_counters(d, i, &vc);
 			fprintf(f, "vtep_drops_total{vni=\"%u\",reason=\"%s\"} %llu\n",
 				d->vnis[i].vni, vtep_drop_name(r),
-				(unsigned long long)d->vnis[i].c.drops[r]);
+				(unsigned long long)vc.drops[r]);
+		}
 	}
 }
 

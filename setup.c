@@ -24,6 +24,7 @@ static int open_underlay(struct vtep_daemon *d)
 		.local = c->local, .dev = c->dev, .dstport = c->dstport,
 		.srcport_min = c->srcport_min, .srcport_max = c->srcport_max,
 		.ttl = c->ttl, .mcast_ttl = c->mcast_ttl,
+		.reuseport = c->workers > 1,
 	};
 	char why[256];
 	int r;
@@ -40,7 +41,7 @@ static int open_underlay(struct vtep_daemon *d)
 	return 0;
 }
 
-static int open_ring(struct vtep_daemon *d)
+void daemon_io_params(struct io_params *ret)
 {
 	struct io_params p = {
 		.sq_entries = RING_ENTRIES,
@@ -53,8 +54,16 @@ static int open_ring(struct vtep_daemon *d)
 		.tap_n_bufs = TAP_BUFFERS,
 		.max_ports = VTEP_MAX_TAPS + VTEP_MAX_VNIS + 8,
 	};
+
+	*ret = p;
+}
+
+static int open_ring(struct vtep_daemon *d)
+{
+	struct io_params p;
 	int r;
 
+	daemon_io_params(&p);
 	r = io_ctx_new(&p, &d->io);
 	if (r < 0) {
 		log_error_errno(r, "io_uring setup failed");
@@ -70,15 +79,10 @@ static int open_ring(struct vtep_daemon *d)
 	d->ul_port = io_add_port(d->io, IO_PORT_UDP, d->ul.rx_fd, 0);
 	if (d->sig_port < 0 || d->ul_port < 0)
 		return -ENOSPC;
+	d->main.io = d->io;
+	d->main.ul_port = d->ul_port;
+	d->main.wake_port = d->sig_port;
 	return io_set_tick(d->io, TICK_MS);
-}
-
-/* Keys the schema accepts whose feature has not landed: say so once. */
-static void warn_unimplemented(const struct vtep_conf *c)
-{
-	if (c->workers > 1)
-		log_warning("workers = %u: only one packet worker is implemented, running one",
-			    c->workers);
 }
 
 int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
@@ -91,12 +95,16 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 	d->sig_fd = -1;
 	d->ul.rx_fd = -1;
 	d->start_ms = vtep_now_ms();
-	warn_unimplemented(conf);
+	d->main.d = d;
+	d->n_workers = 1;
+	pthread_mutex_init(&d->slow_lock, NULL);
 	d->taps = calloc(VTEP_MAX_TAPS, sizeof(*d->taps));
 	d->fdb = fdb_new(conf->maxaddress, 1024);
 	d->arpc = arpc_new(conf->arp_max, 1024);
 	if (!d->taps || !d->fdb || !d->arpc)
 		return -ENOMEM;
+	for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
+		pthread_mutex_init(&d->taps[i].bum_lock, NULL);
 	if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed)) {
 		(void)fdb_set_seed(d->fdb, seed);
 		(void)arpc_set_seed(d->arpc, seed * 0x9e3779b97f4a7c15ull + 1);
@@ -108,14 +116,21 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 	if (r < 0)
 		return r;
 	why[0] = '\0';
+	io_set_busy_poll(d->io, conf->busy_poll);
 	r = daemon_apply(d, NULL, conf, why, sizeof(why));
 	if (r < 0)
 		log_error("%s", why);
+	else
+		workers_start(d);
 	return r;
 }
 
 void daemon_teardown(struct vtep_daemon *d)
 {
+	if (d->conf)
+		workers_stop(d);
+	free(d->workers);
+	d->workers = NULL;
 	daemon_leave_groups(d);
 	io_capture_close(d->capture);
 	d->capture = NULL;
@@ -175,8 +190,16 @@ static bool needs_restart(const struct vtep_conf *a, const struct vtep_conf *b,
 
 int daemon_reload(struct vtep_daemon *d, struct vtep_conf *conf, char *why, size_t whylen)
 {
+	int r;
+
 	if (needs_restart(d->conf, conf, why, whylen))
 		return -EBUSY;
-	warn_unimplemented(conf);
-	return daemon_apply(d, d->conf, conf, why, whylen);
+	/* The workers read what apply changes: they stop, and start again
+	 * on whichever configuration is in force afterwards. */
+	workers_stop(d);
+	r = daemon_apply(d, d->conf, conf, why, whylen);
+	if (r == 0)
+		io_set_busy_poll(d->io, conf->busy_poll);
+	workers_start(d);
+	return r;
 }

@@ -333,7 +333,7 @@ static void do_reload(struct vtep_daemon *d)
 }
 
 /* SIGUSR2: stop a running capture, or start the configured one. */
-static void toggle_capture(struct vtep_daemon *d)
+static void switch_capture(struct vtep_daemon *d)
 {
 	char why[512];
 	int r;
@@ -352,6 +352,14 @@ static void toggle_capture(struct vtep_daemon *d)
 	r = daemon_capture_open(d, d->conf, &d->capture, why, sizeof(why));
 	if (r < 0)
 		log_error("SIGUSR2: cannot start the capture: %s", why);
+}
+
+/* The workers write to the capture: they stop while it changes. */
+static void toggle_capture(struct vtep_daemon *d)
+{
+	workers_stop(d);
+	switch_capture(d);
+	workers_start(d);
 }
 
 static void on_signal(struct vtep_daemon *d, int signo)
@@ -383,7 +391,10 @@ static void on_tick(struct vtep_daemon *d)
 
 	datapath_tick(d);
 	daemon_revive_taps(d, false);
+	workers_tick(d);
+	pthread_mutex_lock(&d->slow_lock);
 	io_capture_flush(d->capture);
+	pthread_mutex_unlock(&d->slow_lock);
 	if (d->conf->metrics && ++d->ticks % 15 == 0)
 		(void)dump_metrics(d);
 	/* Every WatchdogSec/2, with half a tick of slack so a tick measured a
@@ -401,10 +412,10 @@ static void on_event(void *arg, const struct io_event *ev)
 
 	switch (ev->kind) {
 	case IO_EV_TAP_RX:
-		datapath_tap_rx(d, ev);
+		datapath_tap_rx(&d->main, ev);
 		break;
 	case IO_EV_UDP_RX:
-		datapath_udp_rx(d, ev);
+		datapath_udp_rx(&d->main, ev);
 		break;
 	case IO_EV_SIGNAL:
 		on_signal(d, ev->signo);
@@ -413,7 +424,7 @@ static void on_event(void *arg, const struct io_event *ev)
 		on_tick(d);
 		break;
 	case IO_EV_PORT_ERROR:
-		datapath_port_error(d, ev);
+		datapath_port_error(&d->main, ev);
 		break;
 	}
 }

@@ -85,6 +85,7 @@ struct vtep_conf {
 	uint32_t arp_ageing;            /* seconds */
 	uint32_t arp_max;
 	uint32_t workers;
+	uint32_t busy_poll;              /* microseconds, 0 = never spin */
 	uint32_t bum_rate;              /* packets/s per tap, 0 = off */
 	uint32_t move_limit;            /* move damping: moves ... */
 	uint32_t move_window;           /* ... within this many seconds ... */

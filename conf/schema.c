@@ -621,6 +621,7 @@ static const struct conf_key main_keys[] = {
 	K_UINT(struct vtep_conf, arp_ageing, 1, SECONDS_MAX),
 	K_UINT(struct vtep_conf, arp_max, 1, TABLE_MAX),
 	K_UINT(struct vtep_conf, workers, 1, 64),
+	K_UINT(struct vtep_conf, busy_poll, 0, 1000000),
 	K_UINT(struct vtep_conf, bum_rate, 0, UINT32_MAX),
 	K_UINT(struct vtep_conf, move_limit, 1, 1000),
 	K_UINT(struct vtep_conf, move_window, 1, SECONDS_MAX),

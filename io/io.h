@@ -23,17 +23,25 @@ struct io_tap {
 	struct vtep_mac mac;            /* the tap's own address (not forwarded to) */
 	bool vnet_hdr;                  /* IFF_VNET_HDR: a virtio_net_hdr leads every frame */
 	unsigned int offload;           /* TUN_F_* bits the kernel accepted */
+	bool multi_queue;               /* IFF_MULTI_QUEUE: io_tap_open_queue adds queues */
 };
 
 /* Create the tap NAME (or attach to an existing one) in netns NETNS (""
  * = ours: for a named netns the device is created inside /run/netns/NETNS),
- * set its MTU and bring it up. Offloads are probed from the richest set
+ * set its MTU and bring it up. With multi_queue it is made (or attached
+ * as) a multi-queue tap when it can be; an existing tap is taken as it is
+ * (multi_queue in *ret_tap tells). Offloads are probed from the richest set
  * down: IFF_VNET_HDR with CSUM|TSO4|TSO6|USO4|USO6, then CSUM|TSO4|TSO6,
  * then CSUM, then no offload, and last no virtio-net header at all. The
  * environment variable VTEP_TAP_OFFLOAD (0 = no vnet header, 1 = vnet
  * header only, 2 = CSUM, 3 = TSO, 4 = all) caps the ladder for testing. Returns 0 or a negative errno; *ret_tap is
  * written on success only. */
-int io_tap_open(const char *name, const char *netns, unsigned int mtu, struct io_tap *ret_tap);
+int io_tap_open(const char *name, const char *netns, unsigned int mtu, bool multi_queue,
+		struct io_tap *ret_tap);
+/* One more queue of a multi-queue tap (same flags and offloads), for a
+ * packet worker. Returns the fd or a negative errno (-EINVAL: the tap has
+ * one queue only). Closing the fd detaches the queue. */
+int io_tap_open_queue(const struct io_tap *tap);
 /* Close the fd; a tap we created disappears with it, an attached one stays. */
 void io_tap_close(struct io_tap *tap);
 /* Is there a device called NAME in NETNS ("" = ours) right now? A tap
@@ -53,6 +61,7 @@ struct io_underlay_params {
 	uint16_t srcport_max;
 	uint8_t ttl;
 	uint8_t mcast_ttl;
+	bool reuseport;                 /* SO_REUSEPORT on rx_fd: workers add their own */
 };
 
 struct io_underlay {
@@ -65,6 +74,9 @@ struct io_underlay {
 	unsigned int mtu;               /* dev MTU */
 	struct vtep_addr local;
 	uint16_t dstport;
+	uint8_t ttl;
+	uint8_t mcast_ttl;
+	bool reuseport;
 };
 
 /* Opens and configures every underlay socket. Returns 0 or a negative errno
@@ -72,6 +84,10 @@ struct io_underlay {
 int io_underlay_open(const struct io_underlay_params *p, struct io_underlay *ret_ul,
 		     char *why, size_t whylen);
 void io_underlay_close(struct io_underlay *ul);
+/* One more receive socket on local:dstport for a packet worker (the
+ * underlay was opened with reuseport; the kernel spreads datagrams over
+ * the sockets by their 4-tuple). Returns the fd or a negative errno. */
+int io_underlay_rx_open(const struct io_underlay *ul);
 /* A receive socket bound to group:dstport and joined on dev (the kernel then
  * speaks IGMP for us). Returns the fd or a negative errno. */
 int io_group_join(const struct io_underlay *ul, const struct vtep_addr *group);
@@ -104,6 +120,7 @@ struct io_params {
 
 enum io_port_kind {
 	IO_PORT_TAP,
+	IO_PORT_TAP_TX,                 /* a tap only written to (no reads armed) */
 	IO_PORT_UDP,
 	IO_PORT_SIGNAL,
 };
@@ -148,6 +165,7 @@ struct io_stats {
 	uint64_t gso_off;               /* UDP GSO turned off after a send failed */
 	uint64_t no_jobs;               /* a multi-part request found the pool empty */
 	uint64_t gro_trains;            /* receives holding more than one datagram */
+	uint64_t busy_polls;            /* busy-poll reaps that found nothing yet */
 };
 
 #define IO_VNET_HLEN 10                 /* struct virtio_net_hdr, the default size */
@@ -214,6 +232,11 @@ void io_job_abort(struct io_ctx *ctx, struct io_job *job);
 /* False once a UDP_SEGMENT send failed for good (EIO/EINVAL): then send one
  * datagram per request. VTEP_UDP_GSO=0 in the environment starts it off. */
 bool io_udp_gso(const struct io_ctx *ctx);
+
+/* Busy polling (config key busy_poll): for up to us microseconds after the
+ * last completion, io_run reaps without sleeping. 0 (the default) sleeps
+ * at once. */
+void io_set_busy_poll(struct io_ctx *ctx, unsigned int us);
 
 /* Submit what is queued, wait for at least one completion (or timeout_ms),
  * and hand every completion to cb. Returns the number of events or a

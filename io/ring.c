@@ -17,6 +17,7 @@
 #include <netinet/udp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #ifndef IORING_OP_READ_MULTISHOT_NR
 #define IORING_OP_READ_MULTISHOT_NR 49  /* upstream IORING_OP_READ_MULTISHOT */
@@ -77,6 +78,8 @@ enum op_kind {
 
 struct op {
 	enum op_kind kind;
+	int port;                       /* tap writes: the port (tap_write_failed), else -1 */
+	unsigned int port_gen;
 	unsigned int buf;               /* referenced receive buffer, or UINT32_MAX */
 	uint32_t next_free;
 	unsigned int niov;
@@ -90,6 +93,8 @@ struct op {
 
 struct io_job {
 	uint32_t next_free;
+	int port;                       /* tap writes: the port, else -1 */
+	unsigned int port_gen;
 	unsigned int buf;               /* referenced receive buffer, or NO_BUF */
 	unsigned int niov;
 	size_t used;                    /* arena bytes */
@@ -111,6 +116,8 @@ struct io_ctx {
 	struct bufgroup groups[N_GROUPS];
 	struct port *ports;
 	unsigned int max_ports;
+	unsigned int hi_port;           /* ports[hi_port..max_ports) never used */
+	bool rearm_pending;             /* some active port may have no request armed */
 	struct op *ops;
 	unsigned int n_ops;
 	uint32_t op_free;
@@ -120,6 +127,8 @@ struct io_ctx {
 	struct __kernel_timespec tick;
 	bool tick_on;
 	bool read_mshot_broken;         /* kernel < 6.7: single-shot reads instead */
+	uint64_t busy_ns;               /* io_set_busy_poll; 0 = always sleep */
+	uint64_t last_cqe_ns;           /* last completion: the busy-poll window starts */
 	struct io_stats stats;
 };
 
@@ -255,6 +264,7 @@ static struct op *op_alloc(struct io_ctx *ctx, enum op_kind kind, unsigned int b
 	ctx->op_free = op->next_free;
 	op->kind = kind;
 	op->buf = buf;
+	op->port = -1;
 	return op;
 }
 
@@ -277,6 +287,8 @@ static int arm_port(struct io_ctx *ctx, int id)
 	if (!sqe)
 		return -EBUSY;
 	switch (p->kind) {
+	case IO_PORT_TAP_TX:
+		return -EINVAL;
 	case IO_PORT_TAP:
 		if (ctx->read_mshot_broken)
 			io_uring_prep_rw(IORING_OP_READ, sqe, p->fd, NULL,
@@ -311,19 +323,30 @@ static bool port_group_has_buffers(const struct io_ctx *ctx, const struct port *
 	return g->in_use < g->n;
 }
 
-/* Re-arm every active port whose request ended, unless it is still starved. */
+/* Re-arm every active port whose request ended, unless it is still starved.
+ * Most batches end no request: then this costs a test, not a walk of the
+ * port table (thousands of slots, a few in use). */
 static void rearm_ports(struct io_ctx *ctx)
 {
-	for (unsigned int i = 0; i < ctx->max_ports; i++) {
+	bool pending = false;
+
+	if (!ctx->rearm_pending)
+		return;
+	for (unsigned int i = 0; i < ctx->hi_port; i++) {
 		struct port *p = &ctx->ports[i];
 
-		if (!p->active || p->armed)
+		if (!p->active || p->armed || p->kind == IO_PORT_TAP_TX)
 			continue;
-		if (p->starved && !port_group_has_buffers(ctx, p))
+		if (p->starved && !port_group_has_buffers(ctx, p)) {
+			pending = true;
 			continue;
+		}
 		if (arm_port(ctx, (int)i) == 0)
 			ctx->stats.rearms++;
+		else
+			pending = true;
 	}
+	ctx->rearm_pending = pending;
 }
 
 static void sockaddr_to_vtep(const struct sockaddr *sa, struct vtep_addr *ret, uint16_t *ret_port)
@@ -372,11 +395,25 @@ static bool udp_event(struct port *p, uint8_t *buf, int res, struct io_event *ev
 	return true;
 }
 
-static void handle_recv_error(struct io_ctx *ctx, struct port *p, int id, int res,
-			      io_event_cb cb, void *arg)
+/* Report a port that failed for good. A tap is gone or broken: it is
+ * read no more (no busy loop); a socket is re-armed. */
+static void port_failed(struct port *p, int id, int res, io_event_cb cb, void *arg)
 {
 	struct io_event ev;
 
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = IO_EV_PORT_ERROR;
+	ev.port = id;
+	ev.cookie = p->cookie;
+	ev.error = res;
+	if (p->kind == IO_PORT_TAP || p->kind == IO_PORT_TAP_TX)
+		p->active = false;
+	cb(arg, &ev);
+}
+
+static void handle_recv_error(struct io_ctx *ctx, struct port *p, int id, int res,
+			      io_event_cb cb, void *arg)
+{
 	if (res == -ENOBUFS) {
 		ctx->stats.no_buffers++;
 		p->starved = true;
@@ -389,16 +426,7 @@ static void handle_recv_error(struct io_ctx *ctx, struct port *p, int id, int re
 	}
 	if (res == -EINTR || res == -EAGAIN || res == -ECANCELED)
 		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = IO_EV_PORT_ERROR;
-	ev.port = id;
-	ev.cookie = p->cookie;
-	ev.error = res;
-	if (p->kind == IO_PORT_TAP) {
-		/* The device is gone or broken: stop reading it (no busy loop). */
-		p->active = false;
-	}
-	cb(arg, &ev);
+	port_failed(p, id, res, cb, arg);
 }
 
 static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb cb, void *arg)
@@ -422,8 +450,10 @@ static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_c
 		buf_put(ctx, handle);   /* a completion of a removed port */
 		return;
 	}
-	if (!(cqe->flags & IORING_CQE_F_MORE))
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		p->armed = false;
+		ctx->rearm_pending = true;
+	}
 	if (cqe->res < 0 || !buf) {
 		handle_recv_error(ctx, p, id, cqe->res < 0 ? cqe->res : -EIO, cb, arg);
 		buf_put(ctx, handle);
@@ -460,22 +490,41 @@ static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_c
 /* ------------------------------------------------------------------ */
 /* Sends                                                              */
 
-static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe)
+static bool port_ok(const struct io_ctx *ctx, int port)
+{
+	return port >= 0 && (unsigned int)port < ctx->max_ports && ctx->ports[port].active;
+}
+
+/*
+ * A write to a tap whose device was deleted fails with EBADFD. Its read
+ * fails the same way, but not always soon: a multishot read can stay
+ * parked on a detached queue. The first failed write reports the port
+ * (as a failed read would), once.
+ */
+static void tap_write_failed(struct io_ctx *ctx, int port, unsigned int gen, int res,
+			     io_event_cb cb, void *arg)
+{
+	struct port *p;
+
+	if (res != -EBADFD || !port_ok(ctx, port))
+		return;
+	p = &ctx->ports[port];
+	if (p->gen == gen && (p->kind == IO_PORT_TAP || p->kind == IO_PORT_TAP_TX))
+		port_failed(p, port, res, cb, arg);
+}
+
+static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb cb, void *arg)
 {
 	struct op *op = &ctx->ops[UD_IDX(cqe->user_data)];
 
 	if (cqe->res < 0) {
 		ctx->stats.tx_errors++;
 		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
+		tap_write_failed(ctx, op->port, op->port_gen, cqe->res, cb, arg);
 	} else if (op->kind != OP_SEND && (size_t)cqe->res < op->len) {
 		ctx->stats.tx_short++;
 	}
 	op_release(ctx, op);
-}
-
-static bool port_ok(const struct io_ctx *ctx, int port)
-{
-	return port >= 0 && (unsigned int)port < ctx->max_ports && ctx->ports[port].active;
 }
 
 bool io_port_vnet(const struct io_ctx *ctx, int port)
@@ -504,6 +553,8 @@ static int queue_write(struct io_ctx *ctx, struct op *op, int port, const uint8_
 	op->iov[op->niov].iov_base = (void *)(uintptr_t)data;
 	op->iov[op->niov++].iov_len = len;
 	op->len = len + (p->vnet ? IO_VNET_HLEN : 0);
+	op->port = port;
+	op->port_gen = p->gen;
 	io_uring_prep_writev(sqe, p->fd, op->iov, op->niov, 0);
 	io_uring_sqe_set_data64(sqe, UD(UD_OP, 0, op - ctx->ops));
 	return 0;
@@ -672,6 +723,7 @@ int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct
 		return -EBUSY;
 	}
 	job->tap = false;
+	job->port = -1;
 	memset(&job->msg, 0, sizeof(job->msg));
 	job->msg.msg_name = &job->addr;
 	job->msg.msg_namelen = vtep_to_sockaddr(dst, dstport, &job->addr);
@@ -709,18 +761,22 @@ int io_job_write_tap(struct io_ctx *ctx, struct io_job *job, int port)
 		return -EBUSY;
 	}
 	job->tap = true;
+	job->port = port;
+	job->port_gen = ctx->ports[port].gen;
 	io_uring_prep_writev(sqe, ctx->ports[port].fd, job->iov, job->niov, 0);
 	io_uring_sqe_set_data64(sqe, UD(UD_JOB, 0, job - ctx->jobs));
 	return 0;
 }
 
-static void handle_job(struct io_ctx *ctx, struct io_uring_cqe *cqe)
+static void handle_job(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb cb, void *arg)
 {
 	struct io_job *job = &ctx->jobs[UD_IDX(cqe->user_data)];
 
 	if (cqe->res < 0) {
 		ctx->stats.tx_errors++;
 		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
+		if (job->tap)
+			tap_write_failed(ctx, job->port, job->port_gen, cqe->res, cb, arg);
 		/* No checksum offload on the egress device, or an old kernel:
 		 * from now on one datagram per send (quic-go, wireguard-go). */
 		if (job->gso_size && (cqe->res == -EIO || cqe->res == -EINVAL) && !ctx->gso_off) {
@@ -753,12 +809,16 @@ int io_add_port(struct io_ctx *ctx, enum io_port_kind kind, int fd, uint64_t coo
 		p->msg.msg_namelen = sizeof(struct sockaddr_in6);
 		if (kind == IO_PORT_UDP)
 			p->msg.msg_controllen = UDP_CMSG_SPACE;
-		if (kind == IO_PORT_TAP) {
+		if (kind == IO_PORT_TAP || kind == IO_PORT_TAP_TX) {
 			struct ifreq ifr;
 
 			memset(&ifr, 0, sizeof(ifr));
 			p->vnet = ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
 		}
+		if (i >= ctx->hi_port)
+			ctx->hi_port = i + 1;
+		if (kind == IO_PORT_TAP_TX)
+			return (int)i;
 		return arm_port(ctx, (int)i) < 0 ? -EBUSY : (int)i;
 	}
 	return -ENOSPC;
@@ -815,10 +875,10 @@ static void dispatch(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb c
 		handle_recv(ctx, cqe, cb, arg);
 		break;
 	case UD_OP:
-		handle_op(ctx, cqe);
+		handle_op(ctx, cqe, cb, arg);
 		break;
 	case UD_JOB:
-		handle_job(ctx, cqe);
+		handle_job(ctx, cqe, cb, arg);
 		break;
 	case UD_TICK:
 		arm_tick(ctx);
@@ -832,6 +892,48 @@ static void dispatch(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb c
 	}
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void io_set_busy_poll(struct io_ctx *ctx, unsigned int us)
+{
+	ctx->busy_ns = (uint64_t)us * 1000;
+}
+
+/*
+ * Busy polling: within busy_ns of the last completion, submit and reap
+ * without sleeping (IORING_ENTER_GETEVENTS with nothing to wait for runs
+ * the deferred task work, so a frame that arrived meanwhile completes
+ * here). A sleep and the wakeup after it cost tens of microseconds on a
+ * virtual machine, more than the whole forwarding; a reply that arrives
+ * within the window is handled without either. Past the window the loop
+ * sleeps as usual, so an idle daemon uses no CPU.
+ */
+static void busy_poll(struct io_ctx *ctx)
+{
+	uint64_t now = mono_ns();
+	int r;
+
+	if (now - ctx->last_cqe_ns >= ctx->busy_ns)
+		return;
+	r = io_uring_submit(&ctx->ring);
+	ctx->stats.enters++;
+	if (r > 0)
+		ctx->stats.sqes += (uint64_t)r;
+	while (!io_uring_cq_ready(&ctx->ring)) {
+		if (mono_ns() - ctx->last_cqe_ns >= ctx->busy_ns)
+			return;
+		(void)io_uring_get_events(&ctx->ring);
+		ctx->stats.enters++;
+		ctx->stats.busy_polls++;
+	}
+}
+
 int io_run(struct io_ctx *ctx, unsigned int timeout_ms, io_event_cb cb, void *arg)
 {
 	struct __kernel_timespec ts = {
@@ -842,6 +944,8 @@ int io_run(struct io_ctx *ctx, unsigned int timeout_ms, io_event_cb cb, void *ar
 	unsigned int head, n = 0;
 	int r;
 
+	if (ctx->busy_ns)
+		busy_poll(ctx);
 	r = io_uring_submit_and_wait_timeout(&ctx->ring, &cqe, 1, &ts, NULL);
 	ctx->stats.enters++;
 	if (r < 0 && r != -ETIME && r != -EINTR)
@@ -854,6 +958,8 @@ int io_run(struct io_ctx *ctx, unsigned int timeout_ms, io_event_cb cb, void *ar
 	}
 	io_uring_cq_advance(&ctx->ring, n);
 	ctx->stats.cqes += n;
+	if (n && ctx->busy_ns)
+		ctx->last_cqe_ns = mono_ns();
 	groups_flush(ctx);
 	rearm_ports(ctx);
 	return (int)n;

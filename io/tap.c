@@ -85,6 +85,7 @@ out:
 struct open_args {
 	struct io_tap *tap;
 	unsigned int mtu;
+	bool multi_queue;
 };
 
 #ifndef TUN_F_USO4
@@ -111,14 +112,29 @@ static unsigned int offload_cap(void)
 	return (unsigned int)(e[0] - '0');
 }
 
-static int set_iff(struct io_tap *tap, bool vnet)
+static int set_iff_fd(int fd, const char *name, bool vnet, bool mq)
 {
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tap->name);
-	return ioctl(tap->fd, TUNSETIFF, &ifr) < 0 ? -errno : 0;
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0) |
+				(mq ? IFF_MULTI_QUEUE : 0));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	return ioctl(fd, TUNSETIFF, &ifr) < 0 ? -errno : 0;
+}
+
+/* The queue flag must match an existing tap's (EINVAL otherwise): try the
+ * one asked for, then the other. */
+static int set_iff(struct io_tap *tap, bool vnet)
+{
+	int r = set_iff_fd(tap->fd, tap->name, vnet, tap->multi_queue);
+
+	if (r == -EINVAL && !tap->created) {
+		r = set_iff_fd(tap->fd, tap->name, vnet, !tap->multi_queue);
+		if (r == 0)
+			tap->multi_queue = !tap->multi_queue;
+	}
+	return r;
 }
 
 /* IFF_VNET_HDR with the richest offload set the kernel accepts; else a
@@ -150,6 +166,7 @@ static int open_here(void *arg)
 	int r;
 
 	tap->created = if_nametoindex(tap->name) == 0;
+	tap->multi_queue = a->multi_queue;
 	tap->fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (tap->fd < 0)
 		return -errno;
@@ -166,10 +183,11 @@ err:
 	return r;
 }
 
-int io_tap_open(const char *name, const char *netns, unsigned int mtu, struct io_tap *ret_tap)
+int io_tap_open(const char *name, const char *netns, unsigned int mtu, bool multi_queue,
+		struct io_tap *ret_tap)
 {
 	struct io_tap tap;
-	struct open_args a = { .tap = &tap, .mtu = mtu };
+	struct open_args a = { .tap = &tap, .mtu = mtu, .multi_queue = multi_queue };
 	int r;
 
 	memset(&tap, 0, sizeof(tap));
@@ -181,6 +199,31 @@ int io_tap_open(const char *name, const char *netns, unsigned int mtu, struct io
 		return r;
 	*ret_tap = tap;
 	return 0;
+}
+
+static int queue_here(void *arg)
+{
+	const struct io_tap *tap = arg;
+	int fd, r;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = set_iff_fd(fd, tap->name, tap->vnet_hdr, true);
+	if (r == 0 && tap->vnet_hdr && ioctl(fd, TUNSETOFFLOAD, tap->offload) < 0)
+		r = -errno;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int io_tap_open_queue(const struct io_tap *tap)
+{
+	if (!tap->multi_queue)
+		return -EINVAL;
+	return in_netns(tap->netns, queue_here, (void *)(uintptr_t)tap);
 }
 
 void io_tap_close(struct io_tap *tap)

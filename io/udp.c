@@ -136,6 +136,11 @@ static int sock_bound(const struct io_underlay_params *p, int ifindex,
 	r = sock_common(p, ifindex, fd);
 	if (r == 0 && reuse)
 		r = set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	/* Only the receive sockets of one daemon's workers share the port:
+	 * SO_REUSEPORT groups need the same owner, and anyone else still
+	 * gets EADDRINUSE. */
+	if (r == 0 && p->reuseport && !reuse && port == p->dstport)
+		r = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
 	sin_of(addr, port, &sin);
 	if (r == 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		r = -errno;
@@ -184,6 +189,9 @@ int io_underlay_open(const struct io_underlay_params *p, struct io_underlay *ret
 	ul.rx_fd = -1;
 	ul.local = p->local;
 	ul.dstport = p->dstport;
+	ul.ttl = p->ttl;
+	ul.mcast_ttl = p->mcast_ttl;
+	ul.reuseport = p->reuseport;
 	if (p->local.family != AF_INET) {
 		snprintf(why, whylen, "only an IPv4 underlay is supported");
 		return -EAFNOSUPPORT;
@@ -228,6 +236,25 @@ void io_underlay_close(struct io_underlay *ul)
 		close(ul->tx_fd[i]);
 	ul->rx_fd = -1;
 	ul->n_tx = 0;
+}
+
+int io_underlay_rx_open(const struct io_underlay *ul)
+{
+	struct io_underlay_params p = {
+		.local = ul->local,
+		.dstport = ul->dstport,
+		.ttl = ul->ttl,
+		.mcast_ttl = ul->mcast_ttl,
+		.reuseport = true,
+	};
+	int fd;
+
+	if (!ul->reuseport)
+		return -EINVAL;
+	fd = sock_bound(&p, ul->ifindex, &ul->local, ul->dstport, false);
+	if (fd >= 0)
+		set_gro(fd);
+	return fd;
 }
 
 int io_group_join(const struct io_underlay *ul, const struct vtep_addr *group)

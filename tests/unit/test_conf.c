@@ -118,6 +118,10 @@ static const struct conf_case cases[] = {
 	  "t.conf:3: workers: '0x10000000000000000' out of range (1..64)\n" },
 	{ "workers 65", L1 V2 "workers = 65;\n",
 	  "t.conf:3: workers: '65' out of range (1..64)\n" },
+	{ "busy_poll above a second", L1 V2 "busy_poll = 1000001;\n",
+	  "t.conf:3: busy_poll: '1000001' out of range (0..1000000)\n" },
+	{ "busy_poll negative", L1 V2 "busy_poll = -1;\n",
+	  "t.conf:3: busy_poll: '-1' out of range (0..1000000)\n" },
 	{ "bum_rate negative", L1 V2 "bum_rate = -1;\n",
 	  "t.conf:3: bum_rate: '-1' out of range (0..4294967295)\n" },
 	{ "bum_rate above 32 bits", L1 V2 "bum_rate = 4294967296;\n",
@@ -379,6 +383,7 @@ static void defaults(void **state)
 	assert_int_equal(conf->arp_ageing, 300);
 	assert_int_equal(conf->arp_max, 65536);
 	assert_int_equal(conf->workers, 1);
+	assert_int_equal(conf->busy_poll, 0);
 	assert_int_equal(conf->bum_rate, 0);
 	assert_int_equal(conf->move_limit, 5);
 	assert_int_equal(conf->move_window, 180);
@@ -429,7 +434,7 @@ static const char full_text[] =
 	"arp_suppress = false;\n"
 	"arp_ageing = 240;\n"
 	"arp_max = 2000;\n"
-	"workers = 4;\n"
+	"workers = 4; busy_poll = 50;\n"
 	"bum_rate = 500;\n"
 	"move_limit = 3;\n"
 	"move_window = 60;\n"
@@ -474,6 +479,7 @@ static void full_config(void **state)
 	assert_int_equal(conf->arp_ageing, 240);
 	assert_int_equal(conf->arp_max, 2000);
 	assert_int_equal(conf->workers, 4);
+	assert_int_equal(conf->busy_poll, 50);
 	assert_int_equal(conf->bum_rate, 500);
 	assert_int_equal(conf->move_limit, 3);
 	assert_int_equal(conf->move_window, 60);

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * workers.c - packet workers 1..N-1 (config key workers; daemon.h).
+ *
+ * The main thread prepares everything a worker needs (its receive socket
+ * on the underlay, a queue of each multi-queue tap, a dup of the fd of
+ * each other tap so it can write to it, zeroed counters), then the thread
+ * makes its own ring (IORING_SETUP_SINGLE_ISSUER: the ring belongs to the
+ * thread that submits) and forwards until it is told to stop. They share
+ * the FDB (lockless lookups, proto/fdb.h) and the ARP/ND cache (a mutex,
+ * taken for ARP and ND frames only), and read the VNIs, taps and config,
+ * which nothing changes while they run: reload, a tap going away or coming
+ * back, and SIGUSR2 stop them first (workers_stop) and start them again
+ * after. On stop, their counters are added to the daemon's.
+ */
+#include "daemon.h"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/* Every field of these is a uint64_t counter: add them as arrays. */
+#define ADD_COUNTERS(dst, src)                                                       \
+	do {                                                                         \
+		uint64_t *d_ = (uint64_t *)(void *)(dst);                            \
+		const uint64_t *s_ = (const uint64_t *)(const void *)(src);          \
+		for (size_t k_ = 0; k_ < sizeof(*(dst)) / sizeof(uint64_t); k_++)    \
+			d_[k_] += s_[k_];                                            \
+	} while (0)
+
+_Static_assert(sizeof(struct vtep_counters) % sizeof(uint64_t) == 0, "vtep_counters");
+_Static_assert(sizeof(struct vtep_tap_counters) % sizeof(uint64_t) == 0, "tap counters");
+_Static_assert(sizeof(struct io_stats) % sizeof(uint64_t) == 0, "io_stats");
+
+static void worker_event(void *arg, const struct io_event *ev)
+{
+	struct vtep_worker *w = arg;
+
+	switch (ev->kind) {
+	case IO_EV_TAP_RX:
+		datapath_tap_rx(w, ev);
+		break;
+	case IO_EV_UDP_RX:
+		datapath_udp_rx(w, ev);
+		break;
+	case IO_EV_PORT_ERROR:
+		datapath_port_error(w, ev);
+		break;
+	default:
+		break;                  /* the wake eventfd: the loop looks at stop */
+	}
+}
+
+static int worker_ports(struct vtep_worker *w)
+{
+	w->wake_port = io_add_port(w->io, IO_PORT_SIGNAL, w->wake_fd, 0);
+	w->ul_port = io_add_port(w->io, IO_PORT_UDP, w->ul_fd, 0);
+	if (w->wake_port < 0 || w->ul_port < 0)
+		return -ENOSPC;
+	for (size_t i = 0; i < w->d->n_taps; i++) {
+		struct vtep_worker_tap *t = &w->taps[i];
+
+		if (t->fd < 0)
+			continue;
+		t->port = io_add_port(w->io, t->reads ? IO_PORT_TAP : IO_PORT_TAP_TX, t->fd, i);
+		if (t->port < 0)
+			return t->port;
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct vtep_worker *w = arg;
+	struct io_params p;
+	struct io_ctx *io;
+	int r;
+
+	daemon_io_params(&p);
+	r = io_ctx_new(&p, &io);
+	if (r < 0) {
+		log_error_errno(r, "worker %u: io_uring setup failed, running without it", w->id);
+		return NULL;
+	}
+	io_set_busy_poll(io, w->d->conf->busy_poll);
+	__atomic_store_n(&w->io, io, __ATOMIC_RELEASE);
+	r = worker_ports(w);
+	if (r < 0)
+		log_error_errno(r, "worker %u: cannot add its ports, running without it", w->id);
+	while (r >= 0 && !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		r = io_run(io, 1000, worker_event, w);
+		if (r == -EINTR || r == -ETIME)
+			r = 0;
+		if (r < 0) {
+			log_error_errno(r, "worker %u: io_uring wait failed", w->id);
+			r = 0;
+			usleep(10000);  /* never spin on a persistent error */
+		}
+	}
+	io_get_stats(io, &w->last);
+	/* The main thread reads w->io for the dump only while we run; it
+	 * joins us before it looks again. */
+	__atomic_store_n(&w->io, NULL, __ATOMIC_RELEASE);
+	io_ctx_free(io);
+	return NULL;
+}
+
+static void worker_release(struct vtep_worker *w)
+{
+	if (w->taps)
+		for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
+			if (w->taps[i].fd >= 0)
+				close(w->taps[i].fd);
+	if (w->ul_fd >= 0)
+		close(w->ul_fd);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	free(w->taps);
+	free(w->vni_c);
+	w->taps = NULL;
+	w->vni_c = NULL;
+	w->ul_fd = w->wake_fd = -1;
+}
+
+/* Its fds and arrays, made by the main thread. */
+static int worker_prepare(struct vtep_daemon *d, struct vtep_worker *w, unsigned int id)
+{
+	memset(w, 0, sizeof(*w));
+	w->d = d;
+	w->id = id;
+	w->ul_fd = w->wake_fd = w->ul_port = w->wake_port = -1;
+	w->taps = calloc(VTEP_MAX_TAPS, sizeof(*w->taps));
+	w->n_vnis = d->n_vnis;
+	w->vni_c = calloc(d->n_vnis ? d->n_vnis : 1, sizeof(*w->vni_c));
+	if (!w->taps || !w->vni_c)
+		return -ENOMEM;
+	for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
+		w->taps[i].fd = w->taps[i].port = -1;
+	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->wake_fd < 0)
+		return -errno;
+	w->ul_fd = io_underlay_rx_open(&d->ul);
+	if (w->ul_fd < 0)
+		return w->ul_fd;
+	for (size_t i = 0; i < d->n_taps; i++) {
+		const struct vtep_tap_rt *tap = &d->taps[i];
+		struct vtep_worker_tap *t = &w->taps[i];
+
+		if (!tap->used || tap->port < 0)
+			continue;
+		/* A queue of a tap that is still there (opening one of a
+		 * deleted tap would create a new device of that name). */
+		if (tap->io.multi_queue && io_tap_present(tap->io.name, tap->io.netns))
+			t->fd = io_tap_open_queue(&tap->io);
+		t->reads = t->fd >= 0;
+		if (t->reads)
+			w->n_queues++;
+		else
+			t->fd = fcntl(tap->io.fd, F_DUPFD_CLOEXEC, 0);
+		if (t->fd < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+void workers_start(struct vtep_daemon *d)
+{
+	unsigned int want = d->conf->workers;
+
+	if (want <= 1 || d->n_workers > 1)
+		return;
+	if (!d->workers) {
+		d->workers = calloc(want, sizeof(*d->workers));
+		if (!d->workers) {
+			log_error("workers: out of memory, running on the main thread only");
+			return;
+		}
+	}
+	for (unsigned int id = 1; id < want; id++) {
+		struct vtep_worker *w = &d->workers[id];
+		int r = worker_prepare(d, w, id);
+
+		if (r == 0)
+			r = -pthread_create(&w->thread, NULL, worker_main, w);
+		if (r < 0) {
+			log_error_errno(r, "worker %u cannot start, running without it", id);
+			worker_release(w);
+			continue;
+		}
+		w->running = true;
+		d->n_workers = id + 1;
+		log_debug("worker %u: %u tap queues of its own", id, w->n_queues);
+	}
+	if (d->n_workers > 1 && !d->workers_logged) {
+		log_info("%u packet workers (the main thread and %u more)", d->n_workers,
+			 d->n_workers - 1);
+		d->workers_logged = true;
+	}
+}
+
+void workers_stop(struct vtep_daemon *d)
+{
+	if (d->n_workers <= 1)
+		return;
+	for (unsigned int id = 1; id < d->conf->workers; id++) {
+		struct vtep_worker *w = &d->workers[id];
+		uint64_t one = 1;
+
+		if (!w->running)
+			continue;
+		__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+		if (write(w->wake_fd, &one, sizeof(one)) < 0)
+			log_debug("worker %u: wake: %s", id, strerror(errno));
+	}
+	for (unsigned int id = 1; id < d->conf->workers; id++) {
+		struct vtep_worker *w = &d->workers[id];
+
+		if (!w->running)
+			continue;
+		pthread_join(w->thread, NULL);
+		w->running = false;
+		for (size_t i = 0; i < w->n_vnis && i < d->n_vnis; i++)
+			ADD_COUNTERS(&d->vnis[i].c, &w->vni_c[i]);
+		for (size_t i = 0; i < d->n_taps; i++)
+			ADD_COUNTERS(&d->taps[i].c, &w->taps[i].c);
+		ADD_COUNTERS(&d->global, &w->global);
+		ADD_COUNTERS(&d->io_retired, &w->last);
+		worker_release(w);
+	}
+	d->n_workers = 1;
+}
+
+void workers_tick(struct vtep_daemon *d)
+{
+	bool restart = d->workers_dirty;
+
+	for (unsigned int id = 1; id < d->n_workers; id++)
+		if (d->workers[id].running &&
+		    __atomic_load_n(&d->workers[id].port_failed, __ATOMIC_ACQUIRE))
+			restart = true;
+	d->workers_dirty = false;
+	if (!restart || d->conf->workers <= 1)
+		return;
+	workers_stop(d);
+	workers_start(d);
+}
+
+/* The counters below are read while the workers write them: each is a
+ * naturally aligned 64-bit word, so a read sees an old or a new value,
+ * never a torn one; the sums are a moment's picture, as for any counter. */
+
+void daemon_vni_counters(const struct vtep_daemon *d, size_t vni_idx, struct vtep_counters *ret)
+{
+	*ret = d->vnis[vni_idx].c;
+	for (unsigned int id = 1; id < d->n_workers; id++) {
+		const struct vtep_worker *w = &d->workers[id];
+
+		if (w->running && vni_idx < w->n_vnis)
+			ADD_COUNTERS(ret, &w->vni_c[vni_idx]);
+	}
+}
+
+void daemon_tap_counters(const struct vtep_daemon *d, size_t tap_idx,
+			 struct vtep_tap_counters *ret)
+{
+	*ret = d->taps[tap_idx].c;
+	for (unsigned int id = 1; id < d->n_workers; id++) {
+		const struct vtep_worker *w = &d->workers[id];
+
+		if (w->running)
+			ADD_COUNTERS(ret, &w->taps[tap_idx].c);
+	}
+}
+
+void daemon_global_counters(const struct vtep_daemon *d, struct vtep_counters *ret)
+{
+	*ret = d->global;
+	for (unsigned int id = 1; id < d->n_workers; id++)
+		if (d->workers[id].running)
+			ADD_COUNTERS(ret, &d->workers[id].global);
+}
+
+void daemon_worker_io_stats(const struct vtep_daemon *d, unsigned int id, struct io_stats *ret)
+{
+	const struct vtep_worker *w = id ? &d->workers[id] : &d->main;
+	struct io_ctx *io = __atomic_load_n(&w->io, __ATOMIC_ACQUIRE);
+
+	memset(ret, 0, sizeof(*ret));
+	if (io)
+		io_get_stats(io, ret);
+}
+
+void daemon_io_stats(const struct vtep_daemon *d, struct io_stats *ret)
+{
+	struct io_stats s;
+
+	io_get_stats(d->io, ret);
+	ADD_COUNTERS(ret, &d->io_retired);
+	for (unsigned int id = 1; id < d->n_workers; id++) {
+		if (!d->workers[id].running)
+			continue;
+		daemon_worker_io_stats(d, id, &s);
+		ADD_COUNTERS(ret, &s);
+	}
+}
