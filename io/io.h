@@ -171,6 +171,12 @@ struct io_stats {
 #define IO_VNET_HLEN 10                 /* struct virtio_net_hdr, the default size */
 #define IO_UDP_MAX_PAYLOAD 65507        /* largest UDP payload (IPv4) = largest GSO train */
 #define IO_UDP_MAX_SEGS 64              /* segments per GSO train (UDP_MAX_SEGMENTS >= 64) */
+/* A multishot recvmsg buffer is struct io_uring_recvmsg_out (16 bytes), the
+ * source address in msg_namelen bytes, the control messages, the payload.
+ * The first struct cmsghdr sits right after the address room, so that room
+ * must keep it aligned: sizeof(struct sockaddr_in6) (28) rounded up to 8. */
+#define IO_RECV_NAMELEN 32
+#define IO_RECV_CMSG_SPACE 64           /* room for the UDP_GRO cmsg */
 
 int io_ctx_new(const struct io_params *params, struct io_ctx **ret_ctx);
 /* Cancels everything in flight, waits for it and frees; fds stay open (the

@@ -29,8 +29,11 @@ enum {
 	N_GROUPS = 2,
 	COPY_MAX = 128,                 /* largest frame io_write_tap_copy takes */
 	N_JOBS = 256,                   /* multi-part requests in flight */
-	UDP_CMSG_SPACE = 64,            /* room for the UDP_GRO cmsg on receive */
 };
+
+_Static_assert(IO_RECV_NAMELEN >= sizeof(struct sockaddr_in6) &&
+	       (sizeof(struct io_uring_recvmsg_out) + IO_RECV_NAMELEN) % _Alignof(struct cmsghdr) == 0,
+	       "recvmsg address room: fits any source and keeps the first cmsghdr aligned");
 
 /* user_data: kind in the top byte, generation in the next 24 bits, index low. */
 enum ud_kind {
@@ -806,9 +809,9 @@ int io_add_port(struct io_ctx *ctx, enum io_port_kind kind, int fd, uint64_t coo
 		p->fd = fd;
 		p->cookie = cookie;
 		p->active = true;
-		p->msg.msg_namelen = sizeof(struct sockaddr_in6);
+		p->msg.msg_namelen = IO_RECV_NAMELEN;
 		if (kind == IO_PORT_UDP)
-			p->msg.msg_controllen = UDP_CMSG_SPACE;
+			p->msg.msg_controllen = IO_RECV_CMSG_SPACE;
 		if (kind == IO_PORT_TAP || kind == IO_PORT_TAP_TX) {
 			struct ifreq ifr;
 
