@@ -63,13 +63,20 @@ check "ping C1 -> A2 (kernel -> vtep)" vm_ping C1 "$(vm_addr A2)" 3
 check "ping B1 -> C1" vm_ping B1 "$(vm_addr C1)" 3
 
 PORT=5301
+# server V: a one-shot iperf3 server on PORT in V, killed on cleanup if no
+# client ever came.
+server()
+{
+	in_vm "$1" iperf3 -s -1 -p "$PORT" >/dev/null 2>&1 &
+	BG_PIDS+=("$!")
+}
 # tcp V DST SECS [iperf3 client args]: a TCP transfer that must complete.
 tcp()
 {
 	local v=$1 dst=$2 t=$3 out
 	shift 3
 	PORT=$((PORT + 1))
-	in_vm "${VM_BY_IP[$dst]}" iperf3 -s -1 -D -p "$PORT" >/dev/null 2>&1
+	server "${VM_BY_IP[$dst]}"
 	sleep 0.3
 	out=$(in_vm "$v" timeout $((t + 15)) iperf3 -c "$dst" -p "$PORT" -t "$t" "$@" 2>&1) || {
 		printf '%s\n' "$out" | tail -n 3 | sed 's/^/#   /'
@@ -99,7 +106,7 @@ check_eq "A: worker 1 reads A1's queue only" "$(jget A 'd["workers"][1]["tap_que
 
 # Reload while TCP runs: the workers stop, the change applies, they start.
 PORT=$((PORT + 1))
-in_vm B1 iperf3 -s -1 -D -p "$PORT" >/dev/null 2>&1
+server B1
 sleep 0.3
 in_vm A1 timeout 20 iperf3 -c "$(vm_addr B1)" -p "$PORT" -t 4 -P 4 >"$WORK/reload-iperf.txt" 2>&1 &
 IPERF=$!
