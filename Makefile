@@ -185,11 +185,12 @@ demo:
 	$(Q)packaging/demo.sh
 
 # The microbenchmarks (ns per packet, the FDB at 1M MACs), vtep against the
-# kernel vxlan driver side by side, then the ARP measurement (8 hosts x 4
-# VMs, suppression off and on).
-bench: vtep $(B)/bench/micro
+# kernel vxlan driver side by side (small-packet rate included, sent by
+# build/bench/pktgen), then the ARP measurement (8 hosts x 4 VMs,
+# suppression off and on).
+bench: vtep $(B)/bench/micro $(B)/bench/pktgen
 	$(Q)tests/bench/micro.sh $(B)/bench/micro
-	$(Q)tests/bench/netns-bench.sh
+	$(Q)PKTGEN=$(CURDIR)/$(B)/bench/pktgen tests/bench/netns-bench.sh
 	$(Q)tests/bench/arp-suppress.sh
 
 # Not sanitized: it measures (proto/ only, like the unit tests).
@@ -197,6 +198,12 @@ $(B)/bench/micro: tests/bench/micro.c $(PROTO_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -I. -o $@ tests/bench/micro.c $(PROTO_SRCS)
+
+# The small-packet generator (standalone, libc only).
+$(B)/bench/pktgen: tests/bench/pktgen.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
 
 # libFuzzer harnesses (STYLE.md 9): each one compiled with the module sources
 # it drives (conf/ for fuzz_conf, proto/ for the rest), then run for FUZZ_TIME
