@@ -185,18 +185,32 @@ demo:
 	$(Q)packaging/demo.sh
 
 # The microbenchmarks (ns per packet, the FDB at 1M MACs), vtep against the
-# kernel vxlan driver side by side, then the ARP measurement (8 hosts x 4
-# VMs, suppression off and on).
-bench: vtep $(B)/bench/micro
+# kernel vxlan driver side by side (small-packet rate included, sent by
+# build/bench/pktgen), the ARP measurement (8 hosts x 4 VMs, suppression off
+# and on), then one daemon's VmRSS with 1M learned MACs (sent by
+# build/bench/vxspray).
+bench: vtep $(B)/bench/micro $(B)/bench/pktgen $(B)/bench/vxspray
 	$(Q)tests/bench/micro.sh $(B)/bench/micro
-	$(Q)tests/bench/netns-bench.sh
+	$(Q)PKTGEN=$(CURDIR)/$(B)/bench/pktgen tests/bench/netns-bench.sh
 	$(Q)tests/bench/arp-suppress.sh
+	$(Q)VXSPRAY=$(CURDIR)/$(B)/bench/vxspray tests/bench/fdb-rss.sh
 
 # Not sanitized: it measures (proto/ only, like the unit tests).
 $(B)/bench/micro: tests/bench/micro.c $(PROTO_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) -I. -o $@ tests/bench/micro.c $(PROTO_SRCS)
+
+# Traffic generators for the benchmarks (standalone, libc only).
+$(B)/bench/pktgen: tests/bench/pktgen.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
+$(B)/bench/vxspray: tests/tools/vxspray.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
 
 # libFuzzer harnesses (STYLE.md 9): each one compiled with the module sources
 # it drives (conf/ for fuzz_conf, proto/ for the rest), then run for FUZZ_TIME

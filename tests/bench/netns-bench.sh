@@ -20,6 +20,43 @@
 #     received, and retransmits)
 #   ping vA -> vB, 200 echoes 5 ms apart (median and mean RTT)
 #   UDP request/response, 1000 round trips of 64 bytes (median and p99)
+#   small packets: build/bench/pktgen (tests/bench/pktgen.c: AF_PACKET,
+#     PACKET_QDISC_BYPASS, sendmmsg batches of 64) sends one fixed UDP/IPv4
+#     frame with a 64-byte payload (106-byte Ethernet frame) from vA out of
+#     tapA to vB's address, port 9 (nobody listens: vB's UDP layer counts it
+#     in NoPorts and answers with rate-limited ICMP). Received = the rise of
+#     tapB's rx_packets in vB, checked against vB's Udp NoPorts (at least 98%
+#     of it must have reached vB's UDP layer). Two figures:
+#     - overload: flat out for BENCH_TIME s. Shown with it: the rate the
+#       generator offered (every frame it tried, including those tapA's
+#       driver refused because the datapath behind it was full), what
+#       tapA's driver took, the loss, and for vtep the cores both daemons
+#       kept busy. Overload can cost more than it delivers: in the kernel
+#       run all three hops (kvm, ul0, tapB) share CPU 1's input backlog, so
+#       frames taken at the first hop are dropped at a later one after the
+#       bridge and vxlan work was done for them.
+#     - loss-free: the highest paced rate of which vB receives at least 99%,
+#       by a BENCH_PPS_STEPS-step binary search between 0 and the flat-out
+#       offered rate, BENCH_PPS_PROBE s per step (RFC 2544 "throughput",
+#       with 1% loss allowed on a noisy shared machine); the figure is what
+#       vB received at that step. A step only passes when the generator did
+#       send at the rate asked.
+#     The generator is checked not to be the bottleneck: once per run it is
+#     also measured alone on CPU 0, flat out into a sink with no VTEP (a veth
+#     pair between two more namespaces, gA -> gB, where the frames are
+#     dropped on arrival, not being addressed to gB; the sink's work runs in
+#     the generator's send call, so this is a lower bound of the generator's
+#     rate). That rate, and the flat-out offered rate of each datapath's own
+#     run, must be at least 1.25 times the best figure that datapath
+#     delivered (medians), or the script fails. Direct evidence is printed
+#     too: frames tapA refused at flat out (its queue was full), and the
+#     search only counts steps the generator sent in full.
+#     With 2 CPUs or more the generator runs on CPU 0 and the datapath under
+#     test (both hosts) on CPU 1: the two vtep daemons' threads are pinned
+#     there for the measurement, and for the kernel RPS on kvm (the bridge
+#     port behind tapA) moves the whole softirq path to CPU 1 (without it,
+#     it would run inside the generator's send call and be paced by it).
+#     Both are undone afterwards.
 #   CPU during each iperf3 run: whole machine (non-idle jiffies of /proc/stat,
 #     which includes iperf3 itself and anything else running on the machine)
 #     and its softirq part, per Gbit moved; for vtep also the two daemons' own
@@ -29,7 +66,9 @@
 # throughput and kernel/vtep for latency, CPU and retransmits, so that in
 # every row 1.00 means parity and above 1 means vtep does better.
 # One line per metric is appended to tests/bench/results.tsv (commit, date,
-# metric, vtep, kernel, ratio; FAIL where every run of it failed). Exit 0 when
+# metric, vtep, kernel, ratio; FAIL where every run of it failed; the
+# generator's sink rate, pps_sink_mpps, belongs to neither side and is in the
+# vtep column with kernel "-"). Exit 0 when
 # every measurement worked, 1 otherwise (diagnostics printed: tap counters,
 # vtep threads, "vtep dump --json" counters and io stats, log tail).
 #
@@ -37,6 +76,11 @@
 #   BENCH_RUNS=3        runs per implementation (medians reported)
 #   BENCH_TIME=5        seconds per iperf3 run
 #   BENCH_ONLY=both     kernel | vtep | both
+#   BENCH_TESTS="ping rr tcp1 tcp4 pps"  which measurements, in that order
+#   BENCH_PPS_STEPS=6   binary-search steps for the loss-free small-packet rate
+#   BENCH_PPS_PROBE=2   seconds per step
+#   PKTGEN=path         the generator [TOP/build/bench/pktgen; built into the
+#                       work directory with cc when missing]
 #   BENCH_RESULTS=FILE  where to append [tests/bench/results.tsv]; "-" = nowhere
 #   VTEP=path           the daemon [TOP/vtep]
 #   VTEP_ARGS=...       extra daemon arguments (e.g. -v)
@@ -49,6 +93,10 @@ VTEP_ARGS=${VTEP_ARGS:-}
 RUNS=${BENCH_RUNS:-3}
 T=${BENCH_TIME:-5}
 ONLY=${BENCH_ONLY:-both}
+TESTS=${BENCH_TESTS:-ping rr tcp1 tcp4 pps}
+PKTGEN=${PKTGEN:-$TOP/build/bench/pktgen}
+PPS_STEPS=${BENCH_PPS_STEPS:-6}
+PPS_PROBE=${BENCH_PPS_PROBE:-2}
 RESULTS=${BENCH_RESULTS:-$TOP/tests/bench/results.tsv}
 
 SUF=$$
@@ -56,6 +104,8 @@ NS_HA=hA-$SUF
 NS_HB=hB-$SUF
 NS_VA=vA-$SUF
 NS_VB=vB-$SUF
+NS_GA=gA-$SUF        # the generator's sink pair (small packets, no VTEP)
+NS_GB=gB-$SUF
 UL_A=10.0.0.1
 UL_B=10.0.0.2
 OV_A=192.168.100.1
@@ -64,6 +114,7 @@ MAC_A=52:54:00:64:00:01
 MAC_B=52:54:00:64:00:02
 IPERF_PORT=5201
 RR_PORT=7777
+PPS_PORT=9           # discard: vB answers only with ICMP, which is rate-limited
 
 WORK=
 NAMESPACES=()
@@ -109,13 +160,18 @@ fi
 case $ONLY in kernel | vtep | both) ;; *) fail "BENCH_ONLY must be kernel, vtep or both" ;; esac
 case $RUNS in '' | *[!0-9]* | 0) fail "BENCH_RUNS must be a positive integer" ;; esac
 case $T in '' | *[!0-9]* | 0) fail "BENCH_TIME must be a positive integer (seconds)" ;; esac
+case $PPS_STEPS in '' | *[!0-9]*) fail "BENCH_PPS_STEPS must be a non-negative integer" ;; esac
+case $PPS_PROBE in '' | *[!0-9]* | 0) fail "BENCH_PPS_PROBE must be a positive integer (seconds)" ;; esac
+for t in $TESTS; do
+	case $t in ping | rr | tcp1 | tcp4 | pps) ;; *) fail "BENCH_TESTS: unknown test '$t' (ping rr tcp1 tcp4 pps)" ;; esac
+done
 
 if ! command -v iperf3 >/dev/null 2>&1; then
 	say "iperf3 missing: apt-get install -y iperf3"
 	DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q iperf3 >/dev/null ||
 		fail "could not install iperf3 (try packaging/deps.sh)"
 fi
-for tool in ip bridge ss ping python3 timeout iperf3; do
+for tool in ip bridge ss ping python3 timeout iperf3 taskset; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		fail "$tool not installed (packaging/deps.sh installs iproute2, iputils-ping, python3, iperf3)"
 done
@@ -176,6 +232,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+want() { case " $TESTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+if want pps && [ ! -x "$PKTGEN" ]; then
+	say "$PKTGEN missing: building it in $WORK (make bench builds it)"
+	${CC:-cc} -O2 -o "$WORK/pktgen" "$TOP/tests/bench/pktgen.c" ||
+		fail "cannot build tests/bench/pktgen.c"
+	PKTGEN=$WORK/pktgen
+fi
+
 # ---------------------------------------------------------------- topology
 
 ns_new()
@@ -198,6 +263,12 @@ topology()
 	ip -n "$NS_HB" addr add "$UL_B/24" dev ul0
 	ip -n "$NS_HA" link set ul0 up
 	ip -n "$NS_HB" link set ul0 up
+	want pps || return 0
+	ns_new "$NS_GA"
+	ns_new "$NS_GB"
+	ip -n "$NS_GA" link add g0 mtu 1450 type veth peer name g0 netns "$NS_GB" mtu 1450
+	ip -n "$NS_GA" link set g0 up
+	ip -n "$NS_GB" link set g0 up
 }
 
 # vm_setup NS TAP MAC ADDR: the VM side of a tap (or veth end).
@@ -601,6 +672,188 @@ udp_rr()
 	[ "$lost" = 0 ] || say "$mode run $RUN: UDP request/response lost $lost of 1050"
 }
 
+# ---------------------------------------------------------------- small packets
+
+# pps_pin MODE 1|0: confine MODE's datapath to CPU 1 (see the top), or undo
+# that. Fails when it cannot be done: the figures would mean something else.
+RPS_SAVED=
+AFF_SAVED=()         # "tid mask" of every vtep thread pinned
+pps_pin()
+{
+	local mode=$1 on=$2 pid t tid mask rps=/sys/class/net/kvm/queues/rx-0/rps_cpus
+	[ "$(nproc)" -ge 2 ] || return 0
+	if [ "$mode" = kernel ]; then
+		if [ "$on" = 1 ]; then
+			RPS_SAVED=$(ip netns exec "$NS_HA" cat "$rps") || return 1
+			ip netns exec "$NS_HA" sh -c "echo 2 >$rps" || return 1
+		elif [ -n "$RPS_SAVED" ]; then
+			ip netns exec "$NS_HA" sh -c "echo $RPS_SAVED >$rps" 2>/dev/null || true
+			RPS_SAVED=
+		fi
+		return 0
+	fi
+	if [ "$on" = 0 ]; then
+		for t in "${AFF_SAVED[@]}"; do
+			taskset -p "${t#* }" "${t%% *}" >/dev/null 2>&1 || true
+		done
+		AFF_SAVED=()
+		return 0
+	fi
+	for pid in "$VTEP_PID_A" "$VTEP_PID_B"; do
+		for t in /proc/"$pid"/task/*; do
+			tid=${t##*/}
+			# io_uring's own workers (iou-*) refuse affinity changes.
+			case $(cat "$t/comm" 2>/dev/null) in iou-*) continue ;; esac
+			mask=$(taskset -p "$tid" 2>/dev/null | awk '{print $NF}') || return 1
+			[ -n "$mask" ] || return 1
+			taskset -p -c 1 "$tid" >/dev/null || return 1
+			AFF_SAVED+=("$tid $mask")
+		done
+	done
+}
+
+# udp_noports NS: the Udp NoPorts counter of NS (datagrams its UDP layer took
+# for a port nobody listens on: the small-packet frames, once in vB's stack).
+udp_noports()
+{
+	ip netns exec "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
+		else print $c["NoPorts"] }' /proc/net/snmp
+}
+
+# pps_probe NS DEV RXNS RXDEV RATE SECONDS: one pktgen run out of DEV in NS
+# (RATE frames/s, 0 = flat out), counting what RXDEV in RXNS received. Sets
+# PPS_LINE to "offered accepted secs received noports vtep-jiffies", or fails
+# with PPS_ERR set (no subshell: cleanup must see pktgen's PID).
+PPS_LINE=
+PPS_ERR=
+pps_probe()
+{
+	local ns=$1 dev=$2 rxns=$3 rate=$5 secs=$6 out=$WORK/pps.out rc=0 gen=()
+	local stat=/sys/class/net/$4/statistics/rx_packets rx0 rx1 np0 np1 pc0 pc1 k offered accepted t
+	[ "$(nproc)" -lt 2 ] || gen=(taskset -c 0)
+	rx0=$(ip netns exec "$rxns" cat "$stat")
+	np0=$(udp_noports "$rxns")
+	pc0=$(cpu_proc "$VTEP_PID_A" "$VTEP_PID_B")
+	run_wait timeout $((secs + 20)) ip netns exec "$ns" "${gen[@]}" "$PKTGEN" --dev "$dev" \
+		--src-mac "$MAC_A" --dst-mac "$MAC_B" --src-ip "$OV_A" --dst-ip "$OV_B" \
+		--port "$PPS_PORT" --payload 64 --time "$secs" --rate "$rate" >"$out" 2>&1 || rc=$?
+	pc1=$(cpu_proc "$VTEP_PID_A" "$VTEP_PID_B")
+	sleep 0.3       # what is still in the queues arrives (it was sent in time)
+	rx1=$(ip netns exec "$rxns" cat "$stat")
+	np1=$(udp_noports "$rxns")
+	k=
+	# shellcheck disable=SC2034
+	read -r _ k offered k accepted k _ k t k _ <"$out" || true
+	if [ "$rc" -ne 0 ] || [ "$k" != offered_pps ]; then
+		PPS_ERR="pktgen exit $rc: $(head -c 300 "$out")"
+		return 1
+	fi
+	PPS_LINE="$offered $accepted $t $((rx1 - rx0)) $((np1 - np0)) $((pc1 - pc0))"
+}
+
+# pps_fail MODE METRIC WHY: one failed small-packet figure.
+pps_fail()
+{
+	rec "$1" "$2" fail
+	FAILURES+=("$1 run $RUN: $3")
+	say "${FAILURES[-1]}"
+}
+
+# pps_sink: the generator alone, flat out into a sink with no VTEP behind it
+# (a veth pair: gA -> gB, where the frames die at once, not being addressed
+# to gB's MAC). No RPS: the sink's receive work runs in the generator's own
+# send call on CPU 0, so the figure is a lower bound of what the generator
+# can send, free of cross-CPU wakeups (with RPS to an idle CPU 1 each batch
+# pays one, and the figure swung between 0.37 and 1.07 Mpps from run to run).
+pps_sink()
+{
+	local offered accepted secs rx np pcj
+	if ! pps_probe "$NS_GA" g0 "$NS_GB" g0 0 "$T"; then
+		pps_fail sink pps_sink_mpps "generator into the sink failed: $PPS_ERR"
+		return 0
+	fi
+	read -r offered accepted secs rx np pcj <<<"$PPS_LINE"
+	if [ "$rx" -le 0 ]; then
+		pps_fail sink pps_sink_mpps "generator into the sink: nothing arrived ($(cat "$WORK/pps.out"))"
+		return 0
+	fi
+	rec sink pps_sink_mpps "$(awk -v r="$rx" -v s="$secs" 'BEGIN { printf "%.6g", r / s / 1e6 }')"
+	say "run $RUN: generator into a sink: $(cat "$WORK/pps.out"), received $rx"
+}
+
+# pps MODE: the small-packet rate (see the top of the file): flat out for
+# BENCH_TIME s, then a binary search for the loss-free rate.
+pps()
+{
+	local mode=$1 offered accepted secs rx np pcj lo=0 lo_rx="" lo_loss="" hi mid i sent
+	if ! pps_pin "$mode" 1; then
+		pps_pin "$mode" 0
+		pps_fail "$mode" pps_rx_mpps "cannot confine the $mode datapath to CPU 1 (taskset/RPS)"
+		return 0
+	fi
+	if ! pps_probe "$NS_VA" tapA "$NS_VB" tapB 0 "$T"; then
+		pps_pin "$mode" 0
+		pps_fail "$mode" pps_rx_mpps "small-packet run failed: $PPS_ERR"
+		return 0
+	fi
+	read -r offered accepted secs rx np pcj <<<"$PPS_LINE"
+	say "run $RUN: $mode flat out: $(cat "$WORK/pps.out"), tapB received $rx, vB's UDP took $np"
+	if [ "$rx" -le 0 ] || [ "$((np * 100))" -lt "$((rx * 98))" ]; then
+		pps_pin "$mode" 0
+		pps_fail "$mode" pps_rx_mpps "small packets: tapB received $rx frames, vB's UDP layer $np (NoPorts)"
+		diag "$mode"
+		return 0
+	fi
+	python3 - "$mode" "$RUN" "$offered" "$accepted" "$secs" "$rx" "$pcj" "$HZ" >>"$RAW" <<'PYEOF'
+import sys
+mode, run, offered, accepted, secs, rx, pcj, hz = sys.argv[1:]
+secs, offered, accepted, rx = float(secs), int(offered), int(accepted), int(rx)
+out = [("pps_rx_mpps", rx / secs / 1e6),
+       ("pps_offered_mpps", offered / secs / 1e6),
+       ("pps_accepted_mpps", accepted / secs / 1e6),
+       ("pps_loss_pct", 100.0 * (offered - rx) / offered)]
+if mode == "vtep":
+    out.append(("pps_vtep_cores_busy", int(pcj) / float(hz) / secs))
+for k, v in out:
+    print("%s\t%s\t%s\t%.6g" % (run, mode, k, v))
+PYEOF
+	# Loss-free: the highest paced rate of which vB receives >= 99%,
+	# between 0 and the flat-out offered rate. A step passes only when the
+	# generator did send at the rate asked (else it, not the datapath,
+	# would have set the pace).
+	hi=$(awk -v o="$offered" -v s="$secs" 'BEGIN { printf "%d", o / s }')
+	for i in $(seq "$PPS_STEPS"); do
+		mid=$(((lo + hi) / 2))
+		if ! pps_probe "$NS_VA" tapA "$NS_VB" tapB "$mid" "$PPS_PROBE"; then
+			pps_pin "$mode" 0
+			pps_fail "$mode" pps_lossfree_mpps "loss-free search failed at $mid/s: $PPS_ERR"
+			return 0
+		fi
+		read -r offered accepted secs rx np pcj <<<"$PPS_LINE"
+		sent=$(awk -v o="$offered" -v s="$secs" 'BEGIN { printf "%d", o / s }')
+		if [ "$((rx * 100))" -ge "$((offered * 99))" ]; then
+			if [ "$((sent * 100))" -lt "$((mid * 97))" ]; then
+				pps_pin "$mode" 0
+				pps_fail "$mode" pps_lossfree_mpps "the generator sent only $sent/s of the $mid/s asked, and all of it arrived: the generator set the pace"
+				return 0
+			fi
+			lo=$mid
+			lo_rx=$(awk -v r="$rx" -v s="$secs" 'BEGIN { printf "%.6g", r / s / 1e6 }')
+			lo_loss=$(awk -v r="$rx" -v o="$offered" 'BEGIN { printf "%.3g", 100 * (o - r) / o }')
+		else
+			hi=$mid
+		fi
+	done
+	pps_pin "$mode" 0
+	[ "$PPS_STEPS" -gt 0 ] || return 0
+	if [ "$lo" = 0 ]; then
+		pps_fail "$mode" pps_lossfree_mpps "over 1% lost at every rate tried (down to $mid/s)"
+		return 0
+	fi
+	rec "$mode" pps_lossfree_mpps "$lo_rx"
+	rec "$mode" pps_lossfree_loss_pct "$lo_loss"
+}
+
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # measure MODE: bring MODE up, measure everything, take it down.
@@ -621,10 +874,15 @@ measure()
 	fi
 	if connectivity "$mode"; then
 		ok=1
-		ping_lat "$mode"
-		alive "$mode" && udp_rr "$mode"
-		alive "$mode" && iperf "$mode" 1
-		alive "$mode" && iperf "$mode" 4
+		for t in $TESTS; do
+			case $t in
+			ping) alive "$mode" && ping_lat "$mode" ;;
+			rr) alive "$mode" && udp_rr "$mode" ;;
+			tcp1) alive "$mode" && iperf "$mode" 1 ;;
+			tcp4) alive "$mode" && iperf "$mode" 4 ;;
+			pps) alive "$mode" && pps "$mode" ;;
+			esac
+		done
 	fi
 	if [ "$mode" = vtep ]; then
 		if [ "$ok" = 0 ]; then
@@ -639,13 +897,13 @@ measure()
 	[ "$ok" = 1 ] || fail "$mode: no overlay connectivity"
 	if [ "$DEAD" = 1 ]; then
 		[ "$mode" = vtep ] || fail "kernel baseline lost connectivity; the machine is not fit for a benchmark"
-		for m in udp_rr_median_us tcp_1stream_gbps tcp_4stream_gbps; do
+		for m in udp_rr_median_us tcp_1stream_gbps tcp_4stream_gbps pps_rx_mpps pps_lossfree_mpps; do
 			awk -F'\t' -v r="$RUN" -v m="$m" '$1 == r && $2 == "vtep" && $3 == m {f = 1} END {exit !f}' \
 				"$RAW" || rec vtep "$m" fail
 		done
 	fi
 	say "run $RUN: $mode done ($(awk -F'\t' -v r="$RUN" -v m="$mode" \
-		'$1 == r && $2 == m && $3 ~ /gbps/ {printf "%s=%s ", $3, $4}' "$RAW"))"
+		'$1 == r && $2 == m && $3 ~ /gbps|pps_rx|pps_lossfree_mpps/ {printf "%s=%s ", $3, $4}' "$RAW"))"
 }
 
 # ---------------------------------------------------------------- main
@@ -668,6 +926,7 @@ COMMIT=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
 say "commit $COMMIT, kernel $(uname -r), $(nproc) CPUs, $RUNS runs x ${T}s iperf3, work $WORK"
 
 for RUN in $(seq "$RUNS"); do
+	want pps && pps_sink
 	case $ONLY in
 	kernel) measure kernel ;;
 	vtep) measure vtep ;;
@@ -684,7 +943,7 @@ for RUN in $(seq "$RUNS"); do
 done
 
 # The table (medians) and the results file.
-python3 - "$RAW" "$COMMIT" "$RESULTS" "$RUNS" "$T" <<'EOF'
+if python3 - "$RAW" "$COMMIT" "$RESULTS" "$RUNS" "$T" <<'EOF'
 import datetime, os, statistics, sys
 raw, commit, results, runs, secs = sys.argv[1:]
 vals, fails = {}, {}
@@ -707,6 +966,13 @@ rows = [
     ("ping_loss_pct", "ping loss", "%", "k/v"),
     ("udp_rr_median_us", "UDP req/resp median", "us", "k/v"),
     ("udp_rr_p99_us", "UDP req/resp p99", "us", "k/v"),
+    ("pps_lossfree_mpps", "64 B UDP received, loss-free", "Mpps", "v/k"),
+    ("pps_lossfree_loss_pct", "64 B UDP loss at that rate", "%", None),
+    ("pps_rx_mpps", "64 B UDP received, overload", "Mpps", "v/k"),
+    ("pps_offered_mpps", "64 B UDP offered, overload", "Mpps", None),
+    ("pps_accepted_mpps", "64 B UDP taken by tapA, overload", "Mpps", None),
+    ("pps_loss_pct", "64 B UDP loss, overload", "%", None),
+    ("pps_vtep_cores_busy", "vtep daemons busy, 64 B UDP", "cores", None),
     ("cpu_machine_s_per_gbit_1stream", "machine CPU, 1 stream", "CPU-s/Gbit", "k/v"),
     ("cpu_machine_s_per_gbit_4stream", "machine CPU, 4 streams", "CPU-s/Gbit", "k/v"),
     ("cpu_softirq_s_per_gbit_1stream", "softirq CPU, 1 stream", "CPU-s/Gbit", "k/v"),
@@ -766,6 +1032,32 @@ print(line(hdr))
 print("  ".join("-" * x for x in w))
 for t in table:
     print(line(t))
+# The generator must not be what limits the small-packet figures: flat out
+# it must offer clearly more than arrived, and alone, into a sink with no
+# VTEP, it must move clearly more than either datapath delivered.
+sink = med("pps_sink_mpps", "sink")
+gen_bad = []
+if "pps_sink_mpps" in vals or "pps_rx_mpps" in vals:
+    sv = " ".join("FAIL" if x is None else fmt(x) for x in vals.get("pps_sink_mpps", {}).get("sink", []))
+    print("64 B UDP: the generator alone on CPU 0, flat out into a veth sink (no VTEP): %s Mpps (runs: %s)"
+          % ("FAIL" if sink is None else fmt(sink), sv or "-"))
+    out.append(("pps_sink_mpps", "" if sink is None else "%.6g" % sink, "-", ""))
+    if sink is None:
+        gen_bad.append("no sink figure for the generator")
+for m in ("vtep", "kernel"):
+    off, rx, lf = med("pps_offered_mpps", m), med("pps_rx_mpps", m), med("pps_lossfree_mpps", m)
+    if off is None or rx is None:
+        continue
+    top = max(x for x in (rx, lf) if x is not None)
+    ok_off = off >= 1.25 * top
+    ok_sink = sink is not None and sink >= 1.25 * top
+    print("64 B UDP, %s: best figure %s Mpps; the generator offered %s Mpps flat out (%.1fx), the"
+          " sink took %s Mpps (%sx): %s" % (m, fmt(top), fmt(off), off / top if top else 0,
+          "-" if sink is None else fmt(sink), "-" if sink is None else "%.1f" % (sink / top),
+          "the datapath set the pace" if ok_off and ok_sink else
+          "THE GENERATOR MAY HAVE SET THE PACE"))
+    if not (ok_off and ok_sink):
+        gen_bad.append(m)
 print("CPU: 'machine' = all non-idle jiffies of /proc/stat during the iperf3 run (iperf3 and the")
 print("rest of the machine included; noisy on a shared box), 'softirq' = its softirq part; 'vtep")
 print("daemons' = utime+stime of both vtep processes (no kernel equivalent), per Gbit received.")
@@ -780,7 +1072,18 @@ if results != "-":
         for metric, v, k, r in out:
             f.write("\t".join((commit, date, metric, v, k, r)) + "\n")
     print("appended %d lines to %s" % (len(out), results))
+if gen_bad:
+    print("64 B UDP: the generator is not clearly faster than the datapath (%s): the"
+          " small-packet figures are not the datapath's" % ", ".join(gen_bad))
+    sys.exit(3)
 EOF
+then
+	:
+else
+	rc=$?
+	[ "$rc" = 3 ] || exit "$rc"
+	FAILURES+=("small packets: the generator may have been the bottleneck (see above)")
+fi
 if [ ${#FAILURES[@]} -gt 0 ]; then
 	echo
 	echo "bench: ${#FAILURES[@]} measurement(s) failed:"

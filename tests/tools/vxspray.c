@@ -14,7 +14,9 @@
  * Batches of 64 go out with sendmmsg(2), paced to --pps (0: flat out).
  * Prints "sent N datagrams in S s".
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE                     /* sendmmsg */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
