@@ -83,6 +83,7 @@
 #                       work directory with cc when missing]
 #   BENCH_RESULTS=FILE  where to append [tests/bench/results.tsv]; "-" = nowhere
 #   VTEP=path           the daemon [TOP/vtep]
+#   BENCH_VTEP_KEYS='..'  extra top-level keys for both daemons (e.g. 'workers = 2;')
 #   VTEP_ARGS=...       extra daemon arguments (e.g. -v)
 #   KEEP=1              keep the work directory (configs, logs, raw figures)
 set -eu
@@ -90,6 +91,7 @@ set -eu
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VTEP=${VTEP:-$TOP/vtep}
 VTEP_ARGS=${VTEP_ARGS:-}
+VTEP_KEYS=${BENCH_VTEP_KEYS:-}
 RUNS=${BENCH_RUNS:-3}
 T=${BENCH_TIME:-5}
 ONLY=${BENCH_ONLY:-both}
@@ -334,6 +336,7 @@ dstport = 4789;
 mtu = 1450;
 pidfile = "$WORK/$1/vtep.pid";
 dumpdir = "$WORK/$1";
+$VTEP_KEYS
 vnis = (
   { vni = 100;
     flood = "unicast";
