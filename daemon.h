@@ -163,6 +163,20 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev);
 /* Once a second: ageing. */
 void datapath_tick(struct vtep_daemon *d);
 
+/* Counter structs (vtep_counters, vtep_tap_counters, io_stats) are all
+ * uint64_t fields: dst += src, field by field. */
+#define ADD_COUNTERS(dst, src)                                                       \
+	do {                                                                         \
+		uint64_t *d_ = (uint64_t *)(void *)(dst);                            \
+		const uint64_t *s_ = (const uint64_t *)(const void *)(src);          \
+		for (size_t k_ = 0; k_ < sizeof(*(dst)) / sizeof(uint64_t); k_++)    \
+			d_[k_] += s_[k_];                                            \
+	} while (0)
+
+_Static_assert(sizeof(struct vtep_counters) % sizeof(uint64_t) == 0, "vtep_counters");
+_Static_assert(sizeof(struct vtep_tap_counters) % sizeof(uint64_t) == 0, "tap counters");
+_Static_assert(sizeof(struct io_stats) % sizeof(uint64_t) == 0, "io_stats");
+
 /* workers.c */
 /* Start workers 1..conf->workers-1 (a worker that cannot start is logged
  * and left out: the daemon runs with fewer). */

@@ -44,22 +44,13 @@ static int entry_cmp(const void *a, const void *b)
 
 void dump_totals(const struct vtep_daemon *d, struct vtep_counters *ret)
 {
-	/* Every field is a uint64_t counter: add them up as an array. */
-	enum { N = sizeof(struct vtep_counters) / sizeof(uint64_t) };
-	_Static_assert(sizeof(struct vtep_counters) % sizeof(uint64_t) == 0, "counters");
-	uint64_t t[N], c[N];
-
 	struct vtep_counters vc;
 
-	daemon_global_counters(d, &vc);
-	memcpy(t, &vc, sizeof(t));
+	daemon_global_counters(d, ret);
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		daemon_vni_counters(d, i, &vc);
-		memcpy(c, &vc, sizeof(c));
-		for (size_t k = 0; k < N; k++)
-			t[k] += c[k];
+		ADD_COUNTERS(ret, &vc);
 	}
-	memcpy(ret, t, sizeof(t));
 }
 
 struct dump_arp {

@@ -19,19 +19,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-/* Every field of these is a uint64_t counter: add them as arrays. */
-#define ADD_COUNTERS(dst, src)                                                       \
-	do {                                                                         \
-		uint64_t *d_ = (uint64_t *)(void *)(dst);                            \
-		const uint64_t *s_ = (const uint64_t *)(const void *)(src);          \
-		for (size_t k_ = 0; k_ < sizeof(*(dst)) / sizeof(uint64_t); k_++)    \
-			d_[k_] += s_[k_];                                            \
-	} while (0)
-
-_Static_assert(sizeof(struct vtep_counters) % sizeof(uint64_t) == 0, "vtep_counters");
-_Static_assert(sizeof(struct vtep_tap_counters) % sizeof(uint64_t) == 0, "tap counters");
-_Static_assert(sizeof(struct io_stats) % sizeof(uint64_t) == 0, "io_stats");
-
 static void worker_event(void *arg, const struct io_event *ev)
 {
 	struct vtep_worker *w = arg;
