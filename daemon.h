@@ -14,6 +14,7 @@
 #include "io/io.h"
 #include "proto/fdb.h"
 #include "proto/fwd.h"
+#include "proto/gso.h"
 
 #include <pthread.h>
 
@@ -51,6 +52,39 @@ struct vtep_group {
 
 struct vtep_daemon;
 
+/*
+ * What a worker holds back within one batch of completions (datapath.c),
+ * sent when the batch ends (IO_EV_BATCH_END), before anything else it
+ * sends to the underlay or writes to that tap, and before the main thread
+ * handles a signal, a tick or a port error:
+ * - a train: frames from taps for one VTEP, of one VNI, through one
+ *   source-port socket, all the same size but the last, as one UDP GSO
+ *   send (io-design.md 2.2: "consecutive equal-size frames to the same
+ *   peer can still be batched into one GSO train");
+ * - a run: TCP segments of one flow from the underlay for one vnet tap,
+ *   merged into one GSO tap write (2.4), across the datagrams and GRO
+ *   trains of the batch. Each segment's receive buffer is held (io_buf_hold).
+ */
+struct dp_train {
+	struct io_job *job;             /* NULL: no train open */
+	struct vtep_vni_rt *v;
+	struct vtep_addr dst;
+	unsigned int k;                 /* source-port socket */
+	size_t seg;                     /* datagram size; only the last may be shorter */
+	size_t bytes;
+	unsigned int n;
+	bool closed;                    /* the last one was shorter */
+};
+
+struct dp_run {
+	struct gso_coalesce c;          /* c.n segments; 0 = no run open */
+	struct vtep_vni_rt *v;
+	uint16_t tap;
+	const uint8_t *frame[GSO_COALESCE_MAX];
+	uint16_t len[GSO_COALESCE_MAX];
+	unsigned int buf[GSO_COALESCE_MAX];
+};
+
 struct vtep_worker_tap {
 	int fd;                         /* its own queue, or a dup of the main fd; -1 */
 	int port;                       /* port in the worker's io, -1 */
@@ -85,6 +119,8 @@ struct vtep_worker {
 	size_t n_vnis;
 	struct io_stats last;           /* its io stats when it stopped */
 	struct vtep_counters global;
+	struct dp_train train;          /* held back until the batch ends */
+	struct dp_run run;
 	unsigned int stop;              /* __atomic: leave the loop */
 	unsigned int port_failed;       /* __atomic: a tap queue failed, restart us */
 };
@@ -160,6 +196,9 @@ int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
 void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev);
 void datapath_udp_rx(struct vtep_worker *w, const struct io_event *ev);
 void datapath_port_error(struct vtep_worker *w, const struct io_event *ev);
+/* The batch of completions ended: send what was held back (struct dp_train,
+ * struct dp_run). Also before anything that may change the VNIs or taps. */
+void datapath_flush(struct vtep_worker *w);
 /* Once a second: ageing. */
 void datapath_tick(struct vtep_daemon *d);
 

@@ -194,13 +194,14 @@ static void reply_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 	tc(w, tap)->tx_bytes += dec->reply_len;
 }
 
-static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
-		    const struct io_event *ev, const uint8_t *frame, size_t len)
+/* frame lies in receive buffer buf. */
+static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t, unsigned int buf,
+		    const uint8_t *frame, size_t len)
 {
 	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 
-	if (tport(w, tap) < 0 || io_write_tap(w->io, tport(w, tap), ev->buf, frame, len) < 0) {
+	if (tport(w, tap) < 0 || io_write_tap(w->io, tport(w, tap), buf, frame, len) < 0) {
 		tc(w, tap)->tx_dropped++;
 		count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 		return;
@@ -213,6 +214,19 @@ static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 
 /* Encapsulated copy to one VTEP; hdr is the VXLAN header already written in
  * front of the frame, the send socket is picked by the inner flow hash. */
+static void capture_out(struct vtep_worker *w, unsigned int k, const struct vtep_addr *dst,
+			const uint8_t *hdr, size_t len)
+{
+	struct vtep_daemon *d = w->d;
+
+	pthread_mutex_lock(&d->slow_lock);
+	io_capture_outer(d->capture, &d->ul.local, d->ul.tx_port[k], dst, d->ul.dstport,
+			 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl, hdr, len);
+	pthread_mutex_unlock(&d->slow_lock);
+}
+
+static void train_flush(struct vtep_worker *w);
+
 static void udp_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
 		    const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
 {
@@ -220,13 +234,9 @@ static void udp_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct v
 	unsigned int k = hash % d->ul.n_tx;
 	int fd = d->ul.tx_fd[k];
 
-	if (d->capture) {
-		pthread_mutex_lock(&d->slow_lock);
-		io_capture_outer(d->capture, &d->ul.local, d->ul.tx_port[k], dst, d->ul.dstport,
-				 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl,
-				 hdr, len);
-		pthread_mutex_unlock(&d->slow_lock);
-	}
+	train_flush(w);                 /* what came first goes first */
+	if (d->capture)
+		capture_out(w, k, dst, hdr, len);
 	if (io_send_udp(w->io, fd, dst, d->ul.dstport, ev->buf, hdr, len) < 0) {
 		count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 		return;
@@ -240,7 +250,71 @@ static void flood_taps(struct vtep_worker *w, struct vtep_vni_rt *v, int exclude
 {
 	for (size_t i = 0; i < v->n_taps; i++)
 		if ((int)v->taps[i] != exclude)
-			tap_out(w, v, v->taps[i], ev, frame, len);
+			tap_out(w, v, v->taps[i], ev->buf, frame, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Trains: frames for one VTEP in one UDP GSO send                    */
+
+static void train_flush(struct vtep_worker *w)
+{
+	struct dp_train *t = &w->train;
+	struct vtep_daemon *d = w->d;
+	struct io_job *job = t->job;
+
+	if (!job)
+		return;
+	t->job = NULL;
+	/* One frame alone goes as a plain datagram (io_job_send_udp). */
+	if (io_job_send_udp(w->io, job, d->ul.tx_fd[t->k], &t->dst, d->ul.dstport,
+			    (uint16_t)t->seg) < 0) {
+		vc(w, t->v)->drops[VTEP_DROP_NO_BUFFER] += t->n;
+		return;
+	}
+	vc(w, t->v)->tx_packets += t->n;
+	vc(w, t->v)->tx_bytes += t->bytes;
+}
+
+/* A frame for one VTEP (hdr: its VXLAN header, in front of it in the
+ * event's buffer): into the open train when it can follow, else the train
+ * goes and a new one starts. Without UDP GSO, or without a job, at once. */
+static void train_add(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
+		      const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
+{
+	struct dp_train *t = &w->train;
+	struct vtep_daemon *d = w->d;
+	unsigned int k = hash % d->ul.n_tx;
+
+	if (!io_udp_gso(w->io) || len > IO_UDP_MAX_PAYLOAD) {
+		udp_out(w, v, dst, ev, hdr, len, hash);
+		return;
+	}
+	if (t->job && (t->v != v || t->k != k || t->closed || len > t->seg ||
+		       t->n >= IO_UDP_MAX_SEGS || t->bytes + len > IO_UDP_MAX_PAYLOAD ||
+		       !vtep_addr_eq(&t->dst, dst)))
+		train_flush(w);
+	if (!t->job) {
+		t->job = io_job_new(w->io, IO_NO_BUF);
+		if (!t->job) {
+			udp_out(w, v, dst, ev, hdr, len, hash);
+			return;
+		}
+		t->v = v;
+		t->dst = *dst;
+		t->k = k;
+		t->seg = len;
+		t->bytes = 0;
+		t->n = 0;
+	}
+	if (!io_job_add_buf(w->io, t->job, ev->buf, hdr, len)) {
+		udp_out(w, v, dst, ev, hdr, len, hash);
+		return;
+	}
+	if (d->capture)
+		capture_out(w, k, dst, hdr, len);
+	t->n++;
+	t->bytes += len;
+	t->closed = len < t->seg;
 }
 
 /* Where BUM goes on the underlay: the group, every peer, or nowhere. */
@@ -331,6 +405,7 @@ static void udp_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 	size_t dgram = VXLAN_HLEN + g->hlen + g->mss;
 	unsigned int per = 1;
 
+	train_flush(w);
 	if (io_udp_gso(w->io)) {
 		per = (unsigned int)VTEP_MIN(IO_UDP_MAX_PAYLOAD / dgram,
 					     IO_JOB_ARENA / (VXLAN_HLEN + g->hlen));
@@ -507,13 +582,13 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 		return;
 	}
 	if (dec.out_tap >= 0) {
-		tap_out(w, v, (uint16_t)dec.out_tap, ev, ev->data, ev->len);
+		tap_out(w, v, (uint16_t)dec.out_tap, ev->buf, ev->data, ev->len);
 		return;
 	}
 	hash = eth_flow_hash(ev->data, ev->len);
 	vxlan_build(hdr, v->vni);
 	if (dec.to_remote) {
-		udp_out(w, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
+		train_add(w, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
 		return;
 	}
 	if (dec.is_bum)
@@ -527,88 +602,92 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 /* ------------------------------------------------------------------ */
 /* Underlay to tap, with coalescing                                   */
 
-/* TCP segments of one flow on their way to one vnet tap, merged into one
- * GSO write when the batch (one GRO train) is done. */
-struct rx_run {
-	struct gso_coalesce c;
-	struct vtep_vni_rt *v;
-	uint16_t tap;
-	const uint8_t *frame[GSO_COALESCE_MAX];
-	uint16_t len[GSO_COALESCE_MAX];
-};
-
-static void run_flush(struct vtep_worker *w, const struct io_event *ev, struct rx_run *run)
+/* The open run (struct dp_run) as one GSO tap write, or, for a lone
+ * segment or without a job, each segment as it came. */
+static void run_flush(struct vtep_worker *w)
 {
 	struct vtep_daemon *d = w->d;
+	struct dp_run *run = &w->run;
 	struct vtep_tap_rt *tap = &d->taps[run->tap];
 	unsigned int n = run->c.n;
 	struct io_job *job = NULL;
 	uint8_t *h = NULL;
 	size_t bytes = 0;
+	unsigned int i;
 
+	if (!n)
+		return;
 	run->c.n = 0;
 	if (n > 1 && tport(w, tap) >= 0)
-		job = io_job_new(w->io, ev->buf);
+		job = io_job_new(w->io, IO_NO_BUF);
 	if (job)
 		h = io_job_hdr(job, GSO_VNET_HLEN + run->c.h.hlen);
 	if (!h) {
-		/* One segment, or no job: each as it came. */
 		if (job)
 			io_job_abort(w->io, job);
-		for (unsigned int i = 0; i < n; i++)
-			tap_out(w, run->v, run->tap, ev, run->frame[i], run->len[i]);
-		return;
+		for (i = 0; i < n; i++)
+			tap_out(w, run->v, run->tap, run->buf[i], run->frame[i], run->len[i]);
+		goto release;
 	}
 	gso_coalesce_build(&run->c, h);
-	for (unsigned int i = 0; i < n; i++) {
-		(void)io_job_add(job, run->frame[i] + run->c.h.hlen, run->len[i] - run->c.h.hlen);
+	for (i = 0; i < n; i++) {
+		/* Cannot fail: a job takes 2 * IO_UDP_MAX_SEGS + 2 pieces. */
+		(void)io_job_add_buf(w->io, job, run->buf[i], run->frame[i] + run->c.h.hlen,
+				     run->len[i] - run->c.h.hlen);
 		bytes += run->len[i];
 	}
 	if (io_job_write_tap(w->io, job, tport(w, tap)) < 0) {
 		tc(w, tap)->tx_dropped += n;
 		count_drop(vc(w, run->v), VTEP_DROP_NO_BUFFER);
-		return;
+		goto release;
 	}
 	tc(w, tap)->tx_packets += n;
 	tc(w, tap)->tx_bytes += bytes;
 	vc(w, run->v)->tx_packets += n;
 	vc(w, run->v)->tx_bytes += bytes;
+release:
+	for (i = 0; i < n; i++)
+		io_buf_release(w->io, run->buf[i]);
 }
 
 /* Known local unicast from the underlay: merge into the open run when the
- * rules allow, else flush the run first (order within a flow is kept). */
+ * rules allow, else the run goes first (order within a flow is kept). A
+ * segment of a GRO train was covered by the outer UDP checksum; one that
+ * came alone has its TCP checksum checked before it may be merged. */
 static void deliver(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
-		    const struct io_event *ev, const uint8_t *frame, size_t len,
-		    struct rx_run *run)
+		    const struct io_event *ev, const uint8_t *frame, size_t len)
 {
 	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
+	struct dp_run *run = &w->run;
 	struct gso_tcp_view tv;
 
-	if (tport(w, tap) < 0 || !io_port_vnet(w->io, tport(w, tap)) || !ev->gso_size ||
-	    gso_tcp_parse(frame, len, &tv) != VTEP_DROP_NONE) {
-		if (run->c.n)
-			run_flush(w, ev, run);
-		tap_out(w, v, t, ev, frame, len);
+	if (tport(w, tap) < 0 || !io_port_vnet(w->io, tport(w, tap)) ||
+	    gso_tcp_parse(frame, len, !ev->gso_size, &tv) != VTEP_DROP_NONE) {
+		run_flush(w);
+		tap_out(w, v, t, ev->buf, frame, len);
 		return;
 	}
 	if (run->c.n && run->tap == t && gso_coalesce_add(&run->c, frame, &tv)) {
 		run->frame[run->c.n - 1] = frame;
 		run->len[run->c.n - 1] = (uint16_t)len;
+		run->buf[run->c.n - 1] = ev->buf;
+		io_buf_hold(w->io, ev->buf);
 		return;
 	}
-	if (run->c.n)
-		run_flush(w, ev, run);
+	run_flush(w);
 	gso_coalesce_start(&run->c, frame, &tv);
 	run->v = v;
 	run->tap = t;
 	run->frame[0] = frame;
 	run->len[0] = (uint16_t)len;
+	run->buf[0] = ev->buf;
+	io_buf_hold(w->io, ev->buf);
 }
 
 /* One VXLAN datagram (of a GRO train, or alone). */
 static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const uint8_t *data,
-		       size_t len, struct rx_run *run)
+		       size_t len)
 {
 	struct vtep_daemon *d = w->d;
 	bool ignore = d->conf->reserved_bits == CONF_RESERVED_IGNORE;
@@ -653,11 +732,10 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 		return;
 	}
 	if (dec.out_tap >= 0) {
-		deliver(w, v, (uint16_t)dec.out_tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN, run);
+		deliver(w, v, (uint16_t)dec.out_tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN);
 		return;
 	}
-	if (run->c.n)
-		run_flush(w, ev, run);
+	run_flush(w);
 	if (dec.is_bum)
 		vc(w, v)->flooded++;
 	if (dec.flood_taps)
@@ -666,20 +744,22 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 
 void datapath_udp_rx(struct vtep_worker *w, const struct io_event *ev)
 {
-	struct rx_run run;
 	size_t step = ev->gso_size ? ev->gso_size : ev->len;
 
-	run.c.n = 0;
 	if (!ev->len) {
-		udp_rx_one(w, ev, ev->data, 0, &run);
+		udp_rx_one(w, ev, ev->data, 0);
 		return;
 	}
 	/* Every datagram of a GRO train is checked, learned from and
 	 * forwarded on its own; only the writes are merged. */
 	for (size_t off = 0; off < ev->len; off += step)
-		udp_rx_one(w, ev, ev->data + off, VTEP_MIN(step, ev->len - off), &run);
-	if (run.c.n)
-		run_flush(w, ev, &run);
+		udp_rx_one(w, ev, ev->data + off, VTEP_MIN(step, ev->len - off));
+}
+
+void datapath_flush(struct vtep_worker *w)
+{
+	train_flush(w);
+	run_flush(w);
 }
 
 void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)

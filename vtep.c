@@ -418,13 +418,19 @@ static void on_event(void *arg, const struct io_event *ev)
 		datapath_udp_rx(&d->main, ev);
 		break;
 	case IO_EV_SIGNAL:
+		datapath_flush(&d->main);       /* a reload may change what it refers to */
 		on_signal(d, ev->signo);
 		break;
 	case IO_EV_TIMER:
+		datapath_flush(&d->main);
 		on_tick(d);
 		break;
 	case IO_EV_PORT_ERROR:
+		datapath_flush(&d->main);
 		datapath_port_error(&d->main, ev);
+		break;
+	case IO_EV_BATCH_END:
+		datapath_flush(&d->main);
 		break;
 	}
 }

@@ -31,7 +31,11 @@ static void worker_event(void *arg, const struct io_event *ev)
 		datapath_udp_rx(w, ev);
 		break;
 	case IO_EV_PORT_ERROR:
+		datapath_flush(w);
 		datapath_port_error(w, ev);
+		break;
+	case IO_EV_BATCH_END:
+		datapath_flush(w);
 		break;
 	default:
 		break;                  /* the wake eventfd: the loop looks at stop */

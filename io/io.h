@@ -131,6 +131,9 @@ enum io_ev_kind {
 	IO_EV_SIGNAL,                   /* a signal from the signalfd */
 	IO_EV_TIMER,                    /* the periodic tick */
 	IO_EV_PORT_ERROR,               /* a port's receive failed for good (tap gone) */
+	IO_EV_BATCH_END,                /* every completion of this wait was handed over:
+					 * what the caller holds back for batching goes
+					 * now (it is submitted with the next io_run) */
 };
 
 struct io_event {
@@ -168,6 +171,7 @@ struct io_stats {
 	uint64_t busy_polls;            /* busy-poll reaps that found nothing yet */
 };
 
+#define IO_NO_BUF UINT32_MAX            /* no receive buffer (io_job_new) */
 #define IO_VNET_HLEN 10                 /* struct virtio_net_hdr, the default size */
 #define IO_UDP_MAX_PAYLOAD 65507        /* largest UDP payload (IPv4) = largest GSO train */
 #define IO_UDP_MAX_SEGS 64              /* segments per GSO train (UDP_MAX_SEGMENTS >= 64) */
@@ -221,13 +225,22 @@ int io_write_tap_vnet(struct io_ctx *ctx, int port, unsigned int buf, const uint
  * or drop it with io_job_abort. Datapath-safe; NULL when the pool is empty.
  */
 struct io_job;
-enum { IO_JOB_IOVS = 2 * IO_UDP_MAX_SEGS + 2, IO_JOB_ARENA = 10240 };
+enum {
+	IO_JOB_IOVS = 2 * IO_UDP_MAX_SEGS + 2,
+	IO_JOB_ARENA = 10240,
+	IO_JOB_BUFS = IO_UDP_MAX_SEGS + 1,      /* receive buffers one job can hold */
+};
+/* buf may be IO_NO_BUF (the pieces come from io_job_add_buf only). */
 struct io_job *io_job_new(struct io_ctx *ctx, unsigned int buf);
 /* len bytes of header room appended as the next piece, or NULL when the
  * arena or the iovec array is full. */
 uint8_t *io_job_hdr(struct io_job *job, size_t len);
 /* Append data[0..len) (inside the job's buffer); false when full. */
 bool io_job_add(struct io_job *job, const uint8_t *data, size_t len);
+/* Append data[0..len) from receive buffer buf, which the job then holds
+ * too (frames of several receives in one request); false when full. */
+bool io_job_add_buf(struct io_ctx *ctx, struct io_job *job, unsigned int buf,
+		    const uint8_t *data, size_t len);
 /* gso_size 0: one datagram; else every gso_size bytes are one datagram. */
 int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct vtep_addr *dst,
 		    uint16_t dstport, uint16_t gso_size);
@@ -235,6 +248,10 @@ int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct
  * on a vnet port). */
 int io_job_write_tap(struct io_ctx *ctx, struct io_job *job, int port);
 void io_job_abort(struct io_ctx *ctx, struct io_job *job);
+/* Keep receive buffer buf (an event's) past its event, until released:
+ * for a frame held back to be merged with later ones. */
+void io_buf_hold(struct io_ctx *ctx, unsigned int buf);
+void io_buf_release(struct io_ctx *ctx, unsigned int buf);
 /* False once a UDP_SEGMENT send failed for good (EIO/EINVAL): then send one
  * datagram per request. VTEP_UDP_GSO=0 in the environment starts it off. */
 bool io_udp_gso(const struct io_ctx *ctx);

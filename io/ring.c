@@ -98,7 +98,8 @@ struct io_job {
 	uint32_t next_free;
 	int port;                       /* tap writes: the port, else -1 */
 	unsigned int port_gen;
-	unsigned int buf;               /* referenced receive buffer, or NO_BUF */
+	unsigned int bufs[IO_JOB_BUFS]; /* referenced receive buffers */
+	unsigned int nbufs;
 	unsigned int niov;
 	size_t used;                    /* arena bytes */
 	size_t len;                     /* bytes in all pieces */
@@ -135,7 +136,7 @@ struct io_ctx {
 	struct io_stats stats;
 };
 
-#define NO_BUF UINT32_MAX
+#define NO_BUF IO_NO_BUF
 #define OP_NONE UINT32_MAX
 
 static const uint8_t zero_vnet[IO_VNET_HLEN];
@@ -660,6 +661,21 @@ int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_
 /* ------------------------------------------------------------------ */
 /* Multi-part requests                                                */
 
+/* The job holds buf until it completes (once, however many pieces). */
+static bool job_ref(struct io_ctx *ctx, struct io_job *job, unsigned int buf)
+{
+	if (buf == NO_BUF)
+		return true;
+	for (unsigned int i = job->nbufs; i-- > 0;)
+		if (job->bufs[i] == buf)
+			return true;
+	if (job->nbufs >= IO_JOB_BUFS)
+		return false;
+	buf_get(ctx, buf);
+	job->bufs[job->nbufs++] = buf;
+	return true;
+}
+
 struct io_job *io_job_new(struct io_ctx *ctx, unsigned int buf)
 {
 	struct io_job *job;
@@ -674,8 +690,8 @@ struct io_job *io_job_new(struct io_ctx *ctx, unsigned int buf)
 	job->used = 0;
 	job->len = 0;
 	job->gso_size = 0;
-	job->buf = buf;
-	buf_get(ctx, buf);
+	job->nbufs = 0;
+	(void)job_ref(ctx, job, buf);
 	return job;
 }
 
@@ -703,12 +719,31 @@ bool io_job_add(struct io_job *job, const uint8_t *data, size_t len)
 	return true;
 }
 
+bool io_job_add_buf(struct io_ctx *ctx, struct io_job *job, unsigned int buf,
+		    const uint8_t *data, size_t len)
+{
+	if (job->niov >= IO_JOB_IOVS || !job_ref(ctx, job, buf))
+		return false;
+	return io_job_add(job, data, len);
+}
+
 void io_job_abort(struct io_ctx *ctx, struct io_job *job)
 {
-	buf_put(ctx, job->buf);
-	job->buf = NO_BUF;
+	for (unsigned int i = 0; i < job->nbufs; i++)
+		buf_put(ctx, job->bufs[i]);
+	job->nbufs = 0;
 	job->next_free = ctx->job_free;
 	ctx->job_free = (uint32_t)(job - ctx->jobs);
+}
+
+void io_buf_hold(struct io_ctx *ctx, unsigned int buf)
+{
+	buf_get(ctx, buf);
+}
+
+void io_buf_release(struct io_ctx *ctx, unsigned int buf)
+{
+	buf_put(ctx, buf);
 }
 
 bool io_udp_gso(const struct io_ctx *ctx)
@@ -961,6 +996,14 @@ int io_run(struct io_ctx *ctx, unsigned int timeout_ms, io_event_cb cb, void *ar
 	}
 	io_uring_cq_advance(&ctx->ring, n);
 	ctx->stats.cqes += n;
+	if (n) {
+		struct io_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = IO_EV_BATCH_END;
+		ev.port = -1;
+		cb(arg, &ev);
+	}
 	if (n && ctx->busy_ns)
 		ctx->last_cqe_ns = mono_ns();
 	groups_flush(ctx);
@@ -1023,7 +1066,6 @@ int io_ctx_new(const struct io_params *params, struct io_ctx **ret_ctx)
 		goto err_free;
 	}
 	for (unsigned int i = 0; i < N_JOBS; i++) {
-		ctx->jobs[i].buf = NO_BUF;
 		ctx->jobs[i].next_free = i + 1 < N_JOBS ? i + 1 : OP_NONE;
 	}
 	ctx->job_free = 0;

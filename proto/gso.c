@@ -251,7 +251,8 @@ size_t gso_segment(const uint8_t *frame, const struct gso_frame *g, unsigned int
 /* ------------------------------------------------------------------ */
 /* Coalescing                                                         */
 
-enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, struct gso_tcp_view *ret)
+enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, bool check_csum,
+			     struct gso_tcp_view *ret)
 {
 	struct gso_tcp_view v;
 	uint16_t type;
@@ -293,7 +294,8 @@ enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, struct gso_tcp_vi
 		return VTEP_DROP_MALFORMED;
 	/* The tap write will say NEEDS_CSUM, so the kernel checks nothing: a
 	 * peer with a zero outer UDP checksum must not get corruption through. */
-	if (gso_csum_fold(gso_csum_add(pseudo_sum(frame + ETH_HLEN, v.v6, IP_PROTO_TCP, l4_len),
+	if (check_csum &&
+	    gso_csum_fold(gso_csum_add(pseudo_sum(frame + ETH_HLEN, v.v6, IP_PROTO_TCP, l4_len),
 				       frame + v.l4_off, l4_len)) != 0xffff)
 		return VTEP_DROP_MALFORMED;
 	*ret = v;

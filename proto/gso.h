@@ -103,8 +103,13 @@ struct gso_tcp_view {
 };
 
 /* VTEP_DROP_NONE when frame is such a segment with payload and only ACK
- * (and maybe PSH) set, and its TCP checksum is right. Datapath-safe. */
-enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, struct gso_tcp_view *ret);
+ * (and maybe PSH) set, and, with check_csum, its TCP checksum is right.
+ * Without it the caller vouches for the bytes: a datagram of a UDP GRO
+ * train was covered by a non-zero outer UDP checksum (the kernel merges
+ * no datagram without one, and a local GSO send cannot turn it off).
+ * Datapath-safe. */
+enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, bool check_csum,
+			     struct gso_tcp_view *ret);
 
 /* A run of segments being merged. */
 struct gso_coalesce {

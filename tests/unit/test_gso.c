@@ -241,13 +241,13 @@ static void coalesce_case(bool v6)
 		memcpy(segs[i] + g.hlen, frame + g.hlen + (size_t)i * MSS, n);
 		seglen[i] = g.hlen + n;
 	}
-	assert_int_equal(gso_tcp_parse(segs[0], seglen[0], &v), VTEP_DROP_NONE);
+	assert_int_equal(gso_tcp_parse(segs[0], seglen[0], true, &v), VTEP_DROP_NONE);
 	gso_coalesce_start(&c, segs[0], &v);
 	/* Out of order: refused. */
-	assert_int_equal(gso_tcp_parse(segs[2], seglen[2], &v), VTEP_DROP_NONE);
+	assert_int_equal(gso_tcp_parse(segs[2], seglen[2], true, &v), VTEP_DROP_NONE);
 	assert_false(gso_coalesce_add(&c, segs[2], &v));
 	for (unsigned int i = 1; i < g.nseg; i++) {
-		assert_int_equal(gso_tcp_parse(segs[i], seglen[i], &v), VTEP_DROP_NONE);
+		assert_int_equal(gso_tcp_parse(segs[i], seglen[i], true, &v), VTEP_DROP_NONE);
 		assert_true(gso_coalesce_add(&c, segs[i], &v));
 	}
 	/* Last had PSH: closed. */
@@ -273,7 +273,7 @@ static void coalesce_case(bool v6)
 	assert_true(l4_ok(frame, 14, g.l4_off, v6, 6, len - g.l4_off));
 	/* A corrupted segment is refused. */
 	segs[1][g.hlen + 5] ^= 1;
-	assert_int_equal(gso_tcp_parse(segs[1], seglen[1], &v), VTEP_DROP_MALFORMED);
+	assert_int_equal(gso_tcp_parse(segs[1], seglen[1], true, &v), VTEP_DROP_MALFORMED);
 }
 
 static void test_coalesce4(void **state)
@@ -299,9 +299,9 @@ static void test_coalesce_rules(void **state)
 	memcpy(a, frame, len);
 	/* SYN, no payload: not candidates. */
 	frame[34 + 13] = 0x12;
-	assert_int_equal(gso_tcp_parse(frame, len, &va), VTEP_DROP_MALFORMED);
+	assert_int_equal(gso_tcp_parse(frame, len, true, &va), VTEP_DROP_MALFORMED);
 	len = build(false, false, 0, 0x10);
-	assert_int_equal(gso_tcp_parse(frame, len, &va), VTEP_DROP_MALFORMED);
+	assert_int_equal(gso_tcp_parse(frame, len, true, &va), VTEP_DROP_MALFORMED);
 	/* Valid checksums first: split a 2-segment frame of 100-byte segments. */
 	len = build(false, false, 200, 0x10);
 	{
@@ -313,8 +313,8 @@ static void test_coalesce_rules(void **state)
 		memcpy(a + g.hlen, frame + g.hlen, 100);
 		gso_segment(frame, &g, 1, b);
 		memcpy(b + g.hlen, frame + g.hlen + 100, 100);
-		assert_int_equal(gso_tcp_parse(a, g.hlen + 100, &va), VTEP_DROP_NONE);
-		assert_int_equal(gso_tcp_parse(b, g.hlen + 100, &vb), VTEP_DROP_NONE);
+		assert_int_equal(gso_tcp_parse(a, g.hlen + 100, true, &va), VTEP_DROP_NONE);
+		assert_int_equal(gso_tcp_parse(b, g.hlen + 100, true, &vb), VTEP_DROP_NONE);
 		gso_coalesce_start(&c, a, &va);
 		/* Different TTL: refused (checksums no longer matter here). */
 		b[14 + 8]++;
