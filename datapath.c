@@ -265,6 +265,10 @@ static void train_flush(struct vtep_worker *w)
 	if (!job)
 		return;
 	t->job = NULL;
+	if (!t->n) {
+		io_job_abort(w->io, job);
+		return;
+	}
 	/* One frame alone goes as a plain datagram (io_job_send_udp). */
 	if (io_job_send_udp(w->io, job, d->ul.tx_fd[t->k], &t->dst, d->ul.dstport,
 			    (uint16_t)t->seg) < 0) {
@@ -275,46 +279,69 @@ static void train_flush(struct vtep_worker *w)
 	vc(w, t->v)->tx_bytes += t->bytes;
 }
 
-/* A frame for one VTEP (hdr: its VXLAN header, in front of it in the
- * event's buffer): into the open train when it can follow, else the train
- * goes and a new one starts. Without UDP GSO, or without a job, at once. */
-static void train_add(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
-		      const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
+/*
+ * The train that takes the next datagram for (v, dst, socket k): len
+ * bytes in pieces pieces, hdr of them header room in the job. The open one
+ * when the datagram may follow (its size, at most the train's; room left),
+ * else a new one, after the old one is sent. NULL without a job.
+ */
+static struct io_job *train_open(struct vtep_worker *w, struct vtep_vni_rt *v,
+				 const struct vtep_addr *dst, unsigned int k, size_t len,
+				 unsigned int pieces, size_t hdr)
 {
 	struct dp_train *t = &w->train;
-	struct vtep_daemon *d = w->d;
-	unsigned int k = hash % d->ul.n_tx;
 
-	if (!io_udp_gso(w->io) || len > IO_UDP_MAX_PAYLOAD) {
-		udp_out(w, v, dst, ev, hdr, len, hash);
-		return;
-	}
 	if (t->job && (t->v != v || t->k != k || t->closed || len > t->seg ||
 		       t->n >= IO_UDP_MAX_SEGS || t->bytes + len > IO_UDP_MAX_PAYLOAD ||
-		       !vtep_addr_eq(&t->dst, dst)))
+		       !io_job_fits(t->job, pieces, hdr) || !vtep_addr_eq(&t->dst, dst)))
 		train_flush(w);
 	if (!t->job) {
 		t->job = io_job_new(w->io, IO_NO_BUF);
-		if (!t->job) {
-			udp_out(w, v, dst, ev, hdr, len, hash);
-			return;
-		}
+		if (!t->job)
+			return NULL;
 		t->v = v;
 		t->dst = *dst;
 		t->k = k;
 		t->seg = len;
 		t->bytes = 0;
 		t->n = 0;
+		t->closed = false;
 	}
-	if (!io_job_add_buf(w->io, t->job, ev->buf, hdr, len)) {
+	return t->job;
+}
+
+/* A datagram of len bytes went into the open train. */
+static void train_took(struct vtep_worker *w, size_t len)
+{
+	struct dp_train *t = &w->train;
+
+	t->n++;
+	t->bytes += len;
+	t->closed = len < t->seg;
+}
+
+/* A frame for one VTEP (hdr: its VXLAN header, in front of it in the
+ * event's buffer) joins a train. Without UDP GSO, or without a job, it
+ * goes at once. */
+static void train_add(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
+		      const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
+{
+	struct vtep_daemon *d = w->d;
+	unsigned int k = hash % d->ul.n_tx;
+	struct io_job *job;
+
+	if (!io_udp_gso(w->io) || len > IO_UDP_MAX_PAYLOAD) {
+		udp_out(w, v, dst, ev, hdr, len, hash);
+		return;
+	}
+	job = train_open(w, v, dst, k, len, 1, 0);
+	if (!job || !io_job_add_buf(w->io, job, ev->buf, hdr, len)) {
 		udp_out(w, v, dst, ev, hdr, len, hash);
 		return;
 	}
 	if (d->capture)
 		capture_out(w, k, dst, hdr, len);
-	t->n++;
-	t->bytes += len;
-	t->closed = len < t->seg;
+	train_took(w, len);
 }
 
 /* Where BUM goes on the underlay: the group, every peer, or nowhere. */
@@ -362,78 +389,72 @@ static void capture_segment(struct vtep_worker *w, unsigned int k, const struct 
 			 hlen + n);
 }
 
-/* Segments first..first+count-1 of g into one job: VXLAN + headers, then
- * the payload slice, per segment. Returns the bytes queued or 0. */
-static size_t fill_train(struct vtep_worker *w, struct vtep_vni_rt *v, struct io_job *job,
-			 const uint8_t *frame, const struct gso_frame *g, unsigned int first,
-			 unsigned int count, unsigned int k, const struct vtep_addr *dst)
+/* Segment i of super-frame g (in the event's buffer) into job: its
+ * VXLAN and inner headers in the job, its payload from the buffer. The job
+ * has room for both (io_job_fits). Returns the datagram's length. */
+static size_t segment_into(struct vtep_worker *w, struct vtep_vni_rt *v, struct io_job *job,
+			   const struct io_event *ev, const struct gso_frame *g, unsigned int i,
+			   unsigned int k, const struct vtep_addr *dst)
 {
 	struct vtep_daemon *d = w->d;
-	size_t bytes = 0;
+	const uint8_t *pay = ev->data + g->hlen + (size_t)i * g->mss;
+	uint8_t *h = io_job_hdr(job, VXLAN_HLEN + g->hlen);
+	size_t n;
 
-	for (unsigned int i = first; i < first + count; i++) {
-		uint8_t *h = io_job_hdr(job, VXLAN_HLEN + g->hlen);
-		const uint8_t *pay = frame + g->hlen + (size_t)i * g->mss;
-		size_t n;
-
-		if (!h)
-			return 0;
-		vxlan_build(h, v->vni);
-		n = gso_segment(frame, g, i, h + VXLAN_HLEN);
-		if (!io_job_add(job, pay, n))
-			return 0;
-		if (d->capture) {
-			pthread_mutex_lock(&d->slow_lock);
-			capture_segment(w, k, dst, h, VXLAN_HLEN + g->hlen, pay, n);
-			pthread_mutex_unlock(&d->slow_lock);
-		}
-		bytes += VXLAN_HLEN + g->hlen + n;
+	vxlan_build(h, v->vni);
+	n = gso_segment(ev->data, g, i, h + VXLAN_HLEN);
+	(void)io_job_add_buf(w->io, job, ev->buf, pay, n);
+	if (d->capture) {
+		pthread_mutex_lock(&d->slow_lock);
+		capture_segment(w, k, dst, h, VXLAN_HLEN + g->hlen, pay, n);
+		pthread_mutex_unlock(&d->slow_lock);
 	}
-	return bytes;
+	return VXLAN_HLEN + g->hlen + n;
 }
 
-/* A super-frame to one VTEP: as many UDP GSO trains as the 64 KiB UDP
- * payload limit needs (a 64 KiB TSO frame takes two: io-design.md 3.1),
- * every datagram gso_size long except the last; one datagram per send
- * once GSO has failed. */
+/*
+ * A super-frame to one VTEP, segment by segment into trains: one train
+ * takes at most IO_UDP_MAX_PAYLOAD bytes (a 64 KiB TSO frame needs two:
+ * io-design.md 3.1), and a train left open by one super-frame is filled up
+ * by the next of the batch. Once GSO has failed, one datagram per send.
+ */
 static void udp_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 			const struct vtep_addr *dst, const struct io_event *ev,
 			const struct gso_frame *g, uint32_t hash)
 {
 	struct vtep_daemon *d = w->d;
 	unsigned int k = hash % d->ul.n_tx;
-	size_t dgram = VXLAN_HLEN + g->hlen + g->mss;
-	unsigned int per = 1;
+	size_t hdr = VXLAN_HLEN + g->hlen;
 
-	train_flush(w);
-	if (io_udp_gso(w->io)) {
-		per = (unsigned int)VTEP_MIN(IO_UDP_MAX_PAYLOAD / dgram,
-					     IO_JOB_ARENA / (VXLAN_HLEN + g->hlen));
-		per = VTEP_MIN(per, (unsigned int)IO_UDP_MAX_SEGS);
-		per = VTEP_MAX(per, 1u);
-	}
-	for (unsigned int i = 0; i < g->nseg; i += per) {
-		unsigned int count = VTEP_MIN(per, g->nseg - i);
-		struct io_job *job = io_job_new(w->io, ev->buf);
-		size_t bytes;
+	if (!io_udp_gso(w->io))
+		train_flush(w);
+	for (unsigned int i = 0; i < g->nseg; i++) {
+		size_t len = hdr + VTEP_MIN((size_t)g->mss, g->payload - (size_t)i * g->mss);
+		struct io_job *job;
 
-		if (!job) {
-			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
-			return;
+		if (io_udp_gso(w->io)) {
+			job = train_open(w, v, dst, k, len, 2, hdr);
+			if (job && io_job_fits(job, 2, hdr)) {
+				train_took(w, segment_into(w, v, job, ev, g, i, k, dst));
+				continue;
+			}
+		} else {
+			job = io_job_new(w->io, IO_NO_BUF);
+			if (job && io_job_fits(job, 2, hdr)) {
+				len = segment_into(w, v, job, ev, g, i, k, dst);
+				if (io_job_send_udp(w->io, job, d->ul.tx_fd[k], dst, d->ul.dstport,
+						    0) == 0) {
+					vc(w, v)->tx_packets++;
+					vc(w, v)->tx_bytes += len;
+					continue;
+				}
+				job = NULL;
+			}
+			if (job)
+				io_job_abort(w->io, job);
 		}
-		bytes = fill_train(w, v, job, ev->data, g, i, count, k, dst);
-		if (!bytes) {
-			io_job_abort(w->io, job);
-			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
-			return;
-		}
-		if (io_job_send_udp(w->io, job, d->ul.tx_fd[k], dst, d->ul.dstport,
-				    (uint16_t)dgram) < 0) {
-			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
-			return;
-		}
-		vc(w, v)->tx_packets += count;
-		vc(w, v)->tx_bytes += bytes;
+		vc(w, v)->drops[VTEP_DROP_NO_BUFFER] += g->nseg - i;
+		return;
 	}
 }
 

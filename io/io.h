@@ -235,6 +235,8 @@ struct io_job *io_job_new(struct io_ctx *ctx, unsigned int buf);
 /* len bytes of header room appended as the next piece, or NULL when the
  * arena or the iovec array is full. */
 uint8_t *io_job_hdr(struct io_job *job, size_t len);
+/* Is there room for pieces more pieces, hdr bytes of them header room? */
+bool io_job_fits(const struct io_job *job, unsigned int pieces, size_t hdr);
 /* Append data[0..len) (inside the job's buffer); false when full. */
 bool io_job_add(struct io_job *job, const uint8_t *data, size_t len);
 /* Append data[0..len) from receive buffer buf, which the job then holds

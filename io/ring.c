@@ -695,6 +695,13 @@ struct io_job *io_job_new(struct io_ctx *ctx, unsigned int buf)
 	return job;
 }
 
+bool io_job_fits(const struct io_job *job, unsigned int pieces, size_t hdr)
+{
+	/* A new buffer reference per piece at most (job_ref). */
+	return job->niov + pieces <= IO_JOB_IOVS && job->used + hdr <= IO_JOB_ARENA &&
+	       job->nbufs + pieces <= IO_JOB_BUFS;
+}
+
 uint8_t *io_job_hdr(struct io_job *job, size_t len)
 {
 	uint8_t *p;
