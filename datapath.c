@@ -389,27 +389,27 @@ static void capture_segment(struct vtep_worker *w, unsigned int k, const struct 
 			 hlen + n);
 }
 
-/* Segment i of super-frame g (in the event's buffer) into job: its
- * VXLAN and inner headers in the job, its payload from the buffer. The job
- * has room for both (io_job_fits). Returns the datagram's length. */
-static size_t segment_into(struct vtep_worker *w, struct vtep_vni_rt *v, struct io_job *job,
-			   const struct io_event *ev, const struct gso_frame *g, unsigned int i,
-			   unsigned int k, const struct vtep_addr *dst)
+_Static_assert(VXLAN_HLEN + GSO_HLEN_MAX <= IO_HDR_MAX, "a segment's headers fit io_send_udp_hdr");
+
+/* The VXLAN and inner headers of segment i of super-frame g (in the
+ * event's buffer) into h (VXLAN_HLEN + g->hlen bytes); returns the length
+ * of its payload, which is ev->data + g->hlen + i * g->mss. */
+static size_t segment_hdr(struct vtep_worker *w, struct vtep_vni_rt *v, const struct io_event *ev,
+			  const struct gso_frame *g, unsigned int i, unsigned int k,
+			  const struct vtep_addr *dst, uint8_t *h)
 {
 	struct vtep_daemon *d = w->d;
-	const uint8_t *pay = ev->data + g->hlen + (size_t)i * g->mss;
-	uint8_t *h = io_job_hdr(job, VXLAN_HLEN + g->hlen);
 	size_t n;
 
 	vxlan_build(h, v->vni);
 	n = gso_segment(ev->data, g, i, h + VXLAN_HLEN);
-	(void)io_job_add_buf(w->io, job, ev->buf, pay, n);
 	if (d->capture) {
 		pthread_mutex_lock(&d->slow_lock);
-		capture_segment(w, k, dst, h, VXLAN_HLEN + g->hlen, pay, n);
+		capture_segment(w, k, dst, h, VXLAN_HLEN + g->hlen,
+				ev->data + g->hlen + (size_t)i * g->mss, n);
 		pthread_mutex_unlock(&d->slow_lock);
 	}
-	return VXLAN_HLEN + g->hlen + n;
+	return n;
 }
 
 /*
@@ -425,33 +425,38 @@ static void udp_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 	struct vtep_daemon *d = w->d;
 	unsigned int k = hash % d->ul.n_tx;
 	size_t hdr = VXLAN_HLEN + g->hlen;
+	bool gso = io_udp_gso(w->io);
 
-	if (!io_udp_gso(w->io))
+	if (!gso)
 		train_flush(w);
 	for (unsigned int i = 0; i < g->nseg; i++) {
+		const uint8_t *pay = ev->data + g->hlen + (size_t)i * g->mss;
 		size_t len = hdr + VTEP_MIN((size_t)g->mss, g->payload - (size_t)i * g->mss);
+		uint8_t h[VXLAN_HLEN + GSO_HLEN_MAX];
 		struct io_job *job;
+		size_t n;
 
-		if (io_udp_gso(w->io)) {
+		if (gso) {
+			/* Headers in the job, payloads from the buffer. */
 			job = train_open(w, v, dst, k, len, 2, hdr);
 			if (job && io_job_fits(job, 2, hdr)) {
-				train_took(w, segment_into(w, v, job, ev, g, i, k, dst));
+				uint8_t *jh = io_job_hdr(job, hdr);
+
+				n = segment_hdr(w, v, ev, g, i, k, dst, jh);
+				(void)io_job_add_buf(w->io, job, ev->buf, pay, n);
+				train_took(w, hdr + n);
 				continue;
 			}
 		} else {
-			job = io_job_new(w->io, IO_NO_BUF);
-			if (job && io_job_fits(job, 2, hdr)) {
-				len = segment_into(w, v, job, ev, g, i, k, dst);
-				if (io_job_send_udp(w->io, job, d->ul.tx_fd[k], dst, d->ul.dstport,
-						    0) == 0) {
-					vc(w, v)->tx_packets++;
-					vc(w, v)->tx_bytes += len;
-					continue;
-				}
-				job = NULL;
+			/* One datagram per send: a light request each (a
+			 * super-frame is some 45 of them). */
+			n = segment_hdr(w, v, ev, g, i, k, dst, h);
+			if (io_send_udp_hdr(w->io, d->ul.tx_fd[k], dst, d->ul.dstport, h, hdr,
+					    ev->buf, pay, n) == 0) {
+				vc(w, v)->tx_packets++;
+				vc(w, v)->tx_bytes += hdr + n;
+				continue;
 			}
-			if (job)
-				io_job_abort(w->io, job);
 		}
 		vc(w, v)->drops[VTEP_DROP_NO_BUFFER] += g->nseg - i;
 		return;

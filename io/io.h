@@ -172,6 +172,7 @@ struct io_stats {
 };
 
 #define IO_NO_BUF UINT32_MAX            /* no receive buffer (io_job_new) */
+#define IO_HDR_MAX 192                  /* header bytes io_send_udp_hdr copies */
 #define IO_VNET_HLEN 10                 /* struct virtio_net_hdr, the default size */
 #define IO_UDP_MAX_PAYLOAD 65507        /* largest UDP payload (IPv4) = largest GSO train */
 #define IO_UDP_MAX_SEGS 64              /* segments per GSO train (UDP_MAX_SEGMENTS >= 64) */
@@ -207,6 +208,12 @@ int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_
 		unsigned int buf, const uint8_t *data, size_t len);
 /* The same for a frame built by the caller (an ARP reply): it is copied. */
 int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t len);
+/* A datagram of a header built by the caller (copied; at most IO_HDR_MAX
+ * bytes) followed by data[0..len) inside receive buffer buf: a segment of
+ * a super-frame sent on its own (UDP GSO off). */
+int io_send_udp_hdr(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
+		    const uint8_t *hdr, size_t hlen, unsigned int buf, const uint8_t *data,
+		    size_t len);
 
 /* A tap port's frames carry a virtio_net_hdr (the tap had IFF_VNET_HDR).
  * io_write_tap and io_write_tap_copy add a zeroed one by themselves. */

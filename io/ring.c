@@ -27,7 +27,7 @@ enum {
 	BGID_TAP = 0,
 	BGID_UDP = 1,
 	N_GROUPS = 2,
-	COPY_MAX = 128,                 /* largest frame io_write_tap_copy takes */
+	COPY_MAX = IO_HDR_MAX,          /* largest frame io_write_tap_copy takes */
 	N_JOBS = 256,                   /* multi-part requests in flight */
 };
 
@@ -630,24 +630,35 @@ static socklen_t vtep_to_sockaddr(const struct vtep_addr *a, uint16_t port,
 	return sizeof(*ret);
 }
 
-int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
-		unsigned int buf, const uint8_t *data, size_t len)
+/* hdr (copied into the op; NULL: none) then data inside buf, to dst. */
+static int send_op(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
+		   const uint8_t *hdr, size_t hlen, unsigned int buf, const uint8_t *data,
+		   size_t len)
 {
 	struct io_uring_sqe *sqe;
-	struct op *op = op_alloc(ctx, OP_SEND, NO_BUF);
+	struct op *op;
+	unsigned int n = 0;
 
+	if (hlen > COPY_MAX)
+		return -EMSGSIZE;
+	op = op_alloc(ctx, OP_SEND, NO_BUF);
 	if (!op)
 		return -ENOBUFS;
 	buf_get(ctx, buf);
 	op->buf = buf;
-	op->iov[0].iov_base = (void *)(uintptr_t)data;
-	op->iov[0].iov_len = len;
-	op->len = len;
+	if (hdr) {
+		memcpy(op->copy, hdr, hlen);
+		op->iov[n].iov_base = op->copy;
+		op->iov[n++].iov_len = hlen;
+	}
+	op->iov[n].iov_base = (void *)(uintptr_t)data;
+	op->iov[n++].iov_len = len;
+	op->len = hlen + len;
 	memset(&op->msg, 0, sizeof(op->msg));
 	op->msg.msg_name = &op->addr;
 	op->msg.msg_namelen = vtep_to_sockaddr(dst, dstport, &op->addr);
 	op->msg.msg_iov = op->iov;
-	op->msg.msg_iovlen = 1;
+	op->msg.msg_iovlen = n;
 	sqe = get_sqe(ctx);
 	if (!sqe) {
 		op_release(ctx, op);
@@ -656,6 +667,19 @@ int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_
 	io_uring_prep_sendmsg(sqe, fd, &op->msg, 0);
 	io_uring_sqe_set_data64(sqe, UD(UD_OP, 0, op - ctx->ops));
 	return 0;
+}
+
+int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
+		unsigned int buf, const uint8_t *data, size_t len)
+{
+	return send_op(ctx, fd, dst, dstport, NULL, 0, buf, data, len);
+}
+
+int io_send_udp_hdr(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
+		    const uint8_t *hdr, size_t hlen, unsigned int buf, const uint8_t *data,
+		    size_t len)
+{
+	return send_op(ctx, fd, dst, dstport, hdr, hlen, buf, data, len);
 }
 
 /* ------------------------------------------------------------------ */

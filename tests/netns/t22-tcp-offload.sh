@@ -15,7 +15,10 @@
 # For each tap offload level (VTEP_TAP_OFFLOAD for both daemons, restarted
 # in between): 4 = everything (TSO super-frames read from the tap, sent as
 # UDP GSO trains, UDP GRO trains coalesced into GSO tap writes), 2 = checksum
-# offload only (vtep finishes partial checksums), 0 = no virtio-net header.
+# offload only (vtep finishes partial checksums), 0 = no virtio-net header;
+# and 4-nogso: everything but UDP GSO (VTEP_UDP_GSO=0: every datagram sent
+# on its own, as after the kernel refused a train; no segment may be lost for
+# want of a request slot).
 # Per level, T22_MIB (32) MiB of random data go A1 -> B1, B1 -> A1 (vtep <->
 # vtep) and A1 -> K1, K1 -> A1 (vtep <-> kernel) over TCP (sendfile), and:
 #   - the receiver's SHA-256 and byte count equal the file's;
@@ -26,7 +29,8 @@
 #     MTU-sized);
 #   - at every level a sending vtep's io.gso_sends grew (the super-frames'
 #     trains, or MTU-sized frames of one batch sent as one train), and
-#     between two vteps the receiving one's io.gro_trains grew;
+#     between two vteps the receiving one's io.gro_trains grew; with
+#     4-nogso neither moved;
 #   - levels 4 and 2 (a virtio-net header on the tap): the receiving VM's
 #     frames average above 1514 bytes (segments merged into GSO writes, from
 #     GRO trains, and from the kernel's single datagrams of one batch);
@@ -39,7 +43,7 @@
 # log nor its dump says which rung of the ladder a tap got.
 # K's underlay veth has tx checksumming off (see below), as a NIC would.
 #
-# Environment: T22_MIB=32 (size of each transfer), T22_LEVELS="4 2 0".
+# Environment: T22_MIB=32 (size of each transfer), T22_LEVELS="4 2 0 4-nogso".
 set -eu
 . "$(dirname "$0")/lib.sh"
 require
@@ -52,7 +56,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || PY=python3
 MIB=${T22_MIB:-32}
 SIZE=$((MIB * 1048576))
 PORT=5001
-LEVELS=${T22_LEVELS:-4 2 0}
+LEVELS=${T22_LEVELS:-4 2 0 4-nogso}
 FRAME_MAX=1514          # an untagged Ethernet frame at MTU 1500; ours are <= 1464
 
 host_add A 1
@@ -144,7 +148,7 @@ field() { echo "$2" | awk -v n="$1" '{print $n}'; }
 xfer()
 {
 	local lvl=$1 from=$2 to=$3 tag out rpid rc=0 rrc=0 got sent
-	local hf=${VM_HOST[$2]} ht=${VM_HOST[$3]} gs tr txavg rxavg
+	local hf=${VM_HOST[$2]} ht=${VM_HOST[$3]} gs tr txavg rxavg off=${1%-nogso}
 	tag="level $lvl: $from -> $to"
 	out=$WORK/xfer-$lvl-$from-$to
 	snap before || { not_ok "$tag: dumps before the transfer"; return 0; }
@@ -181,18 +185,26 @@ xfer()
 	tr=$(io_delta "$ht" gro_trains)
 	note "$tag: $(awk -v b="$SIZE" -v t="$(field 3 "$sent")" 'BEGIN{printf "%.0f Mbit/s", b * 8 / t / 1e6}'), frames sent avg $txavg B, delivered avg $rxavg B, gso_sends +$gs on $hf, gro_trains +$tr on $ht"
 	if ! is_kernel "$hf"; then
-		if [ "$lvl" = 4 ]; then
+		if [ "$off" = 4 ]; then
 			check_ge "$tag: TSO super-frames read from tap$from (avg frame bytes)" "$txavg" $((FRAME_MAX + 1))
 		else
 			check_ge "$tag: no super-frame from tap$from (1514 >= avg frame bytes)" "$FRAME_MAX" "$txavg"
 		fi
-		check_ge "$tag: host $hf sent UDP GSO trains (io.gso_sends delta)" "$gs" 1
+		if [ "$off" = "$lvl" ]; then
+			check_ge "$tag: host $hf sent UDP GSO trains (io.gso_sends delta)" "$gs" 1
+		else
+			check_eq "$tag: host $hf sent no UDP GSO train (VTEP_UDP_GSO=0)" "$gs" 0
+		fi
 	fi
 	if ! is_kernel "$hf" && ! is_kernel "$ht"; then
-		check_ge "$tag: host $ht received UDP GRO trains (io.gro_trains delta)" "$tr" 1
+		if [ "$off" = "$lvl" ]; then
+			check_ge "$tag: host $ht received UDP GRO trains (io.gro_trains delta)" "$tr" 1
+		else
+			check_eq "$tag: host $ht received no UDP GRO train" "$tr" 0
+		fi
 	fi
 	if ! is_kernel "$ht"; then
-		if [ "$lvl" = 0 ]; then
+		if [ "$off" = 0 ]; then
 			check_ge "$tag: no coalesced write to tap$to (1514 >= avg frame bytes)" "$FRAME_MAX" "$rxavg"
 		else
 			check_ge "$tag: coalesced GSO writes to tap$to (avg frame bytes)" "$rxavg" $((FRAME_MAX + 1))
@@ -247,18 +259,21 @@ check_eq "host K: ul0 tx checksum offload off (emulates a NIC finishing checksum
 	"$(in_host K "$PY" "$XFER" features ul0 --tx-csum off 2>&1)" "csum=0 tso=0"
 first=1
 for lvl in $LEVELS; do
-	note "---- VTEP_TAP_OFFLOAD=$lvl on A and B"
+	off=${lvl%-nogso}
+	gso=1
+	[ "$off" = "$lvl" ] || gso=0
+	note "---- VTEP_TAP_OFFLOAD=$off VTEP_UDP_GSO=$gso on A and B"
 	if [ "$first" = 0 ]; then
 		vtep_stop A
 		vtep_stop B
 	fi
 	first=0
-	VTEP_TAP_OFFLOAD=$lvl vtep_start A || finish
-	VTEP_TAP_OFFLOAD=$lvl vtep_start B || finish
+	VTEP_TAP_OFFLOAD=$off VTEP_UDP_GSO=$gso vtep_start A || finish
+	VTEP_TAP_OFFLOAD=$off VTEP_UDP_GSO=$gso vtep_start B || finish
 	for v in A1 B1; do
 		check_eq "level $lvl: tap$v MTU" "$(in_vm "$v" cat "/sys/class/net/$(vtap "$v")/mtu")" 1450
 		check_eq "level $lvl: tap$v offloads as the kernel reports them" \
-			"$(in_vm "$v" "$PY" "$XFER" features "$(vtap "$v")" 2>&1)" "$(want_features "$lvl")"
+			"$(in_vm "$v" "$PY" "$XFER" features "$(vtap "$v")" 2>&1)" "$(want_features "$off")"
 	done
 	check "level $lvl: ping A1 -> B1" vm_ping A1 "$(vm_addr B1)" 2
 	check "level $lvl: ping A1 -> K1" vm_ping A1 "$(vm_addr K1)" 2
