@@ -221,6 +221,34 @@ static void test_csum_odd(void **state)
 	}
 }
 
+/* Every length and alignment against the reference, on data that carries
+ * a lot (all 0xff) and on mixed data; a sum chained over even-length parts
+ * equals the sum of the whole. */
+static void test_csum_lengths(void **state)
+{
+	static uint8_t b[8 + 1200];
+
+	(void)state;
+	for (int fill = 0; fill < 2; fill++) {
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = fill ? 0xff : (uint8_t)(i * 131 + (i >> 3) * 7 + 0x5a);
+		for (size_t off = 0; off < 8; off++) {
+			for (size_t n = 0; n <= 1200; n += (n < 80 ? 1 : 37)) {
+				uint16_t mine = gso_csum_fold(gso_csum_add(0, b + off, n));
+				uint64_t chained = 0;
+				uint8_t out[2];
+
+				memcpy(out, &mine, 2);
+				assert_int_equal(rd16(out), ref_fold(ref_add(0, b + off, n)));
+				for (size_t at = 0; at < n; at += 34)
+					chained = gso_csum_add(chained, b + off + at,
+							       n - at < 34 ? n - at : 34);
+				assert_int_equal(gso_csum_fold(chained), mine);
+			}
+		}
+	}
+}
+
 /* Split a super-frame into real segments, coalesce them back. */
 static void coalesce_case(bool v6)
 {
@@ -337,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_finish_csum),
 		cmocka_unit_test(test_csum_odd),
+		cmocka_unit_test(test_csum_lengths),
 		cmocka_unit_test(test_coalesce4),
 		cmocka_unit_test(test_coalesce6),
 		cmocka_unit_test(test_coalesce_rules),
