@@ -22,8 +22,8 @@ vm_add B1 B 100 192.168.100.2/24
 CAP=$WORK/A/cap.pcap
 conf_set A capture "{ file = \"$CAP\"; filter = \"icmp\"; point = \"both\"; }"
 conf_set A metrics "\"$WORK/A/vtep.prom\""
-vtep_start A || die "host A did not start"
-vtep_start B || die "host B did not start"
+vtep_start A || finish
+vtep_start B || finish
 pid=${HOST_PID[A]}
 
 check "ping A1 -> B1" vm_ping A1 192.168.100.2 4
