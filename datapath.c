@@ -212,8 +212,7 @@ static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t, un
 	vc(w, v)->tx_bytes += len;
 }
 
-/* Encapsulated copy to one VTEP; hdr is the VXLAN header already written in
- * front of the frame, the send socket is picked by the inner flow hash. */
+/* The outer capture of a datagram about to leave through socket k. */
 static void capture_out(struct vtep_worker *w, unsigned int k, const struct vtep_addr *dst,
 			const uint8_t *hdr, size_t len)
 {
@@ -227,6 +226,9 @@ static void capture_out(struct vtep_worker *w, unsigned int k, const struct vtep
 
 static void train_flush(struct vtep_worker *w);
 
+/* Encapsulated copy to one VTEP, alone; hdr is the VXLAN header already
+ * written in front of the frame, the send socket is picked by the inner
+ * flow hash. */
 static void udp_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
 		    const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
 {
