@@ -182,6 +182,16 @@ struct io_stats {
  * must keep it aligned: sizeof(struct sockaddr_in6) (28) rounded up to 8. */
 #define IO_RECV_NAMELEN 32
 #define IO_RECV_CMSG_SPACE 64           /* room for the UDP_GRO cmsg */
+#define IO_RECV_OUT_LEN 16              /* sizeof(struct io_uring_recvmsg_out) */
+/* Where a receive buffer starts in its slot (slots are 64-byte aligned).
+ * The kernel's copies into a buffer run about 20% faster when the bulk of
+ * it starts on a 64-byte boundary (a 64 KiB UDP GRO train: 2.75 -> 2.30 us
+ * here), so the tap group leaves the virtio-net header just in front of
+ * one and the frame on it, and the underlay group puts the payload, after
+ * the recvmsg header, address and cmsg room, on one. Both keep at least
+ * VTEP_HEADROOM bytes in front of the data. */
+#define IO_TAP_LEAD (VTEP_HEADROOM + 64 - IO_VNET_HLEN)
+#define IO_UDP_LEAD (VTEP_HEADROOM + 16)
 
 int io_ctx_new(const struct io_params *params, struct io_ctx **ret_ctx);
 /* Cancels everything in flight, waits for it and frees; fds stay open (the

@@ -31,6 +31,11 @@ enum {
 	N_JOBS = 256,                   /* multi-part requests in flight */
 };
 
+_Static_assert(sizeof(struct io_uring_recvmsg_out) == IO_RECV_OUT_LEN &&
+	       (IO_UDP_LEAD + IO_RECV_OUT_LEN + IO_RECV_NAMELEN + IO_RECV_CMSG_SPACE) % 64 == 0 &&
+	       (IO_TAP_LEAD + IO_VNET_HLEN) % 64 == 0 && IO_TAP_LEAD >= VTEP_HEADROOM &&
+	       IO_UDP_LEAD >= VTEP_HEADROOM,
+	       "receive buffers: the frame (tap) or the payload (underlay) on a 64-byte boundary");
 _Static_assert(IO_RECV_NAMELEN >= sizeof(struct sockaddr_in6) &&
 	       (sizeof(struct io_uring_recvmsg_out) + IO_RECV_NAMELEN) % _Alignof(struct cmsghdr) == 0,
 	       "recvmsg address room: fits any source and keeps the first cmsghdr aligned");
@@ -53,7 +58,8 @@ enum ud_kind {
 struct bufgroup {
 	struct io_uring_buf_ring *br;
 	uint8_t *mem;
-	size_t stride;                  /* headroom + buffer */
+	size_t stride;                  /* lead + buffer, rounded up to 64 */
+	size_t lead;                    /* bytes in front of each buffer (IO_*_LEAD) */
 	unsigned int size;              /* usable bytes per buffer */
 	unsigned int n;
 	unsigned int in_use;
@@ -146,7 +152,7 @@ static const uint8_t zero_vnet[IO_VNET_HLEN];
 
 static uint8_t *buf_addr(const struct bufgroup *g, unsigned int bid)
 {
-	return g->mem + (size_t)bid * g->stride + VTEP_HEADROOM;
+	return g->mem + (size_t)bid * g->stride + g->lead;
 }
 
 static void buf_recycle(struct bufgroup *g, unsigned int bid)
@@ -175,7 +181,8 @@ static void buf_put(struct io_ctx *ctx, unsigned int handle)
 		buf_recycle(g, bid);
 }
 
-static int group_init(struct io_ctx *ctx, int bgid, unsigned int size, unsigned int n)
+static int group_init(struct io_ctx *ctx, int bgid, unsigned int size, unsigned int n,
+		      size_t lead)
 {
 	struct bufgroup *g = &ctx->groups[bgid];
 	struct io_uring_buf_reg reg;
@@ -184,7 +191,8 @@ static int group_init(struct io_ctx *ctx, int bgid, unsigned int size, unsigned 
 
 	g->size = size;
 	g->n = n;
-	g->stride = ((size_t)size + VTEP_HEADROOM + 63) & ~(size_t)63;
+	g->lead = lead;
+	g->stride = ((size_t)size + lead + 63) & ~(size_t)63;
 	g->br = mmap(NULL, ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
 	if (g->br == MAP_FAILED) {
 		g->br = NULL;
@@ -1105,9 +1113,9 @@ int io_ctx_new(const struct io_params *params, struct io_ctx **ret_ctx)
 	if (r < 0)
 		goto err_free;
 	r = group_init(ctx, BGID_TAP, params->tap_buf_size ? params->tap_buf_size : params->buf_size,
-		       params->tap_n_bufs ? params->tap_n_bufs : params->n_bufs);
+		       params->tap_n_bufs ? params->tap_n_bufs : params->n_bufs, IO_TAP_LEAD);
 	if (r == 0)
-		r = group_init(ctx, BGID_UDP, params->buf_size, params->n_bufs);
+		r = group_init(ctx, BGID_UDP, params->buf_size, params->n_bufs, IO_UDP_LEAD);
 	if (r < 0)
 		goto err_ring;
 	*ret_ctx = ctx;

@@ -6,7 +6,8 @@
  * msg_namelen bytes, the control messages, the payload) is read back with
  * liburing's own inline helpers, as udp_event does, and the UDP_GRO cmsg
  * must be properly aligned (UBSan, which every unit test runs under, traps a
- * misaligned struct cmsghdr access) and carry the segment size. Links
+ * misaligned struct cmsghdr access) and carry the segment size, and the
+ * payload must start on a 64-byte boundary (IO_UDP_LEAD). Links
  * nothing (liburing's helpers are inline).
  */
 #include <setjmp.h>
@@ -28,9 +29,9 @@
 #define UDP_GRO 104
 #endif
 
-/* A receive buffer as io/ring.c hands it out: 64-byte stride plus
- * VTEP_HEADROOM from a page-aligned mapping. */
-static _Alignas(64) uint8_t mem[VTEP_HEADROOM + 8192];
+/* A receive buffer as io/ring.c hands it out: a 64-byte aligned slot,
+ * the buffer IO_UDP_LEAD bytes into it. */
+static _Alignas(64) uint8_t mem[IO_UDP_LEAD + 8192];
 
 /* Fill buf as the kernel does for one datagram from src (namelen bytes
  * of address) carrying payload_len bytes, with a UDP_GRO cmsg of gso. */
@@ -62,7 +63,7 @@ static size_t fill(uint8_t *buf, const struct msghdr *msg, const void *src, uint
 
 static void check_layout(const void *src, uint32_t namelen)
 {
-	uint8_t *buf = mem + VTEP_HEADROOM;
+	uint8_t *buf = mem + IO_UDP_LEAD;
 	struct msghdr msg;
 	struct io_uring_recvmsg_out *out;
 	struct cmsghdr *c;
@@ -89,6 +90,8 @@ static void check_layout(const void *src, uint32_t namelen)
 	assert_int_equal(gso, 1398);
 	assert_int_equal(io_uring_recvmsg_payload_length(out, (int)res, &msg), 3 * 1398);
 	assert_int_equal(((uint8_t *)io_uring_recvmsg_payload(out, &msg))[0], 0xab);
+	/* The payload, the bulk of the kernel's copy, on a 64-byte boundary. */
+	assert_int_equal((uintptr_t)io_uring_recvmsg_payload(out, &msg) % 64, 0);
 }
 
 static void test_room_fits_any_source(void **state)
