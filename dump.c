@@ -8,6 +8,7 @@
  */
 #include "daemon.h"
 
+#include <malloc.h>
 #include <stddef.h>
 #include <unistd.h>
 
@@ -488,6 +489,13 @@ int dump_write(struct vtep_daemon *d)
 		(void)dump_metrics(d);
 	free(t.fdb.e);
 	free(t.arp.e);
+#ifdef __GLIBC__
+	/* The copies of the tables (48 bytes a MAC, grown by doubling) and
+	 * qsort's buffer are gone, but glibc keeps freed heap below its
+	 * dynamic trim threshold: with 1M MACs VmRSS stayed 15 MiB higher
+	 * after every dump. Hand it back. */
+	(void)malloc_trim(0);
+#endif
 	if (r < 0)
 		log_error_errno(r, "cannot write the dump to '%s'", d->conf->dumpdir);
 	else
