@@ -696,20 +696,16 @@ static void deliver(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 		tap_out(w, v, t, ev->buf, frame, len);
 		return;
 	}
-	if (run->c.n && run->tap == t && gso_coalesce_add(&run->c, frame, &tv)) {
-		run->frame[run->c.n - 1] = frame;
-		run->len[run->c.n - 1] = (uint16_t)len;
-		run->buf[run->c.n - 1] = ev->buf;
-		io_buf_hold(w->io, ev->buf);
-		return;
+	if (!run->c.n || run->tap != t || !gso_coalesce_add(&run->c, frame, &tv)) {
+		run_flush(w);
+		gso_coalesce_start(&run->c, frame, &tv);
+		run->v = v;
+		run->tap = t;
 	}
-	run_flush(w);
-	gso_coalesce_start(&run->c, frame, &tv);
-	run->v = v;
-	run->tap = t;
-	run->frame[0] = frame;
-	run->len[0] = (uint16_t)len;
-	run->buf[0] = ev->buf;
+	/* The segment just taken is the run's last; its buffer stays. */
+	run->frame[run->c.n - 1] = frame;
+	run->len[run->c.n - 1] = (uint16_t)len;
+	run->buf[run->c.n - 1] = ev->buf;
 	io_buf_hold(w->io, ev->buf);
 }
 
