@@ -15,6 +15,7 @@
 #include <liburing.h>
 #include <net/if.h>
 #include <netinet/udp.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -990,6 +991,12 @@ void io_set_busy_poll(struct io_ctx *ctx, unsigned int us)
  * virtual machine, more than the whole forwarding; a reply that arrives
  * within the window is handled without either. Past the window the loop
  * sleeps as usual, so an idle daemon uses no CPU.
+ *
+ * Each empty poll yields the CPU. The guest that a frame wakes, or the peer
+ * daemon on a shared host, often needs the very core that spins: without
+ * the yield it waited for the scheduler to preempt the spinner, and ping
+ * through two polling daemons on two cores took twice as long as with no
+ * polling at all (524 against 251 us, median of 5 runs); with it, 132 us.
  */
 static void busy_poll(struct io_ctx *ctx)
 {
@@ -1008,6 +1015,8 @@ static void busy_poll(struct io_ctx *ctx)
 		(void)io_uring_get_events(&ctx->ring);
 		ctx->stats.enters++;
 		ctx->stats.busy_polls++;
+		if (!io_uring_cq_ready(&ctx->ring))
+			sched_yield();
 	}
 }
 
