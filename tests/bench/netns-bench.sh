@@ -20,6 +20,9 @@
 #     received, and retransmits)
 #   ping vA -> vB, 200 echoes 5 ms apart (median and mean RTT)
 #   UDP request/response, 1000 round trips of 64 bytes (median and p99)
+#   vtep only ("poll"): both again with busy_poll = BENCH_POLL_US set in both
+#     daemons by a reload (undone after), and the cores the two daemons kept
+#     busy during that ping; compared with the kernel's ordinary figures
 #   small packets: build/bench/pktgen (tests/bench/pktgen.c: AF_PACKET,
 #     PACKET_QDISC_BYPASS, sendmmsg batches of 64) sends one fixed UDP/IPv4
 #     frame with a 64-byte payload (106-byte Ethernet frame) from vA out of
@@ -76,7 +79,8 @@
 #   BENCH_RUNS=3        runs per implementation (medians reported)
 #   BENCH_TIME=5        seconds per iperf3 run
 #   BENCH_ONLY=both     kernel | vtep | both
-#   BENCH_TESTS="ping rr tcp1 tcp4 pps"  which measurements, in that order
+#   BENCH_TESTS="ping rr poll tcp1 tcp4 pps"  which measurements, in that order
+#   BENCH_POLL_US=200   busy_poll for the "poll" measurements
 #   BENCH_PPS_STEPS=6   binary-search steps for the loss-free small-packet rate
 #   BENCH_PPS_PROBE=2   seconds per step
 #   PKTGEN=path         the generator [TOP/build/bench/pktgen; built into the
@@ -95,7 +99,8 @@ VTEP_KEYS=${BENCH_VTEP_KEYS:-}
 RUNS=${BENCH_RUNS:-3}
 T=${BENCH_TIME:-5}
 ONLY=${BENCH_ONLY:-both}
-TESTS=${BENCH_TESTS:-ping rr tcp1 tcp4 pps}
+TESTS=${BENCH_TESTS:-ping rr poll tcp1 tcp4 pps}
+POLL_US=${BENCH_POLL_US:-200}
 PKTGEN=${PKTGEN:-$TOP/build/bench/pktgen}
 PPS_STEPS=${BENCH_PPS_STEPS:-6}
 PPS_PROBE=${BENCH_PPS_PROBE:-2}
@@ -165,7 +170,7 @@ case $T in '' | *[!0-9]* | 0) fail "BENCH_TIME must be a positive integer (secon
 case $PPS_STEPS in '' | *[!0-9]*) fail "BENCH_PPS_STEPS must be a non-negative integer" ;; esac
 case $PPS_PROBE in '' | *[!0-9]* | 0) fail "BENCH_PPS_PROBE must be a positive integer (seconds)" ;; esac
 for t in $TESTS; do
-	case $t in ping | rr | tcp1 | tcp4 | pps) ;; *) fail "BENCH_TESTS: unknown test '$t' (ping rr tcp1 tcp4 pps)" ;; esac
+	case $t in ping | rr | poll | tcp1 | tcp4 | pps) ;; *) fail "BENCH_TESTS: unknown test '$t' (ping rr poll tcp1 tcp4 pps)" ;; esac
 done
 
 if ! command -v iperf3 >/dev/null 2>&1; then
@@ -590,23 +595,24 @@ for k, v in out:
 EOF
 }
 
-# ping_lat MODE: 200 echoes 5 ms apart; median and mean RTT in microseconds.
+# ping_lat MODE [PREFIX]: 200 echoes 5 ms apart; median and mean RTT in
+# microseconds (metrics PREFIXping_*).
 ping_lat()
 {
-	local mode=$1 out=$WORK/ping.$1.$RUN
+	local mode=$1 pfx=${2:-} out=$WORK/ping.$1.$RUN${2:-}
 	run_wait timeout 30 ip netns exec "$NS_VA" ping -n -c 200 -i 0.005 -w 20 "$OV_B" >"$out" 2>&1 || true
-	python3 - "$out" "$mode" "$RUN" >>"$RAW" <<'EOF'
+	python3 - "$out" "$mode" "$RUN" "$pfx" >>"$RAW" <<'EOF'
 import re, statistics, sys
-f, mode, run = sys.argv[1:]
+f, mode, run, pfx = sys.argv[1:]
 t = [float(m.group(1)) for m in re.finditer(r"time=([0-9.]+) ms", open(f).read())]
 if len(t) < 100:
     sys.stderr.write("# %s: only %d ping replies of 200\n" % (mode, len(t)))
 if t:
-    print("%s\t%s\tping_rtt_median_us\t%.1f" % (run, mode, statistics.median(t) * 1000))
-    print("%s\t%s\tping_rtt_avg_us\t%.1f" % (run, mode, statistics.mean(t) * 1000))
+    print("%s\t%s\t%sping_rtt_median_us\t%.1f" % (run, mode, pfx, statistics.median(t) * 1000))
+    print("%s\t%s\t%sping_rtt_avg_us\t%.1f" % (run, mode, pfx, statistics.mean(t) * 1000))
 else:
-    print("%s\t%s\tping_rtt_median_us\tfail" % (run, mode))
-print("%s\t%s\tping_loss_pct\t%.1f" % (run, mode, 100.0 * (200 - len(t)) / 200))
+    print("%s\t%s\t%sping_rtt_median_us\tfail" % (run, mode, pfx))
+print("%s\t%s\t%sping_loss_pct\t%.1f" % (run, mode, pfx, 100.0 * (200 - len(t)) / 200))
 EOF
 }
 
@@ -649,9 +655,10 @@ rtt.sort()
 print("%.1f %.1f %d" % (statistics.median(rtt), rtt[int(len(rtt) * 0.99) - 1], lost))
 EOF
 
+# udp_rr MODE [PREFIX]: metrics PREFIXudp_rr_*.
 udp_rr()
 {
-	local mode=$1 spid i med p99 lost rc=0 line
+	local mode=$1 pfx=${2:-} spid i med p99 lost rc=0 line
 	ip netns exec "$NS_VB" python3 "$WORK/rr.py" server "$OV_B" "$RR_PORT" >/dev/null 2>&1 &
 	spid=$!
 	BG_PIDS+=("$spid")
@@ -664,15 +671,63 @@ udp_rr()
 	line=$(cat "$WORK/rr.out")
 	stop_pid "$spid"
 	if [ "$rc" -ne 0 ]; then
-		rec "$mode" udp_rr_median_us fail
-		FAILURES+=("$mode run $RUN: UDP request/response failed (exit $rc): $line")
+		rec "$mode" "${pfx}udp_rr_median_us" fail
+		FAILURES+=("$mode run $RUN: ${pfx}UDP request/response failed (exit $rc): $line")
 		say "${FAILURES[-1]}"
 		return 0
 	fi
 	read -r med p99 lost <<<"$line"
-	rec "$mode" udp_rr_median_us "$med"
-	rec "$mode" udp_rr_p99_us "$p99"
-	[ "$lost" = 0 ] || say "$mode run $RUN: UDP request/response lost $lost of 1050"
+	rec "$mode" "${pfx}udp_rr_median_us" "$med"
+	rec "$mode" "${pfx}udp_rr_p99_us" "$p99"
+	[ "$lost" = 0 ] || say "$mode run $RUN: ${pfx}UDP request/response lost $lost of 1050"
+}
+
+# poll_reload US: set busy_poll = US in both daemons' files (0: take the line
+# out again) and reload them; fails when either reload is not applied.
+poll_reload()
+{
+	local h hns
+	for h in A B; do
+		sed -i '/^busy_poll = /d' "$WORK/$h/vtep.conf"
+		[ "$1" = 0 ] || sed -i "s/^vnis = (/busy_poll = $1;\nvnis = (/" "$WORK/$h/vtep.conf"
+		if [ "$h" = A ]; then hns=$NS_HA; else hns=$NS_HB; fi
+		ip netns exec "$hns" "$VTEP" reload -c "$WORK/$h/vtep.conf" >"$WORK/$h/reload.out" 2>&1 ||
+			return 1
+	done
+}
+
+# poll_lat MODE: ping and request/response again, with both daemons busy
+# polling (busy_poll = POLL_US, set by a reload and undone after), and the
+# cores the two daemons kept busy during the ping. vtep only: the kernel has
+# no such mode, and these rows compare with its ordinary figures.
+poll_lat()
+{
+	local mode=$1 pc0 pc1 t0 t1
+	[ "$mode" = vtep ] || return 0
+	case $VTEP_KEYS in *busy_poll*)
+		say "poll: skipped, BENCH_VTEP_KEYS sets busy_poll already"
+		return 0 ;;
+	esac
+	if ! poll_reload "$POLL_US"; then
+		FAILURES+=("vtep run $RUN: the reload to busy_poll = $POLL_US failed: $(cat "$WORK"/[AB]/reload.out)")
+		say "${FAILURES[-1]}"
+		rec vtep poll_ping_rtt_median_us fail
+		poll_reload 0 || true
+		return 0
+	fi
+	pc0=$(cpu_proc "$VTEP_PID_A" "$VTEP_PID_B")
+	t0=$(date +%s%N)
+	ping_lat vtep poll_
+	pc1=$(cpu_proc "$VTEP_PID_A" "$VTEP_PID_B")
+	t1=$(date +%s%N)
+	rec vtep poll_vtep_cores_busy_ping "$(awk -v j=$((pc1 - pc0)) -v hz="$HZ" -v ns=$((t1 - t0)) \
+		'BEGIN { printf "%.3f", j / hz / (ns / 1e9) }')"
+	alive vtep && udp_rr vtep poll_
+	if ! poll_reload 0; then
+		FAILURES+=("vtep run $RUN: the reload back to busy_poll = 0 failed: $(cat "$WORK"/[AB]/reload.out)")
+		say "${FAILURES[-1]}"
+		DEAD=1
+	fi
 }
 
 # ---------------------------------------------------------------- small packets
@@ -881,6 +936,7 @@ measure()
 			case $t in
 			ping) alive "$mode" && ping_lat "$mode" ;;
 			rr) alive "$mode" && udp_rr "$mode" ;;
+			poll) alive "$mode" && poll_lat "$mode" ;;
 			tcp1) alive "$mode" && iperf "$mode" 1 ;;
 			tcp4) alive "$mode" && iperf "$mode" 4 ;;
 			pps) alive "$mode" && pps "$mode" ;;
@@ -958,7 +1014,8 @@ for line in open(raw):
         vals[metric][mode].append(None)
     else:
         vals[metric][mode].append(float(v))
-# (metric, label, unit, ratio direction: "v/k" higher is better, "k/v" lower is better)
+# (metric, label, unit, ratio direction: "v/k" higher is better, "k/v" lower
+# is better[, the kernel's metric to compare with when it has none of its own])
 rows = [
     ("tcp_1stream_gbps", "TCP 1 stream", "Gbit/s", "v/k"),
     ("tcp_4stream_gbps", "TCP 4 streams", "Gbit/s", "v/k"),
@@ -969,6 +1026,10 @@ rows = [
     ("ping_loss_pct", "ping loss", "%", "k/v"),
     ("udp_rr_median_us", "UDP req/resp median", "us", "k/v"),
     ("udp_rr_p99_us", "UDP req/resp p99", "us", "k/v"),
+    ("poll_ping_rtt_median_us", "ping RTT median, vtep busy_poll", "us", "k/v", "ping_rtt_median_us"),
+    ("poll_udp_rr_median_us", "UDP req/resp median, vtep busy_poll", "us", "k/v", "udp_rr_median_us"),
+    ("poll_udp_rr_p99_us", "UDP req/resp p99, vtep busy_poll", "us", "k/v", "udp_rr_p99_us"),
+    ("poll_vtep_cores_busy_ping", "vtep daemons busy, ping, busy_poll", "cores", None),
     ("pps_lossfree_mpps", "64 B UDP received, loss-free", "Mpps", "v/k"),
     ("pps_lossfree_loss_pct", "64 B UDP loss at that rate", "%", None),
     ("pps_rx_mpps", "64 B UDP received, overload", "Mpps", "v/k"),
@@ -1006,25 +1067,27 @@ print("vtep vs Linux kernel vxlan, %s, medians of %s runs (%ss iperf3 each)" % (
 print("ratio: vtep/kernel for throughput, kernel/vtep for latency/CPU/retransmits (1.00 = parity, >1 = vtep better)")
 hdr = ("metric", "unit", "vtep", "kernel", "ratio", "runs: vtep | kernel")
 table, out = [], []
-for metric, label, unit, d in rows:
-    v, k = med(metric, "vtep"), med(metric, "kernel")
-    if v is None and k is None and not fails.get(metric):
+for metric, label, unit, d, *kmetric in rows:
+    mk = {"vtep": metric, "kernel": kmetric[0] if kmetric else metric}
+    v, k = med(metric, "vtep"), med(mk["kernel"], "kernel")
+    if v is None and (k is None or kmetric) and not fails.get(metric):
         continue
     r = None
     if d and v is not None and k is not None:
         num, den = (v, k) if d == "v/k" else (k, v)
         r = num / den if den else None
     per = lambda m: " ".join("FAIL" if x is None else fmt(x)
-                             for x in vals.get(metric, {}).get(m, [])) or "-"
+                             for x in vals.get(mk[m], {}).get(m, [])) or "-"
     def cell(x, m):
-        n = nfail(metric, m)
+        n = nfail(mk[m], m)
         if x is None:
             return "FAIL" if n else "-"
         return fmt(x) + ("*" if n else "")
     def tsv(x, m):
+        n = nfail(mk[m], m)
         if x is None:
-            return "FAIL" if nfail(metric, m) else ""
-        return "%.6g" % x + ("(%d fail)" % nfail(metric, m) if nfail(metric, m) else "")
+            return "FAIL" if n else ""
+        return "%.6g" % x + ("(%d fail)" % n if n else "")
     table.append((label, unit, cell(v, "vtep"), cell(k, "kernel"), "-" if r is None else "%.2f" % r,
                   per("vtep") + " | " + per("kernel")))
     out.append((metric, tsv(v, "vtep"), tsv(k, "kernel"), "" if r is None else "%.4f" % r))
