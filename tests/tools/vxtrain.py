@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""vxtrain.py - one UDP GSO train of hand-made VXLAN datagrams, and a sniffer
+that reports which of them came out of a tap. Standard library only.
+
+    vxtrain.py send --dst IP [--vni N] [--size S] SPEC...
+        one sendmsg with UDP_SEGMENT: every SPEC is one VXLAN datagram of
+        exactly 8 + S bytes (inner frames padded to S), so the receiver's
+        UDP GRO socket gets them as one train. SPEC is
+            TAG:KIND:DSTMAC:SRCMAC[:VNI]
+        KIND "tcp" (IPv4 TCP segment, valid checksums, source port and
+        sequence number from TAG) or "arp" (broadcast ARP request); every
+        frame carries MAGIC and its TAG after the headers.
+    vxtrain.py sniff --ifname IF --out FILE [--seconds T]
+        AF_PACKET on IF: prints "ready", then for T seconds collects the
+        incoming frames that carry MAGIC and writes their TAGs, sorted and
+        space-separated, to FILE (through FILE.tmp and a rename).
+
+The sniffer ignores what the namespace itself sends (a TCP reset to one of
+the segments, its own ARP), so its list is exactly what the VTEP wrote.
+"""
+
+import argparse
+import os
+import socket
+import struct
+import sys
+import time
+
+MAGIC = b"VXTRAIN:"
+UDP_SEGMENT = 103
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+
+
+def mac_bytes(text):
+    parts = text.split(":")
+    if len(parts) != 6:
+        raise ValueError("bad MAC address: %s" % text)
+    return bytes(int(p, 16) for p in parts)
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def tcp_frame(tag, dst, src, size):
+    body = MAGIC + tag.encode() + b";"
+    ip_src, ip_dst = bytes([192, 168, 100, 250]), bytes([192, 168, 100, 251])
+    room = size - 14 - 20 - 20
+    if room < len(body):
+        raise ValueError("--size too small for %s" % tag)
+    payload = body + bytes(room - len(body))
+    sport = 20000 + (sum(tag.encode()) % 20000)
+    seq = 1000003 * (sum(tag.encode()) + 1) & 0xFFFFFFFF
+    tcp = struct.pack("!HHIIBBHHH", sport, 9, seq, 0, 5 << 4, 0x18, 65535, 0, 0)
+    pseudo = ip_src + ip_dst + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
+    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp + payload)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 1, 0, 64, 6, 0,
+                     ip_src, ip_dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return dst + src + b"\x08\x00" + ip + tcp + payload
+
+
+def arp_frame(tag, dst, src, size):
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, src, bytes([192, 168, 100, 250]),
+                      bytes(6), bytes([192, 168, 100, 251]))
+    body = MAGIC + tag.encode() + b";"
+    frame = dst + src + b"\x08\x06" + arp + body
+    if len(frame) > size:
+        raise ValueError("--size too small for %s" % tag)
+    return frame + bytes(size - len(frame))
+
+
+def send(args):
+    datagrams = []
+    for spec in args.spec:
+        parts = spec.split(":")
+        if len(parts) not in (14, 15):
+            sys.exit("vxtrain.py: bad SPEC %s (TAG:KIND:DSTMAC:SRCMAC[:VNI])" % spec)
+        tag, kind = parts[0], parts[1]
+        dst, src = mac_bytes(":".join(parts[2:8])), mac_bytes(":".join(parts[8:14]))
+        vni = int(parts[14]) if len(parts) == 15 else args.vni
+        build = {"tcp": tcp_frame, "arp": arp_frame}.get(kind)
+        if not build:
+            sys.exit("vxtrain.py: unknown KIND %s" % kind)
+        vxlan = struct.pack("!II", 0x08000000, vni << 8)
+        datagrams.append(vxlan + build(tag, dst, src, args.size))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    seg = 8 + args.size
+    s.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, seg)
+    s.sendto(b"".join(datagrams), (args.dst, args.port))
+    print(len(datagrams))
+
+
+def sniff(args):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((args.ifname, 0))
+    s.settimeout(0.2)
+    print("ready", flush=True)
+    tags = []
+    end = time.monotonic() + args.seconds
+    while time.monotonic() < end:
+        try:
+            frame, addr = s.recvfrom(65536)
+        except socket.timeout:
+            continue
+        if addr[2] == PACKET_OUTGOING:
+            continue
+        i = frame.find(MAGIC)
+        if i < 0:
+            continue
+        j = frame.find(b";", i)
+        tags.append(frame[i + len(MAGIC):j].decode())
+    with open(args.out + ".tmp", "w") as f:
+        f.write(" ".join(sorted(tags)) + "\n")
+    os.rename(args.out + ".tmp", args.out)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    a = sub.add_parser("send")
+    a.add_argument("--dst", required=True)
+    a.add_argument("--port", type=int, default=4789)
+    a.add_argument("--vni", type=int, default=100)
+    a.add_argument("--size", type=int, default=128)
+    a.add_argument("spec", nargs="+")
+    b = sub.add_parser("sniff")
+    b.add_argument("--ifname", required=True)
+    b.add_argument("--out", required=True)
+    b.add_argument("--seconds", type=float, default=3.0)
+    args = p.parse_args()
+    if args.cmd == "send":
+        send(args)
+    else:
+        sniff(args)
+
+
+if __name__ == "__main__":
+    main()
