@@ -23,6 +23,8 @@ MACs default to the interface's own.
 """
 import argparse, ipaddress, os, select, socket, struct, sys, time
 
+from inet import csum
+
 ETH_P_ARP, ETH_P_IPV6 = 0x0806, 0x86DD
 BCAST = b"\xff" * 6
 
@@ -56,15 +58,6 @@ def arp_frame(op, sha, spa, tha, tpa, src, dst):
     body = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, sha,
                        socket.inet_aton(spa), tha, socket.inet_aton(tpa))
     return pad(dst + src + struct.pack("!H", ETH_P_ARP) + body)
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ip6_frame(src_mac, dst_mac, src, dst, icmp):

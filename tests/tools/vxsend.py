@@ -28,6 +28,8 @@ import struct
 import sys
 import time
 
+import inet
+
 
 def mac_bytes(text):
     parts = text.split(":")
@@ -63,13 +65,7 @@ def arp_frame(dst, src, spec):
 
 
 def icmp6_csum(src, dst, msg):
-    data = src + dst + struct.pack("!IxxxB", len(msg), 58) + msg
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+    return inet.csum(src + dst + struct.pack("!IxxxB", len(msg), 58) + msg)
 
 
 def na_frame(src_mac, spec):

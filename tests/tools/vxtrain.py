@@ -27,6 +27,8 @@ import struct
 import sys
 import time
 
+from inet import csum
+
 MAGIC = b"VXTRAIN:"
 UDP_SEGMENT = 103
 ETH_P_ALL = 0x0003
@@ -38,15 +40,6 @@ def mac_bytes(text):
     if len(parts) != 6:
         raise ValueError("bad MAC address: %s" % text)
     return bytes(int(p, 16) for p in parts)
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def tcp_frame(tag, dst, src, size):
