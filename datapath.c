@@ -711,12 +711,12 @@ static void deliver(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 
 /*
  * What the previous datagram of a GRO train was decided to be. The next one
- * with the same VXLAN header and the same inner Ethernet header, an
- * untagged TCP segment no longer than it, gets the same decision without
- * the three FDB lookups: same VNI, same outer source (one train), same
- * MACs, and the source was refreshed a moment ago. Only a decision that
- * changed nothing is kept: a new or moved MAC, a snooped ARP or ND packet,
- * a flood or a drop always takes the whole path, and so does every
+ * with the same VXLAN header and the same inner Ethernet header, no longer
+ * than it and nothing ARP/ND snooping would look at, gets the same decision
+ * without the three FDB lookups: same VNI, same outer source (one train),
+ * same MACs, and the source was refreshed a moment ago. Only a decision
+ * that changed nothing is kept: a new or moved MAC, a snooped ARP or ND
+ * packet, a flood or a drop always takes the whole path, and so does every
  * datagram while capturing.
  */
 struct rx_memo {
@@ -727,15 +727,15 @@ struct rx_memo {
 	uint8_t key[VXLAN_HLEN + ETH_HLEN];
 };
 
-/* An untagged IPv4 or IPv6 frame carrying TCP (so no ARP, no ND). */
-static bool inner_is_tcp(const uint8_t *f, size_t len)
+/* An untagged IPv4 frame, or IPv6 carrying TCP or UDP: never ARP or ND. */
+static bool inner_plain_ip(const uint8_t *f, size_t len)
 {
-	enum { IP4_PROTO = ETH_HLEN + 9, IP6_NEXT = ETH_HLEN + 6 };
+	enum { IP6_NEXT = ETH_HLEN + 6, TCP = 6, UDP = 17 };
 
-	if (len > IP4_PROTO && f[12] == 0x08 && f[13] == 0x00)
-		return (f[ETH_HLEN] >> 4) == 4 && f[IP4_PROTO] == 6;
+	if (len > ETH_HLEN && f[12] == 0x08 && f[13] == 0x00)
+		return true;
 	if (len > IP6_NEXT && f[12] == 0x86 && f[13] == 0xdd)
-		return (f[ETH_HLEN] >> 4) == 6 && f[IP6_NEXT] == 6;
+		return f[IP6_NEXT] == TCP || f[IP6_NEXT] == UDP;
 	return false;
 }
 
@@ -743,7 +743,7 @@ static bool memo_hit(const struct rx_memo *m, const uint8_t *data, size_t len)
 {
 	return m->ok && len <= m->len && len >= sizeof(m->key) &&
 	       memcmp(data, m->key, sizeof(m->key)) == 0 &&
-	       inner_is_tcp(data + VXLAN_HLEN, len - VXLAN_HLEN);
+	       inner_plain_ip(data + VXLAN_HLEN, len - VXLAN_HLEN);
 }
 
 static void memo_keep(struct rx_memo *m, struct vtep_vni_rt *v, const struct fwd_decision *dec,
@@ -753,7 +753,7 @@ static void memo_keep(struct rx_memo *m, struct vtep_vni_rt *v, const struct fwd
 		(dec->learn == FDB_LEARN_NONE || dec->learn == FDB_LEARN_REFRESHED ||
 		 dec->learn == FDB_LEARN_STATIC) &&
 		dec->snoop == ARPC_SNOOP_NONE && len >= sizeof(m->key) &&
-		inner_is_tcp(data + VXLAN_HLEN, len - VXLAN_HLEN);
+		inner_plain_ip(data + VXLAN_HLEN, len - VXLAN_HLEN);
 	if (!m->ok)
 		return;
 	m->len = len;

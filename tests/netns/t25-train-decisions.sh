@@ -10,17 +10,20 @@
 #          \                                    /  tests/tools/vxtrain.py
 #           pA ------------ vtul: br0 -------- pC
 #
-# C sends one UDP GSO train of eleven equal-size VXLAN datagrams (it reaches
-# A's UDP_GRO socket as one train: io.gro_trains grows). Inner frames, X and
-# Y being MACs behind C, U a MAC nobody has:
+# C sends one UDP GSO train of sixteen equal-size VXLAN datagrams (it
+# reaches A's UDP_GRO socket as one train: io.gro_trains grows). Inner
+# frames, X and Y being MACs behind C, U a MAC nobody has:
 #   t01 X->A1 TCP  t02 X->A1 TCP (same headers as t01)  t03 X->A2 TCP
 #   t04 X->A1 TCP  t05 Y->A1 TCP  t06 X->broadcast ARP  t07 X->A1 TCP
 #   t08 A1->A1 TCP (A1's own MAC from the underlay: a loop, dropped)
 #   t09 X->U TCP (unknown unicast: flooded)  t10 X->A1 TCP in VNI 200 (not
-#   configured: dropped)  t11 X->A1 TCP
-# A1 must get exactly t01 t02 t04 t05 t06 t07 t09 t11, A2 exactly t03 t06 t09,
-# and A counts one loop and one unknown_vni drop. The train is sent twice:
-# the first time X and Y are new (learning), the second time they are known.
+#   configured: dropped)  t11 X->A1 TCP  t12 X->A1 UDP  t13 X->A2 UDP
+#   t14 X->A1 IPv6 TCP  t15 X->A1 IPv6 NA for fd00::50 (same Ethernet header
+#   as t14, but ND: it must be snooped)  t16 X->A1 IPv6 TCP
+# A1 must get exactly t01 t02 t04 t05 t06 t07 t09 t11 t12 t14 t15 t16, A2
+# exactly t03 t06 t09 t13, A counts one loop and one unknown_vni drop, and
+# A's neighbour cache has fd00::50 at X. The train is sent twice: the first
+# time X and Y are new (learning), the second time they are known.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require
@@ -63,16 +66,18 @@ send_train()
 	n=$(in_host C "$PY" "$TRAIN" send --dst 10.0.0.1 \
 		"t01:tcp:$A1:$X" "t02:tcp:$A1:$X" "t03:tcp:$A2:$X" "t04:tcp:$A1:$X" \
 		"t05:tcp:$A1:$Y" "t06:arp:ff:ff:ff:ff:ff:ff:$X" "t07:tcp:$A1:$X" \
-		"t08:tcp:$A1:$A1" "t09:tcp:$U:$X" "t10:tcp:$A1:$X:200" "t11:tcp:$A1:$X") ||
+		"t08:tcp:$A1:$A1" "t09:tcp:$U:$X" "t10:tcp:$A1:$X:200" "t11:tcp:$A1:$X" \
+		"t12:udp:$A1:$X" "t13:udp:$A2:$X" "t14:tcp6:$A1:$X" "t15:na:$A1:$X" \
+		"t16:tcp6:$A1:$X") ||
 		{ not_ok "round $round: vxtrain.py send"; return 0; }
-	check_eq "round $round: C sent one train of 11 datagrams" "$n" 11
+	check_eq "round $round: C sent one train of 16 datagrams" "$n" 16
 	for p in "${pids[@]}"; do
 		wait "$p" || not_ok "round $round: sniffer exit"
 	done
 	check_eq "round $round: A1 got exactly its frames and the flooded ones" \
-		"$(cat "$WORK/got.A1.$round" 2>/dev/null)" "t01 t02 t04 t05 t06 t07 t09 t11"
+		"$(cat "$WORK/got.A1.$round" 2>/dev/null)" "t01 t02 t04 t05 t06 t07 t09 t11 t12 t14 t15 t16"
 	check_eq "round $round: A2 got exactly its frame and the flooded ones" \
-		"$(cat "$WORK/got.A2.$round" 2>/dev/null)" "t03 t06 t09"
+		"$(cat "$WORK/got.A2.$round" 2>/dev/null)" "t03 t06 t09 t13"
 	dump_json A || return 0
 	check_ge "round $round: A received it as a GRO train (io.gro_trains delta)" \
 		$(($(jget A "d['io']['gro_trains']") - tr0)) 1
@@ -86,6 +91,8 @@ send_train 1
 dump_json A && for m in $X $Y; do
 	check_eq "A learned $m behind C" "$(fdb_of A 100 $m)" "remote 10.0.0.3 null"
 done
+check_eq "A snooped the NA in the train: fd00::50 is at X" \
+	"$(jget A "' '.join(e['mac'] for e in vni(100).get('arp', []) if e['ip'] == 'fd00::50') or 'none'")" "$X"
 send_train 2
 dump_json A && check_eq "A: drop counters other than loop and unknown_vni" \
 	"$(jget A "' '.join('%s=%d' % kv for kv in sorted(d['counters']['drops'].items()) if kv[1] and kv[0] not in ('loop', 'unknown_vni')) or 'none'")" none

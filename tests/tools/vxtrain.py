@@ -9,7 +9,9 @@ that reports which of them came out of a tap. Standard library only.
         UDP GRO socket gets them as one train. SPEC is
             TAG:KIND:DSTMAC:SRCMAC[:VNI]
         KIND "tcp" (IPv4 TCP segment, valid checksums, source port and
-        sequence number from TAG) or "arp" (broadcast ARP request); every
+        sequence number from TAG), "udp" (IPv4 UDP), "tcp6" (IPv6 TCP),
+        "arp" (ARP request) or "na" (IPv6 neighbour advertisement for
+        fd00::50 with SRCMAC as its link-layer address, to DSTMAC); every
         frame carries MAGIC and its TAG after the headers.
     vxtrain.py sniff --ifname IF --out FILE [--seconds T]
         AF_PACKET on IF: prints "ready", then for T seconds collects the
@@ -42,22 +44,78 @@ def mac_bytes(text):
     return bytes(int(p, 16) for p in parts)
 
 
-def tcp_frame(tag, dst, src, size):
+IP4_SRC, IP4_DST = bytes([192, 168, 100, 250]), bytes([192, 168, 100, 251])
+IP6_SRC = socket.inet_pton(socket.AF_INET6, "fd00::50")
+IP6_DST = socket.inet_pton(socket.AF_INET6, "fd00::51")
+
+
+def padded_body(tag, size, headers):
     body = MAGIC + tag.encode() + b";"
-    ip_src, ip_dst = bytes([192, 168, 100, 250]), bytes([192, 168, 100, 251])
-    room = size - 14 - 20 - 20
+    room = size - headers
     if room < len(body):
         raise ValueError("--size too small for %s" % tag)
-    payload = body + bytes(room - len(body))
+    return body + bytes(room - len(body))
+
+
+def l4(tag, proto, pseudo_addrs, payload):
+    """A TCP or UDP header for PAYLOAD, checksummed over the pseudo-header
+    (PSEUDO_ADDRS: source and destination address, IPv4 or IPv6)."""
     sport = 20000 + (sum(tag.encode()) % 20000)
-    seq = 1000003 * (sum(tag.encode()) + 1) & 0xFFFFFFFF
-    tcp = struct.pack("!HHIIBBHHH", sport, 9, seq, 0, 5 << 4, 0x18, 65535, 0, 0)
-    pseudo = ip_src + ip_dst + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
-    tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp + payload)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 1, 0, 64, 6, 0,
-                     ip_src, ip_dst)
+    if proto == 6:
+        seq = 1000003 * (sum(tag.encode()) + 1) & 0xFFFFFFFF
+        hdr = struct.pack("!HHIIBBHHH", sport, 9, seq, 0, 5 << 4, 0x18, 65535, 0, 0)
+        at = 16
+    else:
+        hdr = struct.pack("!HHHH", sport, 9, 8 + len(payload), 0)
+        at = 6
+    length = len(hdr) + len(payload)
+    if len(pseudo_addrs) == 8:
+        pseudo = pseudo_addrs + struct.pack("!BBH", 0, proto, length)
+    else:
+        pseudo = pseudo_addrs + struct.pack("!I3xB", length, proto)
+    return hdr[:at] + struct.pack("!H", csum(pseudo + hdr + payload)) + hdr[at + 2:]
+
+
+def ip4_frame(tag, dst, src, size, proto):
+    hl = 20 if proto == 6 else 8
+    payload = padded_body(tag, size, 14 + 20 + hl)
+    seg = l4(tag, proto, IP4_SRC + IP4_DST, payload) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(seg), 1, 0, 64, proto, 0,
+                     IP4_SRC, IP4_DST)
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return dst + src + b"\x08\x00" + ip + tcp + payload
+    return dst + src + b"\x08\x00" + ip + seg
+
+
+def tcp_frame(tag, dst, src, size):
+    return ip4_frame(tag, dst, src, size, 6)
+
+
+def udp_frame(tag, dst, src, size):
+    return ip4_frame(tag, dst, src, size, 17)
+
+
+def ip6_frame(dst, src, next_header, hop_limit, ip_src, ip_dst, l4_bytes):
+    ip6 = struct.pack("!IHBB", 6 << 28, len(l4_bytes), next_header, hop_limit) + ip_src + ip_dst
+    return dst + src + b"\x86\xdd" + ip6 + l4_bytes
+
+
+def tcp6_frame(tag, dst, src, size):
+    payload = padded_body(tag, size, 14 + 40 + 20)
+    seg = l4(tag, 6, IP6_SRC + IP6_DST, payload) + payload
+    return ip6_frame(dst, src, 6, 64, IP6_SRC, IP6_DST, seg)
+
+
+def na_frame(tag, dst, src, size):
+    """Solicited, override NA for fd00::50 (RFC 4861 4.4) with a target
+    link-layer option of SRC; MAGIC and TAG ride in padding after it."""
+    msg = struct.pack("!BBHB3x", 136, 0, 0, 0x60) + IP6_SRC + struct.pack("!BB", 2, 1) + src
+    msg = msg[:2] + struct.pack("!H", csum(IP6_SRC + IP6_DST + struct.pack("!I3xB", len(msg), 58)
+                                           + msg)) + msg[4:]
+    frame = ip6_frame(dst, src, 58, 255, IP6_SRC, IP6_DST, msg)
+    trailer = MAGIC + tag.encode() + b";"
+    if len(frame) + len(trailer) > size:
+        raise ValueError("--size too small for %s" % tag)
+    return frame + trailer + bytes(size - len(frame) - len(trailer))
 
 
 def arp_frame(tag, dst, src, size):
@@ -79,7 +137,8 @@ def send(args):
         tag, kind = parts[0], parts[1]
         dst, src = mac_bytes(":".join(parts[2:8])), mac_bytes(":".join(parts[8:14]))
         vni = int(parts[14]) if len(parts) == 15 else args.vni
-        build = {"tcp": tcp_frame, "arp": arp_frame}.get(kind)
+        build = {"tcp": tcp_frame, "udp": udp_frame, "tcp6": tcp6_frame, "arp": arp_frame,
+                 "na": na_frame}.get(kind)
         if not build:
             sys.exit("vxtrain.py: unknown KIND %s" % kind)
         vxlan = struct.pack("!II", 0x08000000, vni << 8)
