@@ -169,6 +169,7 @@ case $RUNS in '' | *[!0-9]* | 0) fail "BENCH_RUNS must be a positive integer" ;;
 case $T in '' | *[!0-9]* | 0) fail "BENCH_TIME must be a positive integer (seconds)" ;; esac
 case $PPS_STEPS in '' | *[!0-9]*) fail "BENCH_PPS_STEPS must be a non-negative integer" ;; esac
 case $PPS_PROBE in '' | *[!0-9]* | 0) fail "BENCH_PPS_PROBE must be a positive integer (seconds)" ;; esac
+case $POLL_US in '' | *[!0-9]* | 0) fail "BENCH_POLL_US must be a positive integer (microseconds)" ;; esac
 for t in $TESTS; do
 	case $t in ping | rr | poll | tcp1 | tcp4 | pps) ;; *) fail "BENCH_TESTS: unknown test '$t' (ping rr poll tcp1 tcp4 pps)" ;; esac
 done
