@@ -730,13 +730,19 @@ struct rx_memo {
 /* An untagged IPv4 frame, or IPv6 carrying TCP or UDP: never ARP or ND. */
 static bool inner_plain_ip(const uint8_t *f, size_t len)
 {
-	enum { IP6_NEXT = ETH_HLEN + 6, TCP = 6, UDP = 17 };
+	enum { IP6_NEXT = ETH_HLEN + 6 };
 
-	if (len > ETH_HLEN && f[12] == 0x08 && f[13] == 0x00)
+	if (len <= ETH_HLEN)
+		return false;
+	switch (vtep_rd16(f + 12)) {
+	case ETH_TYPE_IPV4:
 		return true;
-	if (len > IP6_NEXT && f[12] == 0x86 && f[13] == 0xdd)
-		return f[IP6_NEXT] == TCP || f[IP6_NEXT] == UDP;
-	return false;
+	case ETH_TYPE_IPV6:
+		return len > IP6_NEXT &&
+		       (f[IP6_NEXT] == IP_PROTO_TCP || f[IP6_NEXT] == IP_PROTO_UDP);
+	default:
+		return false;
+	}
 }
 
 static bool memo_hit(const struct rx_memo *m, const uint8_t *data, size_t len)
@@ -780,7 +786,9 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 				 d->conf->ttl, data, len);
 		pthread_mutex_unlock(&d->slow_lock);
 	}
-	if (memo && !d->capture && memo_hit(memo, data, len)) {
+	if (d->capture)
+		memo = NULL;            /* capturing: every datagram takes the whole path */
+	if (memo && memo_hit(memo, data, len)) {
 		vc(w, memo->v)->rx_packets++;
 		vc(w, memo->v)->rx_bytes += len;
 		deliver(w, memo->v, memo->tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN);
@@ -817,7 +825,7 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 		return;
 	}
 	if (dec.out_tap >= 0) {
-		if (memo && !d->capture)
+		if (memo)
 			memo_keep(memo, v, &dec, data, len);
 		deliver(w, v, (uint16_t)dec.out_tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN);
 		return;

@@ -50,6 +50,7 @@ IP6_DST = socket.inet_pton(socket.AF_INET6, "fd00::51")
 
 
 def padded_body(tag, size, headers):
+    """MAGIC, TAG and zeros: what fills a frame of SIZE after HEADERS bytes."""
     body = MAGIC + tag.encode() + b";"
     room = size - headers
     if room < len(body):
@@ -112,20 +113,13 @@ def na_frame(tag, dst, src, size):
     msg = msg[:2] + struct.pack("!H", csum(IP6_SRC + IP6_DST + struct.pack("!I3xB", len(msg), 58)
                                            + msg)) + msg[4:]
     frame = ip6_frame(dst, src, 58, 255, IP6_SRC, IP6_DST, msg)
-    trailer = MAGIC + tag.encode() + b";"
-    if len(frame) + len(trailer) > size:
-        raise ValueError("--size too small for %s" % tag)
-    return frame + trailer + bytes(size - len(frame) - len(trailer))
+    return frame + padded_body(tag, size, len(frame))
 
 
 def arp_frame(tag, dst, src, size):
-    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, src, bytes([192, 168, 100, 250]),
-                      bytes(6), bytes([192, 168, 100, 251]))
-    body = MAGIC + tag.encode() + b";"
-    frame = dst + src + b"\x08\x06" + arp + body
-    if len(frame) > size:
-        raise ValueError("--size too small for %s" % tag)
-    return frame + bytes(size - len(frame))
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, src, IP4_SRC, bytes(6), IP4_DST)
+    frame = dst + src + b"\x08\x06" + arp
+    return frame + padded_body(tag, size, len(frame))
 
 
 def send(args):
