@@ -17,6 +17,7 @@
 #include "proto/gso.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 struct vtep_tap_rt {
 	bool used;
@@ -106,6 +107,7 @@ struct vtep_worker_tap {
 struct vtep_worker {
 	struct vtep_daemon *d;
 	unsigned int id;
+	int cpu;                        /* the CPU it is pinned to (cpus), -1: none */
 	struct io_ctx *io;
 	pthread_t thread;
 	bool running;                   /* thread started, not joined */
@@ -162,6 +164,8 @@ struct vtep_daemon {
 	bool workers_dirty;             /* taps changed: restart the workers at the tick */
 	bool workers_logged;
 	struct io_stats io_retired;     /* io stats of workers stopped so far */
+	cpu_set_t cpus_all;             /* CPUs the daemon could run on at start */
+	bool pinned;                    /* the main thread is pinned (cpus) */
 	pthread_mutex_t slow_lock;      /* log rate limits and the capture, across workers */
 };
 
@@ -217,8 +221,13 @@ _Static_assert(sizeof(struct vtep_tap_counters) % sizeof(uint64_t) == 0, "tap co
 _Static_assert(sizeof(struct io_stats) % sizeof(uint64_t) == 0, "io_stats");
 
 /* workers.c */
-/* Start workers 1..conf->workers-1 (a worker that cannot start is logged
- * and left out: the daemon runs with fewer). */
+/* Every CPU in conf's cpus is one the daemon may run on (d->cpus_all): 0,
+ * or -EINVAL with "FILE:LINE: cpus[i]: ..." in why. */
+int daemon_check_cpus(const struct vtep_daemon *d, const struct vtep_conf *conf, char *why,
+		      size_t whylen);
+/* Pin the main thread as cpus says (or unpin it), then start workers
+ * 1..conf->workers-1, each pinned to its CPU (a worker that cannot start is
+ * logged and left out: the daemon runs with fewer). */
 void workers_start(struct vtep_daemon *d);
 /* Stop and join them, fold their counters into the daemon's, close their
  * fds. Before anything changes what they read; a no-op with none running. */

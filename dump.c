@@ -287,8 +287,13 @@ static void json_workers(FILE *f, const struct vtep_daemon *d)
 				queues += d->taps[i].used && d->taps[i].port >= 0;
 		}
 		daemon_worker_io_stats(d, id, &s);
-		fprintf(f, "%s\n    { \"id\": %u, \"tap_queues\": %u, \"rx_packets\": %llu, "
-			"\"cqes\": %llu, \"enters\": %llu }", id ? "," : "", id, queues,
+		fprintf(f, "%s\n    { \"id\": %u, \"cpu\": ", id ? "," : "", id);
+		if (w->cpu >= 0)
+			fprintf(f, "%d", w->cpu);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"tap_queues\": %u, \"rx_packets\": %llu, "
+			"\"cqes\": %llu, \"enters\": %llu }", queues,
 			(unsigned long long)worker_rx(d, w), (unsigned long long)s.cqes,
 			(unsigned long long)s.enters);
 	}

@@ -117,7 +117,11 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 		return r;
 	why[0] = '\0';
 	io_set_busy_poll(d->io, conf->busy_poll);
-	r = daemon_apply(d, NULL, conf, why, sizeof(why));
+	if (sched_getaffinity(0, sizeof(d->cpus_all), &d->cpus_all) < 0)
+		return -errno;
+	r = daemon_check_cpus(d, conf, why, sizeof(why));
+	if (r == 0)
+		r = daemon_apply(d, NULL, conf, why, sizeof(why));
 	if (r < 0)
 		log_error("%s", why);
 	else
@@ -194,6 +198,9 @@ int daemon_reload(struct vtep_daemon *d, struct vtep_conf *conf, char *why, size
 
 	if (needs_restart(d->conf, conf, why, whylen))
 		return -EBUSY;
+	r = daemon_check_cpus(d, conf, why, whylen);
+	if (r < 0)
+		return r;
 	/* The workers read what apply changes: they stop, and start again
 	 * on whichever configuration is in force afterwards. */
 	workers_stop(d);

@@ -32,6 +32,7 @@ enum vtep_limits {
 	VTEP_MAX_TAPS = 1024,           /* taps per instance */
 	VTEP_MAX_PEERS = 1024,          /* head-end replication peers per VNI */
 	VTEP_MAX_ALLOW = 1024,          /* allow prefixes */
+	VTEP_MAX_CPUS = 1024,           /* cpus: CPU numbers 0..1023 (CPU_SETSIZE) */
 	VTEP_MAX_STATIC = 65536,        /* static FDB or ARP entries per VNI */
 	VTEP_IFNAMSIZ = 16,             /* IFNAMSIZ, without pulling net/if.h */
 	VTEP_NETNS_MAX = 64,            /* length of a netns name, with NUL */

@@ -12,6 +12,9 @@
  * which nothing changes while they run: reload, a tap going away or coming
  * back, and SIGUSR2 stop them first (workers_stop) and start them again
  * after. On stop, their counters are added to the daemon's.
+ *
+ * With cpus set, worker i (0 is the main thread) runs on cpus[i % n] only;
+ * without it, they run wherever the daemon could when it started.
  */
 #include "daemon.h"
 
@@ -154,10 +157,74 @@ static int worker_prepare(struct vtep_daemon *d, struct vtep_worker *w, unsigned
 	return 0;
 }
 
+int daemon_check_cpus(const struct vtep_daemon *d, const struct vtep_conf *conf, char *why,
+		      size_t whylen)
+{
+	char may[64] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < conf->n_cpus; i++) {
+		if (CPU_ISSET(conf->cpus[i], &d->cpus_all))
+			continue;
+		/* The CPUs it may use, as "0-3,8" (cut short on huge machines). */
+		for (int c = 0; c < CPU_SETSIZE && n < sizeof(may) - 12; c++) {
+			int e = c;
+
+			if (!CPU_ISSET(c, &d->cpus_all))
+				continue;
+			while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, &d->cpus_all))
+				e++;
+			n += (size_t)snprintf(may + n, sizeof(may) - n, e > c ? "%s%d-%d" : "%s%d",
+					      n ? "," : "", c, e);
+			c = e;
+		}
+		snprintf(why, whylen, "%s:%d: cpus[%zu]: CPU %u is not one vtep may run on "
+			 "(it may use %s)", conf->path, conf->cpus_line, i, conf->cpus[i], may);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Pin thread t, worker w, to its CPU; with cpus unset, only undo an
+ * earlier pinning of the main thread (new workers inherit its set). */
+static void pin(struct vtep_daemon *d, struct vtep_worker *w, pthread_t t)
+{
+	const struct vtep_conf *c = d->conf;
+	int cpu = c->n_cpus ? c->cpus[w->id % c->n_cpus] : -1;
+	const cpu_set_t *set = &d->cpus_all;
+	cpu_set_t one;
+	int r;
+
+	if (cpu < 0 && (w->id || !d->pinned)) {
+		w->cpu = -1;
+		return;
+	}
+	if (cpu >= 0) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		set = &one;
+	}
+	r = pthread_setaffinity_np(t, sizeof(*set), set);
+	if (r && cpu < 0) {
+		log_error_errno(-r, "worker %u: cannot let it run on every CPU again", w->id);
+		return;         /* still pinned where it was */
+	}
+	if (r) {
+		log_error_errno(-r, "worker %u: cannot pin it to CPU %d", w->id, cpu);
+		cpu = -1;
+	} else if (cpu >= 0) {
+		log_debug("worker %u runs on CPU %d", w->id, cpu);
+	}
+	w->cpu = cpu;
+	if (!w->id)
+		d->pinned = cpu >= 0;
+}
+
 void workers_start(struct vtep_daemon *d)
 {
 	unsigned int want = d->conf->workers;
 
+	pin(d, &d->main, pthread_self());
 	if (want <= 1 || d->n_workers > 1)
 		return;
 	if (!d->workers) {
@@ -178,6 +245,7 @@ void workers_start(struct vtep_daemon *d)
 			worker_release(w);
 			continue;
 		}
+		pin(d, w, w->thread);
 		w->running = true;
 		d->n_workers = id + 1;
 		log_debug("worker %u: %u tap queues of its own", id, w->n_queues);

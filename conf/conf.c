@@ -557,6 +557,7 @@ void conf_free(struct vtep_conf *conf)
 		free(conf->files[i]);
 	free(conf->files);
 	free(conf->allow);
+	free(conf->cpus);
 	free(conf->capture.file);
 	free(conf->capture.filter);
 	free(conf->metrics);

@@ -86,6 +86,9 @@ struct vtep_conf {
 	uint32_t arp_max;
 	uint32_t workers;
 	uint32_t busy_poll;              /* microseconds, 0 = never spin */
+	uint16_t *cpus;                 /* worker i runs on cpus[i % n_cpus] */
+	size_t n_cpus;                  /* 0 = not pinned */
+	int cpus_line;                  /* of cpus in the main file */
 	uint32_t bum_rate;              /* packets/s per tap, 0 = off */
 	uint32_t move_limit;            /* move damping: moves ... */
 	uint32_t move_window;           /* ... within this many seconds ... */

@@ -577,6 +577,46 @@ static void key_allow(struct conf_ctx *ctx, const config_setting_t *s, const cha
 	}
 }
 
+/* CPU numbers, each once; whether this machine has them is checked where
+ * they are used (daemon_check_cpus: a reload is read by a pinned thread). */
+static void key_cpus(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		     void *obj, const struct conf_key *k)
+{
+	struct vtep_conf *c = obj;
+	char p[CONF_PATH_MAX];
+	int n;
+
+	(void)k;
+	if (!conf_expect(ctx, s, path, CONFIG_TYPE_ARRAY))
+		return;
+	n = config_setting_length(s);
+	if (n > VTEP_MAX_CPUS) {
+		conf_report(ctx, s, path, "too many entries (at most %d)", VTEP_MAX_CPUS);
+		return;
+	}
+	c->cpus_line = conf_line_of(s);
+	c->cpus = calloc((size_t)n + 1, sizeof(*c->cpus));
+	if (!c->cpus) {
+		ctx->oom = true;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		bool dup = false;
+		int64_t v;
+
+		conf_path_elem(p, path, i);
+		if (!conf_get_int(ctx, e, p, 0, VTEP_MAX_CPUS - 1, &v))
+			continue;
+		for (size_t j = 0; j < c->n_cpus; j++)
+			dup = dup || c->cpus[j] == v;
+		if (dup)
+			conf_report(ctx, e, p, "CPU %" PRId64 " is listed twice", v);
+		else
+			c->cpus[c->n_cpus++] = (uint16_t)v;
+	}
+}
+
 static const char *const point_words[] = { "inner", "outer", "both", NULL };
 
 static const struct conf_key capture_keys[] = {
@@ -622,6 +662,7 @@ static const struct conf_key main_keys[] = {
 	K_UINT(struct vtep_conf, arp_max, 1, TABLE_MAX),
 	K_UINT(struct vtep_conf, workers, 1, 64),
 	K_UINT(struct vtep_conf, busy_poll, 0, 1000000),
+	K_CALL("cpus", key_cpus),
 	K_UINT(struct vtep_conf, bum_rate, 0, UINT32_MAX),
 	K_UINT(struct vtep_conf, move_limit, 1, 1000),
 	K_UINT(struct vtep_conf, move_window, 1, SECONDS_MAX),

@@ -122,6 +122,15 @@ static const struct conf_case cases[] = {
 	  "t.conf:3: busy_poll: '1000001' out of range (0..1000000)\n" },
 	{ "busy_poll negative", L1 V2 "busy_poll = -1;\n",
 	  "t.conf:3: busy_poll: '-1' out of range (0..1000000)\n" },
+	{ "cpus range", L1 V2 "cpus = [ 0,\n 1024, -1 ];\n",
+	  "t.conf:4: cpus[1]: '1024' out of range (0..1023)\n"
+	  "t.conf:4: cpus[2]: '-1' out of range (0..1023)\n" },
+	{ "cpus twice", L1 V2 "cpus = [ 3, 1,\n 3 ];\n",
+	  "t.conf:4: cpus[2]: CPU 3 is listed twice\n" },
+	{ "cpus not an array", L1 V2 "cpus = 1;\n",
+	  "t.conf:3: cpus: expected array, got integer '1'\n" },
+	{ "cpus strings", L1 V2 "cpus = [ \"0-3\" ];\n",
+	  "t.conf:3: cpus[0]: expected integer, got string '0-3'\n" },
 	{ "bum_rate negative", L1 V2 "bum_rate = -1;\n",
 	  "t.conf:3: bum_rate: '-1' out of range (0..4294967295)\n" },
 	{ "bum_rate above 32 bits", L1 V2 "bum_rate = 4294967296;\n",
@@ -384,6 +393,8 @@ static void defaults(void **state)
 	assert_int_equal(conf->arp_max, 65536);
 	assert_int_equal(conf->workers, 1);
 	assert_int_equal(conf->busy_poll, 0);
+	assert_null(conf->cpus);
+	assert_int_equal(conf->n_cpus, 0);
 	assert_int_equal(conf->bum_rate, 0);
 	assert_int_equal(conf->move_limit, 5);
 	assert_int_equal(conf->move_window, 180);
@@ -434,7 +445,7 @@ static const char full_text[] =
 	"arp_suppress = false;\n"
 	"arp_ageing = 240;\n"
 	"arp_max = 2000;\n"
-	"workers = 4; busy_poll = 50;\n"
+	"workers = 4; busy_poll = 50; cpus = [ 2, 0, 1023 ];\n"
 	"bum_rate = 500;\n"
 	"move_limit = 3;\n"
 	"move_window = 60;\n"
@@ -480,6 +491,11 @@ static void full_config(void **state)
 	assert_int_equal(conf->arp_max, 2000);
 	assert_int_equal(conf->workers, 4);
 	assert_int_equal(conf->busy_poll, 50);
+	assert_int_equal(conf->n_cpus, 3);
+	assert_int_equal(conf->cpus[0], 2);
+	assert_int_equal(conf->cpus[1], 0);
+	assert_int_equal(conf->cpus[2], 1023);
+	assert_int_equal(conf->cpus_line, 15);
 	assert_int_equal(conf->bum_rate, 500);
 	assert_int_equal(conf->move_limit, 3);
 	assert_int_equal(conf->move_window, 60);
