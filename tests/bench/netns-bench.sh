@@ -23,6 +23,12 @@
 #   vtep only ("poll"): both again with busy_poll = BENCH_POLL_US set in both
 #     daemons by a reload (undone after), and the cores the two daemons kept
 #     busy during that ping; compared with the kernel's ordinary figures
+#   vtep only ("pin"): both iperf3 runs again with cpus = [ BENCH_PIN_CPUS ]
+#     set in both daemons by a reload (undone after): each daemon's worker on
+#     one core, as an operator would give a dataplane its own core. The two
+#     "hosts" share this machine, so by default both daemons share CPU 0 and
+#     the iperf3 ends are left the rest. Compared with the kernel's ordinary
+#     figures (nothing pins the kernel's softirq work)
 #   small packets: build/bench/pktgen (tests/bench/pktgen.c: AF_PACKET,
 #     PACKET_QDISC_BYPASS, sendmmsg batches of 64) sends one fixed UDP/IPv4
 #     frame with a 64-byte payload (106-byte Ethernet frame) from vA out of
@@ -79,8 +85,9 @@
 #   BENCH_RUNS=3        runs per implementation (medians reported)
 #   BENCH_TIME=5        seconds per iperf3 run
 #   BENCH_ONLY=both     kernel | vtep | both
-#   BENCH_TESTS="ping rr poll tcp1 tcp4 pps"  which measurements, in that order
+#   BENCH_TESTS="ping rr poll tcp1 tcp4 pin pps"  which measurements, in that order
 #   BENCH_POLL_US=200   busy_poll for the "poll" measurements
+#   BENCH_PIN_CPUS=0    the cpus list for the "pin" measurements (e.g. "0, 1")
 #   BENCH_PPS_STEPS=6   binary-search steps for the loss-free small-packet rate
 #   BENCH_PPS_PROBE=2   seconds per step
 #   PKTGEN=path         the generator [TOP/build/bench/pktgen; built into the
@@ -99,8 +106,9 @@ VTEP_KEYS=${BENCH_VTEP_KEYS:-}
 RUNS=${BENCH_RUNS:-3}
 T=${BENCH_TIME:-5}
 ONLY=${BENCH_ONLY:-both}
-TESTS=${BENCH_TESTS:-ping rr poll tcp1 tcp4 pps}
+TESTS=${BENCH_TESTS:-ping rr poll tcp1 tcp4 pin pps}
 POLL_US=${BENCH_POLL_US:-200}
+PIN_CPUS=${BENCH_PIN_CPUS:-0}
 PKTGEN=${PKTGEN:-$TOP/build/bench/pktgen}
 PPS_STEPS=${BENCH_PPS_STEPS:-6}
 PPS_PROBE=${BENCH_PPS_PROBE:-2}
@@ -170,8 +178,9 @@ case $T in '' | *[!0-9]* | 0) fail "BENCH_TIME must be a positive integer (secon
 case $PPS_STEPS in '' | *[!0-9]*) fail "BENCH_PPS_STEPS must be a non-negative integer" ;; esac
 case $PPS_PROBE in '' | *[!0-9]* | 0) fail "BENCH_PPS_PROBE must be a positive integer (seconds)" ;; esac
 case $POLL_US in '' | *[!0-9]* | 0) fail "BENCH_POLL_US must be a positive integer (microseconds)" ;; esac
+case ${PIN_CPUS// /} in '' | *[!0-9,]* | ,* | *, | *,,*) fail "BENCH_PIN_CPUS must be CPU numbers separated by commas (e.g. '0, 1')" ;; esac
 for t in $TESTS; do
-	case $t in ping | rr | poll | tcp1 | tcp4 | pps) ;; *) fail "BENCH_TESTS: unknown test '$t' (ping rr poll tcp1 tcp4 pps)" ;; esac
+	case $t in ping | rr | poll | tcp1 | tcp4 | pin | pps) ;; *) fail "BENCH_TESTS: unknown test '$t' (ping rr poll tcp1 tcp4 pin pps)" ;; esac
 done
 
 if ! command -v iperf3 >/dev/null 2>&1; then
@@ -537,10 +546,11 @@ cpu_sys() # "busy softirq" jiffies, all CPUs, from /proc/stat
 	echo "$((user + nice + system + irq + softirq + steal)) $softirq"
 }
 
-# iperf MODE STREAMS: one TCP run vA -> vB.
+# iperf MODE STREAMS [PREFIX]: one TCP run vA -> vB (metrics PREFIXtcp_*,
+# PREFIXcpu_*, PREFIXvtep_cores_*).
 iperf()
 {
-	local mode=$1 p=$2 spid rc=0 i out=$WORK/iperf.$1.$RUN.P$2.json
+	local mode=$1 p=$2 pfx=${3:-} spid rc=0 i out=$WORK/iperf.$1.$RUN.P$2${3:-}.json
 	local sys0 sys1 sirq0 sirq1 pc0 pc1 t0 t1
 	ip netns exec "$NS_VB" iperf3 -s -1 -B "$OV_B" -p "$IPERF_PORT" >"$WORK/iperf-server.log" 2>&1 &
 	spid=$!
@@ -559,8 +569,8 @@ iperf()
 	read -r sys1 sirq1 < <(cpu_sys)
 	stop_pid "$spid"
 	if [ "$rc" -ne 0 ]; then
-		rec "$mode" "tcp_${p}stream_gbps" fail
-		FAILURES+=("$mode run $RUN: iperf3 -P $p failed (exit $rc$([ "$rc" = 124 ] && echo ", timed out after $((T + 20)) s" || true))")
+		rec "$mode" "${pfx}tcp_${p}stream_gbps" fail
+		FAILURES+=("$mode run $RUN: ${pfx}iperf3 -P $p failed (exit $rc$([ "$rc" = 124 ] && echo ", timed out after $((T + 20)) s" || true))")
 		say "${FAILURES[-1]}; iperf3 says: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("error","no error line"))' "$out" 2>/dev/null || head -c 200 "$out.err")"
 		python3 - "$out" <<'PYEOF' 2>/dev/null || true
 import json, sys
@@ -572,9 +582,9 @@ PYEOF
 		return 0
 	fi
 	python3 - "$out" "$mode" "$p" "$((sys1 - sys0))" "$((sirq1 - sirq0))" \
-		"$((pc1 - pc0))" "$HZ" "$((t1 - t0))" "$RUN" >>"$RAW" <<'EOF'
+		"$((pc1 - pc0))" "$HZ" "$((t1 - t0))" "$RUN" "$pfx" >>"$RAW" <<'EOF'
 import json, sys
-f, mode, p, sysj, sirqj, pcj, hz, ns, run = sys.argv[1:]
+f, mode, p, sysj, sirqj, pcj, hz, ns, run, pfx = sys.argv[1:]
 d = json.load(open(f))
 if "error" in d:
     sys.stderr.write("# %s: iperf3 error: %s\n" % (mode, d["error"]))
@@ -592,7 +602,7 @@ if gbit > 0:
         out.append(("cpu_vtep_s_per_gbit_%sstream" % p, int(pcj) / hz / gbit))
         out.append(("vtep_cores_busy_%sstream" % p, int(pcj) / hz / (int(ns) / 1e9)))
 for k, v in out:
-    print("%s\t%s\t%s\t%.6g" % (run, mode, k, v))
+    print("%s\t%s\t%s%s\t%.6g" % (run, mode, pfx, k, v))
 EOF
 }
 
@@ -683,17 +693,21 @@ udp_rr()
 	[ "$lost" = 0 ] || say "$mode run $RUN: ${pfx}UDP request/response lost $lost of 1050"
 }
 
-# poll_reload US: set busy_poll = US in both daemons' files (0: take the line
-# out again) and reload them; fails when either reload is not applied.
-poll_reload()
+# daemons_reload KEY [VALUE]: set KEY = VALUE in both daemons' files (no
+# VALUE: take the line out again) and reload them; fails when either reload
+# is not applied (FAILURES gets the reason).
+daemons_reload()
 {
 	local h hns
 	for h in A B; do
-		sed -i '/^busy_poll = /d' "$WORK/$h/vtep.conf"
-		[ "$1" = 0 ] || sed -i "s/^vnis = (/busy_poll = $1;\nvnis = (/" "$WORK/$h/vtep.conf"
+		sed -i "/^$1 = /d" "$WORK/$h/vtep.conf"
+		[ -z "${2:-}" ] || sed -i "s/^vnis = (/$1 = $2;\nvnis = (/" "$WORK/$h/vtep.conf"
 		if [ "$h" = A ]; then hns=$NS_HA; else hns=$NS_HB; fi
-		ip netns exec "$hns" "$VTEP" reload -c "$WORK/$h/vtep.conf" >"$WORK/$h/reload.out" 2>&1 ||
+		if ! ip netns exec "$hns" "$VTEP" reload -c "$WORK/$h/vtep.conf" >"$WORK/$h/reload.out" 2>&1; then
+			FAILURES+=("vtep run $RUN: the reload of $h to ${2:+$1 = $2}${2:-no $1} failed: $(cat "$WORK/$h/reload.out")")
+			say "${FAILURES[-1]}"
 			return 1
+		fi
 	done
 }
 
@@ -709,11 +723,9 @@ poll_lat()
 		say "poll: skipped, BENCH_VTEP_KEYS sets busy_poll already"
 		return 0 ;;
 	esac
-	if ! poll_reload "$POLL_US"; then
-		FAILURES+=("vtep run $RUN: the reload to busy_poll = $POLL_US failed: $(cat "$WORK"/[AB]/reload.out)")
-		say "${FAILURES[-1]}"
+	if ! daemons_reload busy_poll "$POLL_US"; then
 		rec vtep poll_ping_rtt_median_us fail
-		poll_reload 0 || true
+		daemons_reload busy_poll || true
 		return 0
 	fi
 	pc0=$(cpu_proc "$VTEP_PID_A" "$VTEP_PID_B")
@@ -724,11 +736,27 @@ poll_lat()
 	rec vtep poll_vtep_cores_busy_ping "$(awk -v j=$((pc1 - pc0)) -v hz="$HZ" -v ns=$((t1 - t0)) \
 		'BEGIN { printf "%.3f", j / hz / (ns / 1e9) }')"
 	alive vtep && udp_rr vtep poll_
-	if ! poll_reload 0; then
-		FAILURES+=("vtep run $RUN: the reload back to busy_poll = 0 failed: $(cat "$WORK"/[AB]/reload.out)")
-		say "${FAILURES[-1]}"
-		DEAD=1
+	daemons_reload busy_poll || DEAD=1
+}
+
+# pin_tcp MODE: both iperf3 runs again with cpus = [ PIN_CPUS ] in both
+# daemons (a reload, undone after). vtep only, like poll_lat.
+pin_tcp()
+{
+	local mode=$1
+	[ "$mode" = vtep ] || return 0
+	case $VTEP_KEYS in *cpus*)
+		say "pin: skipped, BENCH_VTEP_KEYS sets cpus already"
+		return 0 ;;
+	esac
+	if ! daemons_reload cpus "[ $PIN_CPUS ]"; then
+		rec vtep pin_tcp_1stream_gbps fail
+		daemons_reload cpus || true
+		return 0
 	fi
+	alive vtep && iperf vtep 1 pin_
+	alive vtep && iperf vtep 4 pin_
+	daemons_reload cpus || DEAD=1
 }
 
 # ---------------------------------------------------------------- small packets
@@ -938,6 +966,7 @@ measure()
 			ping) alive "$mode" && ping_lat "$mode" ;;
 			rr) alive "$mode" && udp_rr "$mode" ;;
 			poll) alive "$mode" && poll_lat "$mode" ;;
+			pin) alive "$mode" && pin_tcp "$mode" ;;
 			tcp1) alive "$mode" && iperf "$mode" 1 ;;
 			tcp4) alive "$mode" && iperf "$mode" 4 ;;
 			pps) alive "$mode" && pps "$mode" ;;
@@ -1003,9 +1032,9 @@ for RUN in $(seq "$RUNS"); do
 done
 
 # The table (medians) and the results file.
-if python3 - "$RAW" "$COMMIT" "$RESULTS" "$RUNS" "$T" <<'EOF'
+if python3 - "$RAW" "$COMMIT" "$RESULTS" "$RUNS" "$T" "$PIN_CPUS" <<'EOF'
 import datetime, os, statistics, sys
-raw, commit, results, runs, secs = sys.argv[1:]
+raw, commit, results, runs, secs, pin = sys.argv[1:]
 vals, fails = {}, {}
 for line in open(raw):
     run, mode, metric, v = line.rstrip("\n").split("\t")
@@ -1020,6 +1049,8 @@ for line in open(raw):
 rows = [
     ("tcp_1stream_gbps", "TCP 1 stream", "Gbit/s", "v/k"),
     ("tcp_4stream_gbps", "TCP 4 streams", "Gbit/s", "v/k"),
+    ("pin_tcp_1stream_gbps", "TCP 1 stream, vtep cpus = [%s]" % pin, "Gbit/s", "v/k", "tcp_1stream_gbps"),
+    ("pin_tcp_4stream_gbps", "TCP 4 streams, vtep cpus = [%s]" % pin, "Gbit/s", "v/k", "tcp_4stream_gbps"),
     ("tcp_1stream_retrans", "TCP 1 stream retransmits", "segs", "k/v"),
     ("tcp_4stream_retrans", "TCP 4 streams retransmits", "segs", "k/v"),
     ("ping_rtt_median_us", "ping RTT median", "us", "k/v"),
@@ -1040,12 +1071,15 @@ rows = [
     ("pps_vtep_cores_busy", "vtep daemons busy, 64 B UDP", "cores", None),
     ("cpu_machine_s_per_gbit_1stream", "machine CPU, 1 stream", "CPU-s/Gbit", "k/v"),
     ("cpu_machine_s_per_gbit_4stream", "machine CPU, 4 streams", "CPU-s/Gbit", "k/v"),
+    ("pin_cpu_machine_s_per_gbit_1stream", "machine CPU, 1 stream, vtep cpus = [%s]" % pin,
+     "CPU-s/Gbit", "k/v", "cpu_machine_s_per_gbit_1stream"),
     ("cpu_softirq_s_per_gbit_1stream", "softirq CPU, 1 stream", "CPU-s/Gbit", "k/v"),
     ("cpu_softirq_s_per_gbit_4stream", "softirq CPU, 4 streams", "CPU-s/Gbit", "k/v"),
     ("cpu_vtep_s_per_gbit_1stream", "vtep daemons CPU, 1 stream", "CPU-s/Gbit", "k/v"),
     ("cpu_vtep_s_per_gbit_4stream", "vtep daemons CPU, 4 streams", "CPU-s/Gbit", "k/v"),
     ("vtep_cores_busy_1stream", "vtep daemons busy, 1 stream", "cores", None),
     ("vtep_cores_busy_4stream", "vtep daemons busy, 4 streams", "cores", None),
+    ("pin_vtep_cores_busy_1stream", "vtep daemons busy, 1 stream, cpus = [%s]" % pin, "cores", None),
     ("vtep_idle_rss_kb", "vtep idle VmRSS (host A)", "kB", None),
 ]
 def fmt(x):
