@@ -549,6 +549,28 @@ static void key_srcport(struct conf_ctx *ctx, const config_setting_t *s, const c
 	c->srcport_max = (uint16_t)hi;
 }
 
+/* Array s of at most max elements: *ret gets zeroed room for them (and one
+ * more); returns how many, or -1 (reported, or out of memory). */
+static int array_room(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		      int max, size_t size, void **ret)
+{
+	int n;
+
+	if (!conf_expect(ctx, s, path, CONFIG_TYPE_ARRAY))
+		return -1;
+	n = config_setting_length(s);
+	if (n > max) {
+		conf_report(ctx, s, path, "too many entries (at most %d)", max);
+		return -1;
+	}
+	*ret = calloc((size_t)n + 1, size);
+	if (!*ret) {
+		ctx->oom = true;
+		return -1;
+	}
+	return n;
+}
+
 static void key_allow(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 		      void *obj, const struct conf_key *k)
 {
@@ -557,18 +579,7 @@ static void key_allow(struct conf_ctx *ctx, const config_setting_t *s, const cha
 	int n;
 
 	(void)k;
-	if (!conf_expect(ctx, s, path, CONFIG_TYPE_ARRAY))
-		return;
-	n = config_setting_length(s);
-	if (n > VTEP_MAX_ALLOW) {
-		conf_report(ctx, s, path, "too many entries (at most %d)", VTEP_MAX_ALLOW);
-		return;
-	}
-	c->allow = calloc((size_t)n + 1, sizeof(*c->allow));
-	if (!c->allow) {
-		ctx->oom = true;
-		return;
-	}
+	n = array_room(ctx, s, path, VTEP_MAX_ALLOW, sizeof(*c->allow), (void **)&c->allow);
 	for (int i = 0; i < n; i++) {
 		conf_path_elem(p, path, i);
 		if (conf_get_prefix(ctx, config_setting_get_elem(s, (unsigned int)i), p,
@@ -587,19 +598,8 @@ static void key_cpus(struct conf_ctx *ctx, const config_setting_t *s, const char
 	int n;
 
 	(void)k;
-	if (!conf_expect(ctx, s, path, CONFIG_TYPE_ARRAY))
-		return;
-	n = config_setting_length(s);
-	if (n > VTEP_MAX_CPUS) {
-		conf_report(ctx, s, path, "too many entries (at most %d)", VTEP_MAX_CPUS);
-		return;
-	}
 	c->cpus_line = conf_line_of(s);
-	c->cpus = calloc((size_t)n + 1, sizeof(*c->cpus));
-	if (!c->cpus) {
-		ctx->oom = true;
-		return;
-	}
+	n = array_room(ctx, s, path, VTEP_MAX_CPUS, sizeof(*c->cpus), (void **)&c->cpus);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
 		bool dup = false;

@@ -698,17 +698,33 @@ udp_rr()
 # is not applied (FAILURES gets the reason).
 daemons_reload()
 {
-	local h hns
+	local h hns what="no $1"
+	[ -z "${2:-}" ] || what="$1 = $2"
 	for h in A B; do
 		sed -i "/^$1 = /d" "$WORK/$h/vtep.conf"
 		[ -z "${2:-}" ] || sed -i "s/^vnis = (/$1 = $2;\nvnis = (/" "$WORK/$h/vtep.conf"
 		if [ "$h" = A ]; then hns=$NS_HA; else hns=$NS_HB; fi
 		if ! ip netns exec "$hns" "$VTEP" reload -c "$WORK/$h/vtep.conf" >"$WORK/$h/reload.out" 2>&1; then
-			FAILURES+=("vtep run $RUN: the reload of $h to ${2:+$1 = $2}${2:-no $1} failed: $(cat "$WORK/$h/reload.out")")
+			FAILURES+=("vtep run $RUN: the reload of $h to $what failed: $(cat "$WORK/$h/reload.out")")
 			say "${FAILURES[-1]}"
 			return 1
 		fi
 	done
+}
+
+# step_reload STEP KEY VALUE METRIC: for a vtep-only step, KEY = VALUE in both
+# daemons. Returns 1, and the step is skipped, when BENCH_VTEP_KEYS sets KEY
+# already, or when the reload fails (METRIC is recorded as failed).
+step_reload()
+{
+	case $VTEP_KEYS in *"$2"*)
+		say "$1: skipped, BENCH_VTEP_KEYS sets $2 already"
+		return 1 ;;
+	esac
+	daemons_reload "$2" "$3" && return 0
+	rec vtep "$4" fail
+	daemons_reload "$2" || true
+	return 1
 }
 
 # poll_lat MODE: ping and request/response again, with both daemons busy
@@ -719,15 +735,7 @@ poll_lat()
 {
 	local mode=$1 pc0 pc1 t0 t1
 	[ "$mode" = vtep ] || return 0
-	case $VTEP_KEYS in *busy_poll*)
-		say "poll: skipped, BENCH_VTEP_KEYS sets busy_poll already"
-		return 0 ;;
-	esac
-	if ! daemons_reload busy_poll "$POLL_US"; then
-		rec vtep poll_ping_rtt_median_us fail
-		daemons_reload busy_poll || true
-		return 0
-	fi
+	step_reload poll busy_poll "$POLL_US" poll_ping_rtt_median_us || return 0
 	pc0=$(cpu_proc "$VTEP_PID_A" "$VTEP_PID_B")
 	t0=$(date +%s%N)
 	ping_lat vtep poll_
@@ -745,15 +753,7 @@ pin_tcp()
 {
 	local mode=$1
 	[ "$mode" = vtep ] || return 0
-	case $VTEP_KEYS in *cpus*)
-		say "pin: skipped, BENCH_VTEP_KEYS sets cpus already"
-		return 0 ;;
-	esac
-	if ! daemons_reload cpus "[ $PIN_CPUS ]"; then
-		rec vtep pin_tcp_1stream_gbps fail
-		daemons_reload cpus || true
-		return 0
-	fi
+	step_reload pin cpus "[ $PIN_CPUS ]" pin_tcp_1stream_gbps || return 0
 	alive vtep && iperf vtep 1 pin_
 	alive vtep && iperf vtep 4 pin_
 	daemons_reload cpus || DEAD=1
