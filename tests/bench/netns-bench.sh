@@ -24,11 +24,13 @@
 #     daemons by a reload (undone after), and the cores the two daemons kept
 #     busy during that ping; compared with the kernel's ordinary figures
 #   vtep only ("pin"): both iperf3 runs again with cpus = [ BENCH_PIN_CPUS ]
-#     set in both daemons by a reload (undone after): each daemon's worker on
-#     one core, as an operator would give a dataplane its own core. The two
-#     "hosts" share this machine, so by default both daemons share CPU 0 and
-#     the iperf3 ends are left the rest. Compared with the kernel's ordinary
-#     figures (nothing pins the kernel's softirq work)
+#     set in both daemons by a reload, then again with busy_poll =
+#     BENCH_POLL_US added (both undone after): each daemon's worker on one
+#     core, as an operator would give a dataplane its own core, and then
+#     polling it (a poll-mode dataplane). The two "hosts" share this machine,
+#     so by default both daemons share CPU 0 and the iperf3 ends are left the
+#     rest. Compared with the kernel's ordinary figures (nothing pins the
+#     kernel's softirq work)
 #   small packets: build/bench/pktgen (tests/bench/pktgen.c: AF_PACKET,
 #     PACKET_QDISC_BYPASS, sendmmsg batches of 64) sends one fixed UDP/IPv4
 #     frame with a 64-byte payload (106-byte Ethernet frame) from vA out of
@@ -748,7 +750,8 @@ poll_lat()
 }
 
 # pin_tcp MODE: both iperf3 runs again with cpus = [ PIN_CPUS ] in both
-# daemons (a reload, undone after). vtep only, like poll_lat.
+# daemons, then once more with busy_poll = POLL_US added (reloads, undone
+# after). vtep only, like poll_lat.
 pin_tcp()
 {
 	local mode=$1
@@ -756,6 +759,11 @@ pin_tcp()
 	step_reload pin cpus "[ $PIN_CPUS ]" pin_tcp_1stream_gbps || return 0
 	alive vtep && iperf vtep 1 pin_
 	alive vtep && iperf vtep 4 pin_
+	if alive vtep && step_reload pin busy_poll "$POLL_US" pinpoll_tcp_1stream_gbps; then
+		alive vtep && iperf vtep 1 pinpoll_
+		alive vtep && iperf vtep 4 pinpoll_
+		daemons_reload busy_poll || DEAD=1
+	fi
 	daemons_reload cpus || DEAD=1
 }
 
@@ -1032,9 +1040,9 @@ for RUN in $(seq "$RUNS"); do
 done
 
 # The table (medians) and the results file.
-if python3 - "$RAW" "$COMMIT" "$RESULTS" "$RUNS" "$T" "$PIN_CPUS" <<'EOF'
+if python3 - "$RAW" "$COMMIT" "$RESULTS" "$RUNS" "$T" "$PIN_CPUS" "$POLL_US" <<'EOF'
 import datetime, os, statistics, sys
-raw, commit, results, runs, secs, pin = sys.argv[1:]
+raw, commit, results, runs, secs, pin, poll = sys.argv[1:]
 vals, fails = {}, {}
 for line in open(raw):
     run, mode, metric, v = line.rstrip("\n").split("\t")
@@ -1051,6 +1059,10 @@ rows = [
     ("tcp_4stream_gbps", "TCP 4 streams", "Gbit/s", "v/k"),
     ("pin_tcp_1stream_gbps", "TCP 1 stream, vtep cpus = [%s]" % pin, "Gbit/s", "v/k", "tcp_1stream_gbps"),
     ("pin_tcp_4stream_gbps", "TCP 4 streams, vtep cpus = [%s]" % pin, "Gbit/s", "v/k", "tcp_4stream_gbps"),
+    ("pinpoll_tcp_1stream_gbps", "TCP 1 stream, vtep cpus = [%s], busy_poll %s" % (pin, poll), "Gbit/s",
+     "v/k", "tcp_1stream_gbps"),
+    ("pinpoll_tcp_4stream_gbps", "TCP 4 streams, vtep cpus = [%s], busy_poll %s" % (pin, poll), "Gbit/s",
+     "v/k", "tcp_4stream_gbps"),
     ("tcp_1stream_retrans", "TCP 1 stream retransmits", "segs", "k/v"),
     ("tcp_4stream_retrans", "TCP 4 streams retransmits", "segs", "k/v"),
     ("ping_rtt_median_us", "ping RTT median", "us", "k/v"),
@@ -1073,6 +1085,8 @@ rows = [
     ("cpu_machine_s_per_gbit_4stream", "machine CPU, 4 streams", "CPU-s/Gbit", "k/v"),
     ("pin_cpu_machine_s_per_gbit_1stream", "machine CPU, 1 stream, vtep cpus = [%s]" % pin,
      "CPU-s/Gbit", "k/v", "cpu_machine_s_per_gbit_1stream"),
+    ("pinpoll_cpu_machine_s_per_gbit_1stream", "machine CPU, 1 stream, cpus, busy_poll",
+     "CPU-s/Gbit", "k/v", "cpu_machine_s_per_gbit_1stream"),
     ("cpu_softirq_s_per_gbit_1stream", "softirq CPU, 1 stream", "CPU-s/Gbit", "k/v"),
     ("cpu_softirq_s_per_gbit_4stream", "softirq CPU, 4 streams", "CPU-s/Gbit", "k/v"),
     ("cpu_vtep_s_per_gbit_1stream", "vtep daemons CPU, 1 stream", "CPU-s/Gbit", "k/v"),
@@ -1080,6 +1094,7 @@ rows = [
     ("vtep_cores_busy_1stream", "vtep daemons busy, 1 stream", "cores", None),
     ("vtep_cores_busy_4stream", "vtep daemons busy, 4 streams", "cores", None),
     ("pin_vtep_cores_busy_1stream", "vtep daemons busy, 1 stream, cpus = [%s]" % pin, "cores", None),
+    ("pinpoll_vtep_cores_busy_1stream", "vtep daemons busy, 1 stream, cpus, busy_poll", "cores", None),
     ("vtep_idle_rss_kb", "vtep idle VmRSS (host A)", "kB", None),
 ]
 def fmt(x):
