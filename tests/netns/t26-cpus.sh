@@ -15,7 +15,8 @@
 # and leaves the pinning as it was; a reload without cpus gives every thread
 # back the CPUs it started with (dump: null); a one-entry list puts both
 # workers on that CPU; a daemon started with an unusable CPU exits non-zero
-# saying which; the daemons exit 0.
+# saying which, and so does one started by taskset on another CPU than the
+# one cpus names; the daemons exit 0.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require
@@ -117,5 +118,16 @@ check "a daemon started with cpus = [ $BAD ] exits non-zero" test "$rc" -ne 0 -a
 check "... and says which CPU, where" grep -q "cpus\[0\]: CPU $BAD is not one vtep may run on" \
 	"$WORK/bad-start.log"
 sed 's/^/#   /' "$WORK/bad-start.log"
+# "May run on" is the affinity the daemon was started with (taskset, systemd).
+if [ "$FIRST" != "$LAST" ]; then
+	sed -i '/^cpus = /d; s/^vnis = (/cpus = [ '"$FIRST"' ];\nvnis = (/' "${HOST_CONF[A]}"
+	rc=0
+	timeout 10 ip netns exec "$(hns A)" taskset -c "$LAST" "$VTEP" -c "${HOST_CONF[A]}" \
+		>"$WORK/taskset-start.log" 2>&1 || rc=$?
+	check "started with taskset -c $LAST, cpus = [ $FIRST ] is refused" \
+		test "$rc" -ne 0 -a "$rc" -ne 124
+	check "... as not among the CPUs it may use ($LAST)" grep -q \
+		"cpus\[0\]: CPU $FIRST is not one vtep may run on (it may use $LAST)" "$WORK/taskset-start.log"
+fi
 vtep_stop B
 finish
