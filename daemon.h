@@ -229,6 +229,8 @@ int daemon_check_cpus(const struct vtep_daemon *d, const struct vtep_conf *conf,
  * 1..conf->workers-1, each pinned to its CPU (a worker that cannot start is
  * logged and left out: the daemon runs with fewer). */
 void workers_start(struct vtep_daemon *d);
+/* Log where the workers run when cpus differs from old's (NULL at start). */
+void workers_log_pinning(const struct vtep_daemon *d, const struct vtep_conf *old);
 /* Stop and join them, fold their counters into the daemon's, close their
  * fds. Before anything changes what they read; a no-op with none running. */
 void workers_stop(struct vtep_daemon *d);

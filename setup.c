@@ -122,10 +122,12 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 	r = daemon_check_cpus(d, conf, why, sizeof(why));
 	if (r == 0)
 		r = daemon_apply(d, NULL, conf, why, sizeof(why));
-	if (r < 0)
+	if (r < 0) {
 		log_error("%s", why);
-	else
+	} else {
 		workers_start(d);
+		workers_log_pinning(d, NULL);
+	}
 	return r;
 }
 
@@ -194,6 +196,7 @@ static bool needs_restart(const struct vtep_conf *a, const struct vtep_conf *b,
 
 int daemon_reload(struct vtep_daemon *d, struct vtep_conf *conf, char *why, size_t whylen)
 {
+	const struct vtep_conf *old = d->conf;
 	int r;
 
 	if (needs_restart(d->conf, conf, why, whylen))
@@ -208,5 +211,7 @@ int daemon_reload(struct vtep_daemon *d, struct vtep_conf *conf, char *why, size
 	if (r == 0)
 		io_set_busy_poll(d->io, conf->busy_poll);
 	workers_start(d);
+	if (r == 0)
+		workers_log_pinning(d, old);
 	return r;
 }

@@ -220,6 +220,27 @@ static void pin(struct vtep_daemon *d, struct vtep_worker *w, pthread_t t)
 		d->pinned = cpu >= 0;
 }
 
+void workers_log_pinning(const struct vtep_daemon *d, const struct vtep_conf *old)
+{
+	const struct vtep_conf *c = d->conf;
+	char buf[256];
+	size_t n = 0;
+	unsigned int id;
+
+	if (old && old->n_cpus == c->n_cpus &&
+	    (!c->n_cpus || !memcmp(old->cpus, c->cpus, c->n_cpus * sizeof(*c->cpus))))
+		return;
+	if (!c->n_cpus) {
+		if (old)
+			log_info("packet workers no longer pinned");
+		return;
+	}
+	for (id = 0; id < c->workers && n < sizeof(buf) - 32; id++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%u on CPU %u", id ? ", " : "",
+				      id, c->cpus[id % c->n_cpus]);
+	log_info("packet workers pinned: %s%s", buf, id < c->workers ? ", ..." : "");
+}
+
 void workers_start(struct vtep_daemon *d)
 {
 	unsigned int want = d->conf->workers;

@@ -77,6 +77,9 @@ reload_a()
 
 check_eq "A: main thread on CPU $LAST, worker 1 on CPU $FIRST" "$(threads A)" "$LAST $FIRST"
 check "A: 2 packet workers" grep -q "2 packet workers" "$WORK/A/vtep.log"
+check "A: the log says where they run" \
+	grep -q "packet workers pinned: 0 on CPU $LAST, 1 on CPU $FIRST$" "$WORK/A/vtep.log"
+check "B (no cpus): the log says nothing of pinning" bash -c "! grep -q pinned '$WORK/B/vtep.log'"
 check_eq "B (no cpus): its thread may run on every allowed CPU" "$(threads B)" "$ALLOWED_LIST"
 dump_json A
 check_eq "A: the dump says where each worker runs" \
@@ -102,9 +105,13 @@ dump_json A
 check_eq "A: the dump says no worker is pinned" \
 	"$(jget A '[w["cpu"] for w in d["workers"]]')" "[null, null]"
 check "ping A1 -> B1 unpinned" vm_ping A1 "$(vm_addr B1)" 3
+check "A: the log says the workers are no longer pinned" \
+	grep -q "packet workers no longer pinned" "$WORK/A/vtep.log"
 
 check "A: a reload with cpus = [ $LAST ] is applied" reload_a "[ $LAST ]"
 check_eq "A: both workers on CPU $LAST (worker i runs on cpus[i % 1])" "$(threads A)" "$LAST $LAST"
+check "A: the log says so" grep -q "packet workers pinned: 0 on CPU $LAST, 1 on CPU $LAST$" \
+	"$WORK/A/vtep.log"
 check "ping A1 -> B1 with both workers on one CPU" vm_ping A1 "$(vm_addr B1)" 3
 
 vtep_stop A
