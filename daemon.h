@@ -165,7 +165,6 @@ struct vtep_daemon {
 	bool workers_logged;
 	struct io_stats io_retired;     /* io stats of workers stopped so far */
 	cpu_set_t cpus_all;             /* CPUs the daemon could run on at start */
-	bool pinned;                    /* the main thread is pinned (cpus) */
 	pthread_mutex_t slow_lock;      /* log rate limits and the capture, across workers */
 };
 

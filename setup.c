@@ -96,6 +96,7 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 	d->ul.rx_fd = -1;
 	d->start_ms = vtep_now_ms();
 	d->main.d = d;
+	d->main.cpu = -1;               /* not pinned (cpus) */
 	d->n_workers = 1;
 	pthread_mutex_init(&d->slow_lock, NULL);
 	d->taps = calloc(VTEP_MAX_TAPS, sizeof(*d->taps));

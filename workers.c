@@ -157,27 +157,34 @@ static int worker_prepare(struct vtep_daemon *d, struct vtep_worker *w, unsigned
 	return 0;
 }
 
+/* set as "0-3,8" into buf (cut short on huge machines). */
+static void format_cpus(const cpu_set_t *set, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < CPU_SETSIZE && n + 12 < len; c++) {
+		int e = c;
+
+		if (!CPU_ISSET(c, set))
+			continue;
+		while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, set))
+			e++;
+		n += (size_t)snprintf(buf + n, len - n, e > c ? "%s%d-%d" : "%s%d", n ? "," : "",
+				      c, e);
+		c = e;
+	}
+}
+
 int daemon_check_cpus(const struct vtep_daemon *d, const struct vtep_conf *conf, char *why,
 		      size_t whylen)
 {
-	char may[64] = "";
-	size_t n = 0;
+	char may[64];
 
 	for (size_t i = 0; i < conf->n_cpus; i++) {
 		if (CPU_ISSET(conf->cpus[i], &d->cpus_all))
 			continue;
-		/* The CPUs it may use, as "0-3,8" (cut short on huge machines). */
-		for (int c = 0; c < CPU_SETSIZE && n < sizeof(may) - 12; c++) {
-			int e = c;
-
-			if (!CPU_ISSET(c, &d->cpus_all))
-				continue;
-			while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, &d->cpus_all))
-				e++;
-			n += (size_t)snprintf(may + n, sizeof(may) - n, e > c ? "%s%d-%d" : "%s%d",
-					      n ? "," : "", c, e);
-			c = e;
-		}
+		format_cpus(&d->cpus_all, may, sizeof(may));
 		snprintf(why, whylen, "%s:%d: cpus[%zu]: CPU %u is not one vtep may run on "
 			 "(it may use %s)", conf->path, conf->cpus_line, i, conf->cpus[i], may);
 		return -EINVAL;
@@ -195,7 +202,7 @@ static void pin(struct vtep_daemon *d, struct vtep_worker *w, pthread_t t)
 	cpu_set_t one;
 	int r;
 
-	if (cpu < 0 && (w->id || !d->pinned)) {
+	if (cpu < 0 && (w->id || d->main.cpu < 0)) {
 		w->cpu = -1;
 		return;
 	}
@@ -216,8 +223,6 @@ static void pin(struct vtep_daemon *d, struct vtep_worker *w, pthread_t t)
 		log_debug("worker %u runs on CPU %d", w->id, cpu);
 	}
 	w->cpu = cpu;
-	if (!w->id)
-		d->pinned = cpu >= 0;
 }
 
 void workers_log_pinning(const struct vtep_daemon *d, const struct vtep_conf *old)
