@@ -64,7 +64,15 @@ vtep: $(DAEMON_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS)
 
+# The version the binary reports is the tree's at the last build: vtep.o
+# depends on a stamp that is rewritten only when `git describe` changes
+# (a commit, a dirty tree), not on every run.
+VERSION_STAMP := $(B)/version
+$(shell mkdir -p $(B) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = '$(VERSION)' ] || \
+	echo '$(VERSION)' >$(VERSION_STAMP))
+
 $(B)/obj/vtep.o: CFLAGS += -DVTEP_VERSION='"$(VERSION)"'
+$(B)/obj/vtep.o: $(VERSION_STAMP)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
