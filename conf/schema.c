@@ -549,26 +549,30 @@ static void key_srcport(struct conf_ctx *ctx, const config_setting_t *s, const c
 	c->srcport_max = (uint16_t)hi;
 }
 
-/* Array s of at most max elements: *ret gets zeroed room for them (and one
- * more); returns how many, or -1 (reported, or out of memory). */
-static int array_room(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
-		      int max, size_t size, void **ret)
+/* Zeroed room for the elements of array s (at most max, and one more);
+ * *ret_n gets how many. NULL with *ret_n = 0 when s is not such an array
+ * (reported) or memory ran out. */
+static void *array_room(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+			int max, size_t size, int *ret_n)
 {
+	void *room;
 	int n;
 
+	*ret_n = 0;
 	if (!conf_expect(ctx, s, path, CONFIG_TYPE_ARRAY))
-		return -1;
+		return NULL;
 	n = config_setting_length(s);
 	if (n > max) {
 		conf_report(ctx, s, path, "too many entries (at most %d)", max);
-		return -1;
+		return NULL;
 	}
-	*ret = calloc((size_t)n + 1, size);
-	if (!*ret) {
+	room = calloc((size_t)n + 1, size);
+	if (!room) {
 		ctx->oom = true;
-		return -1;
+		return NULL;
 	}
-	return n;
+	*ret_n = n;
+	return room;
 }
 
 static void key_allow(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
@@ -579,7 +583,7 @@ static void key_allow(struct conf_ctx *ctx, const config_setting_t *s, const cha
 	int n;
 
 	(void)k;
-	n = array_room(ctx, s, path, VTEP_MAX_ALLOW, sizeof(*c->allow), (void **)&c->allow);
+	c->allow = array_room(ctx, s, path, VTEP_MAX_ALLOW, sizeof(*c->allow), &n);
 	for (int i = 0; i < n; i++) {
 		conf_path_elem(p, path, i);
 		if (conf_get_prefix(ctx, config_setting_get_elem(s, (unsigned int)i), p,
@@ -599,7 +603,7 @@ static void key_cpus(struct conf_ctx *ctx, const config_setting_t *s, const char
 
 	(void)k;
 	c->cpus_line = conf_line_of(s);
-	n = array_room(ctx, s, path, VTEP_MAX_CPUS, sizeof(*c->cpus), (void **)&c->cpus);
+	c->cpus = array_room(ctx, s, path, VTEP_MAX_CPUS, sizeof(*c->cpus), &n);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
 		bool dup = false;
