@@ -144,6 +144,7 @@ static int find_tap(const struct vtep_daemon *d, const struct stage *st,
 static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_tap *ct)
 {
 	struct vtep_tap_rt *tap;
+	char offs[48];
 	size_t i;
 	int r;
 
@@ -168,8 +169,9 @@ static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_t
 	tap->port = io_add_port(d->io, IO_PORT_TAP, tap->io.fd, i);
 	if (tap->port < 0)
 		return tap->port;
-	log_info("tap '%s'%s%s %s%s", ct->name, ct->netns[0] ? " in netns " : "", ct->netns,
-		 tap->io.created ? "created" : "attached",
+	log_info("tap '%s'%s%s %s, offloads %s%s", ct->name, ct->netns[0] ? " in netns " : "",
+		 ct->netns, tap->io.created ? "created" : "attached",
+		 io_tap_offloads_str(&tap->io, offs, sizeof(offs)),
 		 d->conf->workers > 1 && !tap->io.multi_queue ?
 		 " (one queue: only the main thread reads it)" : "");
 	return (int)i;
@@ -315,6 +317,7 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 	for (size_t i = 0; i < d->n_taps; i++) {
 		struct vtep_tap_rt *t = &d->taps[i];
 		struct io_tap nt;
+		char offs[48];
 		int r, port;
 
 		if (!t->used || t->port >= 0)
@@ -334,8 +337,10 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 		t->io = nt;
 		t->port = port;
 		d->workers_dirty = true;        /* they add a queue of it */
-		log_info("tap '%s'%s%s is back (%s)", nt.name, nt.netns[0] ? " in netns " : "",
-			 nt.netns, nt.created ? "created again" : "attached");
+		log_info("tap '%s'%s%s is back (%s), offloads %s", nt.name,
+			 nt.netns[0] ? " in netns " : "", nt.netns,
+			 nt.created ? "created again" : "attached",
+			 io_tap_offloads_str(&nt, offs, sizeof(offs)));
 	}
 }
 

@@ -175,15 +175,21 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 	fprintf(f, "\"taps\": [");
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
+		const char *offs[IO_TAP_OFFLOADS];
 		char mac[VTEP_MAC_STRLEN];
 		struct vtep_tap_counters tc;
+		size_t n_offs;
 
 		daemon_tap_counters(d, v->taps[i], &tc);
 		fprintf(f, "%s\n        { \"name\": ", i ? "," : "");
 		json_str(f, t->io.name);
 		fprintf(f, ", \"netns\": ");
 		json_str(f, t->io.netns);
-		fprintf(f, ", \"mac\": \"%s\", "
+		fprintf(f, ", \"vnet_hdr\": %s, \"offloads\": [", t->io.vnet_hdr ? "true" : "false");
+		n_offs = io_tap_offload_names(&t->io, offs);
+		for (size_t k = 0; k < n_offs; k++)
+			fprintf(f, "%s\"%s\"", k ? ", " : "", offs[k]);
+		fprintf(f, "], \"mac\": \"%s\", "
 			"\"up\": %s, \"created\": %s, \"lost\": %u, \"rx_packets\": %llu, "
 			"\"rx_bytes\": %llu, "
 			"\"rx_dropped\": %llu, \"tx_packets\": %llu, \"tx_bytes\": %llu, "
@@ -401,12 +407,14 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
 		struct vtep_tap_counters tc;
+		char offs[48];
 
 		daemon_tap_counters(d, v->taps[i], &tc);
-		fprintf(f, "  tap %s%s%s %s\n    RX: bytes %llu packets %llu dropped %llu\n"
+		fprintf(f, "  tap %s%s%s %s offloads %s\n"
+			"    RX: bytes %llu packets %llu dropped %llu\n"
 			"    TX: bytes %llu packets %llu dropped %llu\n", t->io.name,
 			t->io.netns[0] ? " netns " : "", t->io.netns,
-			t->port >= 0 ? "UP" : "DOWN",
+			t->port >= 0 ? "UP" : "DOWN", io_tap_offloads_str(&t->io, offs, sizeof(offs)),
 			(unsigned long long)tc.rx_bytes, (unsigned long long)tc.rx_packets,
 			(unsigned long long)tc.rx_dropped, (unsigned long long)tc.tx_bytes,
 			(unsigned long long)tc.tx_packets, (unsigned long long)tc.tx_dropped);

@@ -48,6 +48,16 @@ void io_tap_close(struct io_tap *tap);
  * deleted under us may come back (a hypervisor re-creating it). */
 bool io_tap_present(const char *name, const char *netns);
 
+enum { IO_TAP_OFFLOADS = 5 };           /* csum tso4 tso6 uso4 uso6 */
+
+/* The offloads the kernel accepted for TAP, in ladder order ("csum",
+ * "tso4", "tso6", "uso4", "uso6"), into NAMES; returns how many. None with
+ * a virtio-net header only, or with no header (tap->vnet_hdr false). */
+size_t io_tap_offload_names(const struct io_tap *tap, const char *names[IO_TAP_OFFLOADS]);
+/* The same as one string for a log line: "csum tso4 tso6 uso4 uso6",
+ * "none" (the header only) or "none, no virtio-net header". */
+const char *io_tap_offloads_str(const struct io_tap *tap, char *buf, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* Underlay (io/udp.c)                                                */
 

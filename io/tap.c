@@ -101,6 +101,39 @@ static const unsigned int offload_rungs[] = {
 	0,
 };
 
+static const struct {
+	unsigned int bit;
+	const char *name;
+} offload_names[IO_TAP_OFFLOADS] = {
+	{ TUN_F_CSUM, "csum" }, { TUN_F_TSO4, "tso4" }, { TUN_F_TSO6, "tso6" },
+	{ TUN_F_USO4, "uso4" }, { TUN_F_USO6, "uso6" },
+};
+
+size_t io_tap_offload_names(const struct io_tap *tap, const char *names[IO_TAP_OFFLOADS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < IO_TAP_OFFLOADS; i++)
+		if (tap->vnet_hdr && (tap->offload & offload_names[i].bit))
+			names[n++] = offload_names[i].name;
+	return n;
+}
+
+const char *io_tap_offloads_str(const struct io_tap *tap, char *buf, size_t len)
+{
+	const char *names[IO_TAP_OFFLOADS];
+	size_t n = io_tap_offload_names(tap, names), used = 0;
+
+	if (!n) {
+		snprintf(buf, len, "%s", tap->vnet_hdr ? "none" : "none, no virtio-net header");
+		return buf;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "", names[i]);
+	return buf;
+}
+
 /* VTEP_TAP_OFFLOAD: 0 no vnet header, 1 vnet header only, 2 CSUM, 3 TSO,
  * 4 (default) everything the kernel takes. */
 static unsigned int offload_cap(void)

@@ -18,13 +18,14 @@
 # offload only (vtep finishes partial checksums), 0 = no virtio-net header;
 # and 4-nogso: everything but UDP GSO (VTEP_UDP_GSO=0: every datagram sent
 # on its own, as after the kernel refused a train; no segment may be lost for
-# want of a request slot).
+# want of a request slot). Levels 3 (TSO, no USO) and 1 (the header, no
+# offload) are not run by default; T22_LEVELS="3 1" runs them.
 # Per level, T22_MIB (32) MiB of random data go A1 -> B1, B1 -> A1 (vtep <->
 # vtep) and A1 -> K1, K1 -> A1 (vtep <-> kernel) over TCP (sendfile), and:
 #   - the receiver's SHA-256 and byte count equal the file's;
 #   - the tap's features as the kernel reports them (ETHTOOL_GTXCSUM/GTSO)
 #     are the ones the level asks for;
-#   - level 4: the sending VM's frames average above 1514 bytes (TSO
+#   - levels 4 and 3: the sending VM's frames average above 1514 bytes (TSO
 #     super-frames reached vtep); levels 2 and 0: they do not (every frame
 #     MTU-sized);
 #   - at every level a sending vtep's io.gso_sends grew (the super-frames'
@@ -36,11 +37,11 @@
 #     GRO trains, and from the kernel's single datagrams of one batch);
 #     level 0: they do not (no header, no GSO write);
 #   - after each level: io.gso_off, tx_errors, tx_short and no_jobs are 0,
-#     every drop counter is 0, and no tap dropped a frame.
+#     every drop counter is 0, and no tap dropped a frame;
+#   - the rung of the offload ladder each tap got, as the daemon's dump
+#     (vnet_hdr, offloads) and its start log line say it, is the level's.
 # Frame averages are the kernel's own counters of the VM-side interface
 # (/sys/class/net/IF/statistics), taken before and after each transfer.
-# The offload level is read from the kernel because neither the daemon's
-# log nor its dump says which rung of the ladder a tap got.
 # K's underlay veth has tx checksumming off (see below), as a NIC would.
 #
 # Environment: T22_MIB=32 (size of each transfer), T22_LEVELS="4 2 0 4-nogso".
@@ -185,7 +186,7 @@ xfer()
 	tr=$(io_delta "$ht" gro_trains)
 	note "$tag: $(awk -v b="$SIZE" -v t="$(field 3 "$sent")" 'BEGIN{printf "%.0f Mbit/s", b * 8 / t / 1e6}'), frames sent avg $txavg B, delivered avg $rxavg B, gso_sends +$gs on $hf, gro_trains +$tr on $ht"
 	if ! is_kernel "$hf"; then
-		if [ "$off" = 4 ]; then
+		if [ "$off" -ge 3 ]; then
 			check_ge "$tag: TSO super-frames read from tap$from (avg frame bytes)" "$txavg" $((FRAME_MAX + 1))
 		else
 			check_ge "$tag: no super-frame from tap$from (1514 >= avg frame bytes)" "$FRAME_MAX" "$txavg"
@@ -231,12 +232,46 @@ print(" ".join("%s=%d" % kv for kv in sorted(d["counters"]["drops"].items()) if 
 print(" ".join("%s:%d/%d" % (t["name"], t["rx_dropped"], t["tx_dropped"])
                for v in d["vnis"] for t in v["taps"]))
 print(json.dumps(io))
+print(" ".join("vnet_hdr=%d %s" % (t["vnet_hdr"], ",".join(t["offloads"]) or "-")
+               for v in d["vnis"] for t in v["taps"]))
 EOF2
 	)
 	check_eq "level $lvl: host $h io gso_off tx_errors tx_short no_jobs" "${r[0]:-}" "0 0 0 0"
 	check_eq "level $lvl: host $h drop counters that are not 0" "${r[1]:-}" none
 	check_eq "level $lvl: host $h taps rx_dropped/tx_dropped" "${r[2]:-}" "tap$h""1:0/0"
 	note "level $lvl: host $h io ${r[3]:-}"
+	check_eq "level $lvl: host $h tap offloads in the dump" "${r[4]:-}" "$(want_dump_offloads "$lvl")"
+	check_eq "level $lvl: host $h tap offloads in the log" \
+		"$(sed -n "s/^.*tap 'tap$h""1'.* offloads \(.*\)$/\1/p" "$WORK/$h/vtep.log")" \
+		"$(want_log_offloads "$lvl")"
+}
+
+# The rung of the offload ladder a tap of LEVEL gets (UDP segmentation from
+# kernel 6.2 on), as the dump and the log say it.
+want_log_offloads()
+{
+	local uso=""
+	if [ "$(printf '%s\n' 6.2 "$(uname -r)" | sort -V | head -n 1)" = 6.2 ]; then
+		uso=" uso4 uso6"
+	fi
+	case ${1%-nogso} in
+	4) echo "csum tso4 tso6$uso" ;;
+	3) echo "csum tso4 tso6" ;;
+	2) echo "csum" ;;
+	1) echo "none" ;;
+	*) echo "none, no virtio-net header" ;;
+	esac
+}
+
+want_dump_offloads()
+{
+	local w
+	w=$(want_log_offloads "$1")
+	case $w in
+	none) echo "vnet_hdr=1 -" ;;
+	none,*) echo "vnet_hdr=0 -" ;;
+	*) echo "vnet_hdr=1 ${w// /,}" ;;
+	esac
 }
 
 want_features()
