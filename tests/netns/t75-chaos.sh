@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# t75-chaos: everything an operator and the network do to a daemon, at once
+# and at random, while traffic of every kind flows; the daemons must come
+# out of it forwarding, with nothing lost that a reload keeps, and exit 0
+# (under make check-sanitized: with no sanitizer report).
+#
+#   vtvA1 (100)  vtvA2 (200)     vtvB1 (100)  vtvB2 (200)      vtvC1 (100)
+#      vthA: vtep workers = 2       vthB: vtep workers = 2      vthC: kernel
+#      capture "both", metrics                                  vxlan + bridge
+#            \                           |                          /
+#             pA --------------------- vtul: br0 ----------------- pC
+#                                  (+ vxspray from vthC)
+#
+# Traffic for T75_SECONDS (20): TCP A1 -> B1 and B1 -> A1 (iperf3, 4
+# flows, restarted when a run ends), a ping flood A2 -> B2 in VNI 200, a
+# broadcast storm from B1, and inner source MACs sprayed at A from C's
+# address (FDB churn up to maxaddress).
+# Meanwhile, every 0.1-0.4 s, one of these, chosen at random, on A or B:
+#   a dump (SIGUSR1); SIGUSR2 (capture stopped or restarted: A only); a
+#   reload that changes busy_poll, cpus, ageing, bum_rate and adds or
+#   drops VNI 300 with its tap; a reload with a bad config (must be
+#   refused); A2's tap deleted (back on the next reload); the underlay
+#   link of A or B down for a moment.
+# Afterwards: both daemons still run; every bad reload was refused and
+# every good one applied; A2's tap is back after a last reload; pings
+# A1 -> B1, A2 -> B2 and A1 -> C1 pass; the dumps are valid JSON; SIGTERM
+# ends both with exit 0.
+set -eu
+. "$(dirname "$0")/lib.sh"
+require
+command -v iperf3 >/dev/null 2>&1 || skip "iperf3 not installed"
+command -v cc >/dev/null 2>&1 || skip "no C compiler (cc) to build tests/tools/vxspray.c"
+SECONDS_RUN=${T75_SECONDS:-20}
+SPRAY=$WORK/vxspray
+cc -O2 -o "$SPRAY" "$TOP/tests/tools/vxspray.c" || { not_ok "build vxspray"; finish; }
+PY=$(command -v python3)
+# The first and the last CPU the daemons may run on (one CPU: the same).
+read -r -a CPUS <<<"$("$PY" -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[0], c[-1])')"
+
+host_add A 1
+host_add B 2
+host_add C 3
+host_kernel C
+for h in A B; do
+	conf_set $h workers 2
+	conf_set $h maxaddress 2000
+done
+conf_set A capture "{ file = \"$WORK/A/cap.pcap\"; filter = \"icmp\"; point = \"both\"; }"
+conf_set A metrics "\"$WORK/A/vtep.prom\""
+BASE_A=${HOST_KEYS[A]}
+BASE_B=${HOST_KEYS[B]}
+vni_add A 100 flood=unicast peers=10.0.0.2,10.0.0.3
+vni_add A 200 flood=unicast peers=10.0.0.2
+vni_add B 100 flood=unicast peers=10.0.0.1,10.0.0.3
+vni_add B 200 flood=unicast peers=10.0.0.1
+vni_add C 100 flood=unicast peers=10.0.0.1,10.0.0.2
+vm_add A1 A 100 192.168.100.1/24
+vm_add A2 A 200 192.168.200.1/24
+vm_add B1 B 100 192.168.100.2/24
+vm_add B2 B 200 192.168.200.2/24
+vm_add C1 C 100 192.168.100.3/24
+vtep_start A || finish
+vtep_start B || finish
+vtep_start C || finish
+# A3's namespace now; its VNI (300) comes and goes with the reloads.
+vm_add A3 A 300 192.168.30.1/24
+# The kernel VTEP fills inner checksums itself (see t23).
+in_host C ethtool -K vx100 tx off >/dev/null 2>&1 || true
+
+check "ping A1 -> B1 before" vm_ping A1 "$(vm_addr B1)" 3
+check "ping A2 -> B2 before" vm_ping A2 "$(vm_addr B2)" 3
+check "ping A1 -> C1 before" vm_ping A1 "$(vm_addr C1)" 3
+
+STOP=$WORK/stop
+LOOPS=()
+# loop CMD...: run CMD again and again, in the background, until $STOP exists.
+loop()
+{
+	(
+		while [ ! -e "$STOP" ]; do
+			"$@" >/dev/null 2>&1 || sleep 0.2
+		done
+	) &
+	BG_PIDS+=($!)
+	LOOPS+=($!)
+}
+
+ip netns exec "$(vns B1)" iperf3 -s -B "$(vm_addr B1)" -p 5201 >/dev/null 2>&1 &
+BG_PIDS+=($!)
+ip netns exec "$(vns A1)" iperf3 -s -B "$(vm_addr A1)" -p 5202 >/dev/null 2>&1 &
+BG_PIDS+=($!)
+sleep 0.5
+loop in_vm A1 iperf3 -c "$(vm_addr B1)" -p 5201 -t 4 -P 4
+loop in_vm B1 iperf3 -c "$(vm_addr A1)" -p 5202 -t 4 -P 2
+loop in_vm A2 ping -q -f -w 3 "$(vm_addr B2)"
+loop in_vm B1 "$PY" "$TOP/tests/tools/ethsend.py" --dev "$(vtap B1)" --rate 2000 --duration 3
+loop in_host C "$SPRAY" --dst 10.0.0.1 --src 10.0.0.3 --vni 100 --count 20000 --pps 20000 \
+	--seed $RANDOM
+
+reloads=0
+refused=0
+applied=0
+actions=""
+# reload H: rewrite H's config with a random variant and reload it.
+reload_random()
+{
+	local h=$1 base v=""
+	if [ "$h" = A ]; then base=$BASE_A; else base=$BASE_B; fi
+	case $((RANDOM % 3)) in
+	0) v+="busy_poll = 0;"$'\n' ;;
+	1) v+="busy_poll = 50;"$'\n' ;;
+	esac
+	case $((RANDOM % 3)) in
+	0) v+="cpus = [ ${CPUS[0]} ];"$'\n' ;;
+	1) if [ "${CPUS[0]}" = "${CPUS[1]}" ]; then
+		v+="cpus = [ ${CPUS[0]} ];"$'\n'
+	   else
+		v+="cpus = [ ${CPUS[1]}, ${CPUS[0]} ];"$'\n'
+	   fi ;;
+	esac
+	[ $((RANDOM % 2)) = 0 ] || v+="ageing = $((5 + RANDOM % 300));"$'\n'
+	[ $((RANDOM % 2)) = 0 ] || v+="bum_rate = $((100 + RANDOM % 5000));"$'\n'
+	HOST_KEYS[$h]=$base$v
+	if [ "$h" = A ]; then
+		if [ $((RANDOM % 2)) = 0 ]; then
+			case " ${HOST_VNIS[A]} " in
+			*" 300 "*) ;;
+			*) vni_add A 300 flood=unicast peers=10.0.0.2 ;;
+			esac
+		else
+			HOST_VNIS[A]=" 100 200"
+		fi
+	fi
+	conf_write "$h" "${HOST_CONF[$h]}"
+	reloads=$((reloads + 1))
+	if ip netns exec "$(hns "$h")" "$VTEP" reload -c "${HOST_CONF[$h]}" \
+		>"$WORK/reload.out" 2>&1; then
+		applied=$((applied + 1))
+	else
+		note "reload of $h not applied: $(head -n 3 "$WORK/reload.out" | tr '\n' ' ')"
+	fi
+}
+
+bad_reload()
+{
+	local h=$1 bad=$WORK/$1/bad.conf
+	sed 's/^vnis = (/vnis = ( { vni = 16777216; },/' "${HOST_CONF[$h]}" >"$bad"
+	if ip netns exec "$(hns "$h")" "$VTEP" reload -c "$bad" >"$WORK/reload.out" 2>&1; then
+		note "a bad config was applied on $h"
+	else
+		refused=$((refused + 1))
+	fi
+}
+
+end=$(($(date +%s) + SECONDS_RUN))
+n=0
+while [ "$(date +%s)" -lt "$end" ]; do
+	if [ $((RANDOM % 2)) = 0 ]; then h=A; else h=B; fi
+	case $((RANDOM % 8)) in
+	0|1) kill -USR1 "${HOST_PID[$h]}" 2>/dev/null || true; a=dump ;;
+	2) kill -USR2 "${HOST_PID[A]}" 2>/dev/null || true; a=usr2 ;;
+	3|4) reload_random "$h"; a=reload ;;
+	5) bad_reload "$h"; a=bad ;;
+	6) ip -n "$(vns A2)" link del "$(vtap A2)" 2>/dev/null || true; a=deltap ;;
+	7) in_host "$h" ip link set ul0 down
+	   sleep 0.$((RANDOM % 3))
+	   in_host "$h" ip link set ul0 up
+	   a=flap ;;
+	esac
+	actions+="$a "
+	n=$((n + 1))
+	if ! vtep_alive A || ! vtep_alive B; then
+		break
+	fi
+	sleep 0.$((1 + RANDOM % 4))
+done
+touch "$STOP"
+note "$n actions: $(echo "$actions" | tr " " "\n" | grep -v "^$" | sort | uniq -c | tr -s " \n" " ")"
+note "reloads: $reloads ($applied applied), bad reloads refused: $refused"
+for p in "${LOOPS[@]}"; do
+	wait "$p" 2>/dev/null || true
+done
+
+check "A survived" vtep_alive A
+check "B survived" vtep_alive B
+if ! vtep_alive A || ! vtep_alive B; then finish; fi
+check_eq "every good reload was applied" "$applied" "$reloads"
+bad_reload A
+check_ge "bad reloads refused (one more at the end)" "$refused" 1
+
+# Back to the base configuration; the reload creates A2's tap if it was
+# deleted (its address goes with it: set it up again).
+HOST_KEYS[A]=$BASE_A
+HOST_KEYS[B]=$BASE_B
+HOST_VNIS[A]=" 100 200"
+for h in A B; do
+	conf_write "$h" "${HOST_CONF[$h]}"
+	check "final reload of $h applied" \
+		ip netns exec "$(hns "$h")" "$VTEP" reload -c "${HOST_CONF[$h]}"
+done
+for h in A B; do in_host "$h" ip link set ul0 up; done
+if ! ip -n "$(vns A2)" addr show dev "$(vtap A2)" 2>/dev/null | grep -q 192.168.200.1; then
+	poll 3 ip -n "$(vns A2)" link show "$(vtap A2)" >/dev/null && vm_setup A2
+fi
+
+check "ping A1 -> B1 after" vm_ping A1 "$(vm_addr B1)" 3 15
+check "ping A2 -> B2 after" vm_ping A2 "$(vm_addr B2)" 3 15
+check "ping A1 -> C1 after" vm_ping A1 "$(vm_addr C1)" 3 15
+check "A's dump is valid JSON" dump_json A
+check "B's dump is valid JSON" dump_json B
+check_eq "A's table within maxaddress" \
+	"$(jget A 'sum(len(v["fdb"]) for v in d["vnis"]) <= 2000')" true
+check_ge "A learned sprayed MACs (counter learned)" "$(jget A 'counter("learned")')" 1000
+check_ge "A's table filled up and refused more (drops fdb_full)" "$(jget A 'drops("fdb_full")')" 1
+check_ge "the TCP flows went through: bytes A1 sent (tap rx_bytes)" \
+	"$(jget A '[t for v in d["vnis"] for t in v["taps"] if t["name"] == "tapA1"][0]["rx_bytes"]')" \
+	$((SECONDS_RUN * 10000000))
+
+vtep_stop A
+vtep_stop B
+finish
