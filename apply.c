@@ -144,7 +144,7 @@ static int find_tap(const struct vtep_daemon *d, const struct stage *st,
 static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_tap *ct)
 {
 	struct vtep_tap_rt *tap;
-	char offs[48];
+	char offs[IO_TAP_OFFLOADS_STRLEN];
 	size_t i;
 	int r;
 
@@ -317,7 +317,7 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 	for (size_t i = 0; i < d->n_taps; i++) {
 		struct vtep_tap_rt *t = &d->taps[i];
 		struct io_tap nt;
-		char offs[48];
+		char offs[IO_TAP_OFFLOADS_STRLEN];
 		int r, port;
 
 		if (!t->used || t->port >= 0)

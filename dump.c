@@ -407,7 +407,7 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
 		struct vtep_tap_counters tc;
-		char offs[48];
+		char offs[IO_TAP_OFFLOADS_STRLEN];
 
 		daemon_tap_counters(d, v->taps[i], &tc);
 		fprintf(f, "  tap %s%s%s %s offloads %s\n"

@@ -48,7 +48,10 @@ void io_tap_close(struct io_tap *tap);
  * deleted under us may come back (a hypervisor re-creating it). */
 bool io_tap_present(const char *name, const char *netns);
 
-enum { IO_TAP_OFFLOADS = 5 };           /* csum tso4 tso6 uso4 uso6 */
+enum {
+	IO_TAP_OFFLOADS = 5,            /* csum tso4 tso6 uso4 uso6 */
+	IO_TAP_OFFLOADS_STRLEN = 48,    /* io_tap_offloads_str, with its NUL */
+};
 
 /* The offloads the kernel accepted for TAP, in ladder order ("csum",
  * "tso4", "tso6", "uso4", "uso6"), into NAMES; returns how many. None with
