@@ -679,19 +679,20 @@ release:
 }
 
 /* Known local unicast from the underlay: merge into the open run when the
- * rules allow, else the run goes first (order within a flow is kept). A
- * segment of a GRO train was covered by the outer UDP checksum; one that
- * came alone has its TCP checksum checked before it may be merged. */
+ * rules allow, else the run goes first (order within a flow is kept).
+ * vouched: the bytes are known good, so the segment may be merged (a
+ * datagram of a GRO train was covered by the outer UDP checksum; one that
+ * came alone, only when its TCP checksum checked out). */
 static void deliver(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
-		    const struct io_event *ev, const uint8_t *frame, size_t len)
+		    const struct io_event *ev, const uint8_t *frame, size_t len, bool vouched)
 {
 	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 	struct dp_run *run = &w->run;
 	struct gso_tcp_view tv;
 
-	if (tport(w, tap) < 0 || !io_port_vnet(w->io, tport(w, tap)) ||
-	    gso_tcp_parse(frame, len, !ev->gso_size, &tv) != VTEP_DROP_NONE) {
+	if (!vouched || tport(w, tap) < 0 || !io_port_vnet(w->io, tport(w, tap)) ||
+	    gso_tcp_parse(frame, len, false, &tv) != VTEP_DROP_NONE) {
 		run_flush(w);
 		tap_out(w, v, t, ev->buf, frame, len);
 		return;
@@ -774,6 +775,7 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 {
 	struct vtep_daemon *d = w->d;
 	bool ignore = d->conf->reserved_bits == CONF_RESERVED_IGNORE;
+	bool vouched = true;            /* a datagram of a GRO train */
 	struct fwd_decision dec;
 	struct vtep_vni_rt *v;
 	enum vtep_drop r;
@@ -791,7 +793,7 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 	if (memo && memo_hit(memo, data, len)) {
 		vc(w, memo->v)->rx_packets++;
 		vc(w, memo->v)->rx_bytes += len;
-		deliver(w, memo->v, memo->tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN);
+		deliver(w, memo->v, memo->tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN, true);
 		return;
 	}
 	if (memo)
@@ -824,10 +826,22 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 		count_drop(vc(w, v), dec.drop);
 		return;
 	}
+	/* A datagram that came alone had no outer checksum vouch for it (a
+	 * zero one is allowed, RFC 7348 5). Forwarded either way, as a
+	 * bridge would; a bad one is counted (a peer that leaves the inner
+	 * checksum to a NIC it does not have) and never merged. */
+	if (!ev->gso_size && (dec.out_tap >= 0 || dec.flood_taps)) {
+		enum gso_csum_verdict cv = gso_l4_csum_check(data + VXLAN_HLEN, len - VXLAN_HLEN);
+
+		vouched = cv == GSO_CSUM_OK;
+		if (cv == GSO_CSUM_BAD)
+			vc(w, v)->inner_csum_bad++;
+	}
 	if (dec.out_tap >= 0) {
 		if (memo)
 			memo_keep(memo, v, &dec, data, len);
-		deliver(w, v, (uint16_t)dec.out_tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN);
+		deliver(w, v, (uint16_t)dec.out_tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN,
+			vouched);
 		return;
 	}
 	run_flush(w);

@@ -156,14 +156,15 @@ static void json_counters(FILE *f, const struct vtep_counters *c)
 		"\"tx_bytes\": %llu, \"flooded\": %llu, \"arp_suppressed\": %llu, "
 		"\"nd_suppressed\": %llu, \"learned\": %llu, \"moved\": %llu, \"aged\": %llu, "
 		"\"arp_learned\": %llu, \"arp_moved\": %llu, \"arp_aged\": %llu, "
-		"\"arp_conflicts\": %llu, \"drops\": {", (unsigned long long)c->rx_packets,
+		"\"arp_conflicts\": %llu, \"inner_csum_bad\": %llu, \"drops\": {",
+		(unsigned long long)c->rx_packets,
 		(unsigned long long)c->tx_packets, (unsigned long long)c->rx_bytes,
 		(unsigned long long)c->tx_bytes, (unsigned long long)c->flooded,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
 		(unsigned long long)c->learned, (unsigned long long)c->moved,
 		(unsigned long long)c->aged, (unsigned long long)c->arp_learned,
 		(unsigned long long)c->arp_moved, (unsigned long long)c->arp_aged,
-		(unsigned long long)c->arp_conflicts);
+		(unsigned long long)c->arp_conflicts, (unsigned long long)c->inner_csum_bad);
 	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++)
 		fprintf(f, "%s \"%s\": %llu", r == 1 ? "" : ",", vtep_drop_name(r),
 			(unsigned long long)c->drops[r]);
@@ -345,12 +346,14 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 
 static void text_counters(FILE *f, const char *indent, const struct vtep_counters *c)
 {
-	fprintf(f, "%scounters: rx %llu tx %llu flooded %llu learned %llu moved %llu aged %llu\n"
+	fprintf(f, "%scounters: rx %llu tx %llu flooded %llu learned %llu moved %llu aged %llu "
+		"inner_csum_bad %llu\n"
 		"%sarp: suppressed %llu nd_suppressed %llu learned %llu moved %llu aged %llu "
 		"conflicts %llu\n%sdrops:", indent,
 		(unsigned long long)c->rx_packets, (unsigned long long)c->tx_packets,
 		(unsigned long long)c->flooded, (unsigned long long)c->learned,
-		(unsigned long long)c->moved, (unsigned long long)c->aged, indent,
+		(unsigned long long)c->moved, (unsigned long long)c->aged,
+		(unsigned long long)c->inner_csum_bad, indent,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
 		(unsigned long long)c->arp_learned, (unsigned long long)c->arp_moved,
 		(unsigned long long)c->arp_aged, (unsigned long long)c->arp_conflicts, indent);
@@ -549,6 +552,8 @@ static const struct {
 	  offsetof(struct vtep_counters, arp_aged) },
 	{ "arp_conflicts", "Announcements contradicting a static ARP/ND entry.",
 	  offsetof(struct vtep_counters, arp_conflicts) },
+	{ "inner_csum_bad", "Lone datagrams whose inner TCP/UDP checksum is wrong (forwarded).",
+	  offsetof(struct vtep_counters, inner_csum_bad) },
 };
 
 static uint64_t counter_at(const struct vtep_counters *c, size_t off)

@@ -382,6 +382,8 @@ struct vtep_counters {
 	uint64_t arp_moved;             /* snooped IP -> MAC bindings that changed */
 	uint64_t arp_aged;              /* ARP/ND cache entries expired */
 	uint64_t arp_conflicts;         /* announcements contradicting a static entry */
+	uint64_t inner_csum_bad;        /* lone datagrams whose inner TCP/UDP checksum
+					 * is wrong (forwarded anyway) */
 	uint64_t drops[VTEP_DROP_MAX];
 };
 

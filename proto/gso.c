@@ -322,6 +322,51 @@ enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, bool check_csum,
 	return VTEP_DROP_NONE;
 }
 
+enum gso_csum_verdict gso_l4_csum_check(const uint8_t *frame, size_t len)
+{
+	const uint8_t *l3 = frame + ETH_HLEN;
+	size_t l4_off, l4_len;
+	uint8_t proto;
+	bool v6;
+
+	if (len < ETH_HLEN)
+		return GSO_CSUM_NONE;
+	switch (vtep_rd16(frame + 12)) {
+	case ETH_TYPE_IPV4: {
+		struct eth_ipv4_view ip;
+
+		if (eth_ipv4_parse(l3, len - ETH_HLEN, &ip) != VTEP_DROP_NONE ||
+		    eth_ipv4_is_fragment(&ip))
+			return GSO_CSUM_NONE;
+		v6 = false;
+		proto = ip.proto;
+		l4_off = ip.l4_off;
+		l4_len = ip.l4_len;
+		break;
+	}
+	case ETH_TYPE_IPV6: {
+		struct eth_ipv6_view ip6;
+
+		if (eth_ipv6_parse(l3, len - ETH_HLEN, &ip6) != VTEP_DROP_NONE)
+			return GSO_CSUM_NONE;
+		v6 = true;
+		proto = ip6.next;
+		l4_off = ip6.l4_off;
+		l4_len = ip6.l4_len;
+		break;
+	}
+	default:
+		return GSO_CSUM_NONE;
+	}
+	/* A zero UDP checksum is "none" (IPv4; and IPv6 tunnels, RFC 6935). */
+	if (proto == IP_PROTO_TCP ? l4_len < TCP_HLEN_MIN :
+	    proto != IP_PROTO_UDP || l4_len < UDP_HLEN ||
+	    vtep_rd16(l3 + l4_off + UDP_OFF_CSUM) == 0)
+		return GSO_CSUM_NONE;
+	return gso_csum_fold(gso_csum_add(pseudo_sum(l3, v6, proto, l4_len), l3 + l4_off,
+					  l4_len)) == 0xffff ? GSO_CSUM_OK : GSO_CSUM_BAD;
+}
+
 void gso_coalesce_start(struct gso_coalesce *c, const uint8_t *frame,
 			const struct gso_tcp_view *v)
 {

@@ -111,6 +111,21 @@ struct gso_tcp_view {
 enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, bool check_csum,
 			     struct gso_tcp_view *ret);
 
+/* What the TCP or UDP checksum of an Ethernet frame says, for a frame a
+ * peer sent alone (not in a GRO train, so no outer checksum vouched for it). */
+enum gso_csum_verdict {
+	GSO_CSUM_NONE,                  /* nothing to check: not TCP or UDP over IPv4
+					 * or IPv6 without extension headers, a
+					 * fragment, UDP without a checksum, or
+					 * headers too short to tell */
+	GSO_CSUM_OK,
+	GSO_CSUM_BAD,                   /* e.g. left to a NIC that never saw it */
+};
+
+/* Check the L4 checksum of FRAME (LEN bytes from the Ethernet header).
+ * Datapath-safe. */
+enum gso_csum_verdict gso_l4_csum_check(const uint8_t *frame, size_t len);
+
 /* A run of segments being merged. */
 struct gso_coalesce {
 	const uint8_t *first;           /* the first segment's frame (headers used) */

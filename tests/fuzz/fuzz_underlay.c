@@ -9,8 +9,10 @@
  * of [header byte][length, 2 bytes big endian][UDP payload]; header bits
  * 0-2 pick the outer source address (peers, allowed, foreign, multicast,
  * unspecified, IPv6), the rest drive the clock and ageing (world_tick).
- * Also checked: vxlan_build parses back, vxlan_src_port stays in range.
+ * Also checked: vxlan_build parses back, vxlan_src_port stays in range,
+ * and gso_l4_csum_check agrees with gso_tcp_parse's checksum check.
  */
+#include "../../proto/gso.h"
 #include "../../proto/vxlan.h"
 #include "world.h"
 
@@ -84,6 +86,18 @@ static void one_packet(struct world *w, unsigned int sel, const uint8_t *p, size
 		CHECK(port >= VTEP_MIN(lo, hi) && port <= VTEP_MAX(lo, hi));
 		port = vxlan_src_port(h, 49152, 65535);
 		CHECK(port >= 49152);
+		/* The lone-datagram checksum check agrees with the coalescer's. */
+		{
+			const uint8_t *f = p + VXLAN_HLEN;
+			enum gso_csum_verdict cv = gso_l4_csum_check(f, n - VXLAN_HLEN);
+			struct gso_tcp_view tv;
+
+			CHECK(cv == GSO_CSUM_NONE || cv == GSO_CSUM_OK || cv == GSO_CSUM_BAD);
+			if (gso_tcp_parse(f, n - VXLAN_HLEN, true, &tv) == VTEP_DROP_NONE)
+				CHECK(cv == GSO_CSUM_OK);
+			else if (gso_tcp_parse(f, n - VXLAN_HLEN, false, &tv) == VTEP_DROP_NONE)
+				CHECK(cv == GSO_CSUM_BAD);
+		}
 		/* Split horizon: nothing from the underlay goes back to it. */
 		CHECK(!d.to_remote && !d.flood_underlay && d.reply_len == 0);
 		if (d.flood_taps)

@@ -37,7 +37,8 @@
 #     GRO trains, and from the kernel's single datagrams of one batch);
 #     level 0: they do not (no header, no GSO write);
 #   - after each level: io.gso_off, tx_errors, tx_short and no_jobs are 0,
-#     every drop counter is 0, and no tap dropped a frame;
+#     every drop counter is 0, no inner checksum was wrong (inner_csum_bad:
+#     K's checksums are complete, see below) and no tap dropped a frame;
 #   - the rung of the offload ladder each tap got, as the daemon's dump
 #     (vnet_hdr, offloads) and its start log line say it, is the level's.
 # Frame averages are the kernel's own counters of the VM-side interface
@@ -234,6 +235,7 @@ print(" ".join("%s:%d/%d" % (t["name"], t["rx_dropped"], t["tx_dropped"])
 print(json.dumps(io))
 print(" ".join("vnet_hdr=%d %s" % (t["vnet_hdr"], ",".join(t["offloads"]) or "-")
                for v in d["vnis"] for t in v["taps"]))
+print(d["counters"]["inner_csum_bad"])
 EOF2
 	)
 	check_eq "level $lvl: host $h io gso_off tx_errors tx_short no_jobs" "${r[0]:-}" "0 0 0 0"
@@ -241,6 +243,7 @@ EOF2
 	check_eq "level $lvl: host $h taps rx_dropped/tx_dropped" "${r[2]:-}" "tap$h""1:0/0"
 	note "level $lvl: host $h io ${r[3]:-}"
 	check_eq "level $lvl: host $h tap offloads in the dump" "${r[4]:-}" "$(want_dump_offloads "$lvl")"
+	check_eq "level $lvl: host $h inner checksums all right (inner_csum_bad)" "${r[5]:-}" 0
 	check_eq "level $lvl: host $h tap offloads in the log" \
 		"$(sed -n "s/^.*tap 'tap$h""1'.* offloads \(.*\)$/\1/p" "$WORK/$h/vtep.log")" \
 		"$(want_log_offloads "$lvl")"

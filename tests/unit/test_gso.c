@@ -3,7 +3,8 @@
  * test_gso - software segmentation and coalescing (proto/gso): split TCPv4,
  * TCPv6 and UDP super-frames and check every segment's lengths, IDs,
  * sequence numbers, flags and checksums; coalesce the segments back and
- * check the GSO header; finish a partial checksum; reject malformed input.
+ * check the GSO header; finish a partial checksum; reject malformed input;
+ * tell right, wrong and absent TCP/UDP checksums of lone frames apart.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -249,6 +250,70 @@ static void test_csum_lengths(void **state)
 	}
 }
 
+/* The first segment of a super-frame, as gso_segment writes it (right
+ * checksums), into seg; returns its length and its L4 offset. */
+static size_t first_segment(bool v6, bool udp, size_t *ret_l4)
+{
+	size_t len = build(v6, udp, PAYLOAD, 0x10);
+	struct gso_vnet vh = { .flags = GSO_VNET_F_NEEDS_CSUM, .gso_size = MSS };
+	struct gso_frame g;
+	size_t n;
+
+	vh.gso_type = udp ? GSO_TYPE_UDP_L4 : v6 ? GSO_TYPE_TCPV6 : GSO_TYPE_TCPV4;
+	assert_int_equal(gso_parse(frame, len, &vh, &g), VTEP_DROP_NONE);
+	n = gso_segment(frame, &g, 0, seg);
+	memcpy(seg + g.hlen, frame + g.hlen, n);
+	*ret_l4 = g.l4_off;
+	return g.hlen + n;
+}
+
+static void csum_check_case(bool v6, bool udp)
+{
+	size_t l4, len = first_segment(v6, udp, &l4);
+	size_t csum = l4 + (udp ? 6 : 16);
+
+	assert_int_equal(gso_l4_csum_check(seg, len), GSO_CSUM_OK);
+	/* One flipped bit, in the payload or in a pseudo-header address. */
+	seg[len - 1] ^= 0x20;
+	assert_int_equal(gso_l4_csum_check(seg, len), GSO_CSUM_BAD);
+	seg[len - 1] ^= 0x20;
+	seg[14 + (v6 ? 8 : 12)] ^= 1;
+	assert_int_equal(gso_l4_csum_check(seg, len), GSO_CSUM_BAD);
+	seg[14 + (v6 ? 8 : 12)] ^= 1;
+	/* What a NIC was left to finish: the pseudo-header sum only. */
+	seg[csum] ^= 0x5a;
+	assert_int_equal(gso_l4_csum_check(seg, len), GSO_CSUM_BAD);
+	/* A zero UDP checksum means none; a zero TCP one is just wrong. */
+	seg[csum] = 0;
+	seg[csum + 1] = 0;
+	assert_int_equal(gso_l4_csum_check(seg, len), udp ? GSO_CSUM_NONE : GSO_CSUM_BAD);
+	/* Headers cut short: nothing to tell. */
+	assert_int_equal(gso_l4_csum_check(seg, l4 + 4), GSO_CSUM_NONE);
+	assert_int_equal(gso_l4_csum_check(seg, 10), GSO_CSUM_NONE);
+}
+
+static void test_csum_check(void **state)
+{
+	size_t l4, len;
+
+	(void)state;
+	csum_check_case(false, false);
+	csum_check_case(true, false);
+	csum_check_case(false, true);
+	csum_check_case(true, true);
+	/* An IPv4 fragment: its checksum covers the whole datagram. */
+	len = first_segment(false, false, &l4);
+	seg[14 + 6] |= 0x20;                    /* more fragments */
+	assert_int_equal(gso_l4_csum_check(seg, len), GSO_CSUM_NONE);
+	/* Neither TCP nor UDP, and not IP at all. */
+	len = first_segment(false, true, &l4);
+	seg[14 + 9] = 1;                        /* ICMP */
+	assert_int_equal(gso_l4_csum_check(seg, len), GSO_CSUM_NONE);
+	seg[12] = 0x08;
+	seg[13] = 0x06;                         /* ARP */
+	assert_int_equal(gso_l4_csum_check(seg, len), GSO_CSUM_NONE);
+}
+
 /* Split a super-frame into real segments, coalesce them back. */
 static void coalesce_case(bool v6)
 {
@@ -369,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_coalesce4),
 		cmocka_unit_test(test_coalesce6),
 		cmocka_unit_test(test_coalesce_rules),
+		cmocka_unit_test(test_csum_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
