@@ -271,36 +271,53 @@ size_t gso_segment(const uint8_t *frame, const struct gso_frame *g, unsigned int
 /* ------------------------------------------------------------------ */
 /* Coalescing                                                         */
 
+/* Where the L4 header of an Ethernet frame is: IPv4 that is not a
+ * fragment, or IPv6 (its next header taken as the L4 protocol). */
+struct l4_loc {
+	bool v6;
+	uint8_t proto;
+	size_t off;                     /* from the IP header */
+	size_t len;
+};
+
+static bool l4_locate(const uint8_t *frame, size_t len, struct l4_loc *ret)
+{
+	if (len < ETH_HLEN)
+		return false;
+	if (vtep_rd16(frame + 12) == ETH_TYPE_IPV4) {
+		struct eth_ipv4_view ip;
+
+		if (eth_ipv4_parse(frame + ETH_HLEN, len - ETH_HLEN, &ip) != VTEP_DROP_NONE ||
+		    eth_ipv4_is_fragment(&ip))
+			return false;
+		*ret = (struct l4_loc){ false, ip.proto, ip.l4_off, ip.l4_len };
+		return true;
+	}
+	if (vtep_rd16(frame + 12) == ETH_TYPE_IPV6) {
+		struct eth_ipv6_view ip6;
+
+		if (eth_ipv6_parse(frame + ETH_HLEN, len - ETH_HLEN, &ip6) != VTEP_DROP_NONE)
+			return false;
+		*ret = (struct l4_loc){ true, ip6.next, ip6.l4_off, ip6.l4_len };
+		return true;
+	}
+	return false;
+}
+
 enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, bool check_csum,
 			     struct gso_tcp_view *ret)
 {
 	struct gso_tcp_view v;
-	uint16_t type;
+	struct l4_loc l4;
 	size_t l4_len, thl;
 
 	memset(&v, 0, sizeof(v));
-	if (len < ETH_HLEN + IPV4_HLEN_MIN + TCP_HLEN_MIN)
+	if (len < ETH_HLEN + IPV4_HLEN_MIN + TCP_HLEN_MIN || !l4_locate(frame, len, &l4) ||
+	    l4.proto != IP_PROTO_TCP || (!l4.v6 && l4.off != IPV4_HLEN_MIN))
 		return VTEP_DROP_MALFORMED;
-	type = vtep_rd16(frame + 12);
-	if (type == ETH_TYPE_IPV4) {
-		struct eth_ipv4_view ip;
-
-		if (eth_ipv4_parse(frame + ETH_HLEN, len - ETH_HLEN, &ip) != VTEP_DROP_NONE ||
-		    ip.ihl != 5 || eth_ipv4_is_fragment(&ip) || ip.proto != IP_PROTO_TCP)
-			return VTEP_DROP_MALFORMED;
-		l4_len = ip.l4_len;
-	} else if (type == ETH_TYPE_IPV6) {
-		struct eth_ipv6_view ip6;
-
-		if (eth_ipv6_parse(frame + ETH_HLEN, len - ETH_HLEN, &ip6) != VTEP_DROP_NONE ||
-		    ip6.next != IP_PROTO_TCP)
-			return VTEP_DROP_MALFORMED;
-		v.v6 = true;
-		l4_len = ip6.l4_len;
-	} else {
-		return VTEP_DROP_MALFORMED;
-	}
-	v.l4_off = ETH_HLEN + (v.v6 ? IPV6_HLEN : IPV4_HLEN_MIN);
+	v.v6 = l4.v6;
+	l4_len = l4.len;
+	v.l4_off = ETH_HLEN + l4.off;
 	if (l4_len < TCP_HLEN_MIN)
 		return VTEP_DROP_MALFORMED;
 	thl = (size_t)(frame[v.l4_off + 12] >> 4) * 4;
@@ -325,46 +342,17 @@ enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, bool check_csum,
 enum gso_csum_verdict gso_l4_csum_check(const uint8_t *frame, size_t len)
 {
 	const uint8_t *l3 = frame + ETH_HLEN;
-	size_t l4_off, l4_len;
-	uint8_t proto;
-	bool v6;
+	struct l4_loc l4;
 
-	if (len < ETH_HLEN)
+	if (!l4_locate(frame, len, &l4))
 		return GSO_CSUM_NONE;
-	switch (vtep_rd16(frame + 12)) {
-	case ETH_TYPE_IPV4: {
-		struct eth_ipv4_view ip;
-
-		if (eth_ipv4_parse(l3, len - ETH_HLEN, &ip) != VTEP_DROP_NONE ||
-		    eth_ipv4_is_fragment(&ip))
-			return GSO_CSUM_NONE;
-		v6 = false;
-		proto = ip.proto;
-		l4_off = ip.l4_off;
-		l4_len = ip.l4_len;
-		break;
-	}
-	case ETH_TYPE_IPV6: {
-		struct eth_ipv6_view ip6;
-
-		if (eth_ipv6_parse(l3, len - ETH_HLEN, &ip6) != VTEP_DROP_NONE)
-			return GSO_CSUM_NONE;
-		v6 = true;
-		proto = ip6.next;
-		l4_off = ip6.l4_off;
-		l4_len = ip6.l4_len;
-		break;
-	}
-	default:
-		return GSO_CSUM_NONE;
-	}
 	/* A zero UDP checksum is "none" (IPv4; and IPv6 tunnels, RFC 6935). */
-	if (proto == IP_PROTO_TCP ? l4_len < TCP_HLEN_MIN :
-	    proto != IP_PROTO_UDP || l4_len < UDP_HLEN ||
-	    vtep_rd16(l3 + l4_off + UDP_OFF_CSUM) == 0)
+	if (l4.proto == IP_PROTO_TCP ? l4.len < TCP_HLEN_MIN :
+	    l4.proto != IP_PROTO_UDP || l4.len < UDP_HLEN ||
+	    vtep_rd16(l3 + l4.off + UDP_OFF_CSUM) == 0)
 		return GSO_CSUM_NONE;
-	return gso_csum_fold(gso_csum_add(pseudo_sum(l3, v6, proto, l4_len), l3 + l4_off,
-					  l4_len)) == 0xffff ? GSO_CSUM_OK : GSO_CSUM_BAD;
+	return gso_csum_fold(gso_csum_add(pseudo_sum(l3, l4.v6, l4.proto, l4.len), l3 + l4.off,
+					  l4.len)) == 0xffff ? GSO_CSUM_OK : GSO_CSUM_BAD;
 }
 
 void gso_coalesce_start(struct gso_coalesce *c, const uint8_t *frame,
