@@ -17,8 +17,8 @@
 # Checks: ping both ways; nothing goes to a multicast address; the ARP
 # requests travel unicast; the kernel's `bridge fdb show dev vx100` lists
 # A1's MAC at our VTEP address; our dump lists B1's MAC as remote 10.0.0.2;
-# B1's TCP with vx100's checksum offload on reaches A with wrong inner
-# checksums, which A counts (inner_csum_bad), and passes with it off.
+# B1's TCP and UDP with vx100's checksum offload on reach A with wrong
+# inner checksums, which A counts (inner_csum_bad), and pass with it off.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require
@@ -60,8 +60,8 @@ if dump_json A; then
 fi
 
 # Inner checksums. B1 sits behind veth, whose transmit checksum offload
-# leaves TCP checksums for a NIC to fill in; on this veth underlay nothing
-# does, so B1's TCP reaches A with the pseudo-header sum in the checksum
+# leaves TCP and UDP checksums for a NIC to fill in; on this veth underlay
+# nothing does, so B1's TCP and UDP reach A with the pseudo-header sum in the checksum
 # field (vtep(8), CAVEATS). A forwards such a frame as a bridge would (the
 # guest drops it) and counts it; with the offload off on vx100 the kernel
 # completes the checksum before encapsulating and the SYN gets its RST.
@@ -74,15 +74,32 @@ connect_b1_a1()
 	echo "$rc"
 }
 csum_bad() { dump_json A >/dev/null && jget A 'vni(100)["counters"]["inner_csum_bad"]'; }
+# shellcheck disable=SC2317 # called through poll
+csum_bad_is() { [ "$(csum_bad)" = "$1" ]; }
+# udp_b1_a1: 10 UDP datagrams from B1 to A1's port 9.
+udp_b1_a1()
+{
+	in_vm B1 "$PY" -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(10): s.sendto(b"x" * 100, (sys.argv[1], 9))' "$(vm_addr A1)"
+}
+PY=$(command -v python3)
 if command -v ethtool >/dev/null 2>&1; then
 	bad0=$(csum_bad)
 	check_eq "offload on: B1's SYN to A1 unanswered (its checksum is wrong)" "$(connect_b1_a1)" 124
 	bad1=$(csum_bad)
 	check_ge "A counted the SYNs with a wrong inner checksum (inner_csum_bad)" \
 		"$((bad1 - bad0))" 1
+	udp_b1_a1
+	poll 3 csum_bad_is $((bad1 + 10)) || true
+	bad2=$(csum_bad)
+	check_eq "A counted B1's 10 UDP datagrams too" "$((bad2 - bad1))" 10
+	bad1=$bad2
 	in_host B ethtool -K vx100 tx off >/dev/null
 	check_eq "offload off: B1's SYN to A1 refused (RST from A1)" "$(connect_b1_a1)" 1
-	check_eq "A counted no more wrong checksums" "$(csum_bad)" "$bad1"
+	udp_b1_a1
+	sleep 0.3
+	check_eq "A counted no more wrong checksums (TCP and UDP)" "$(csum_bad)" "$bad1"
 else
 	note "no ethtool: inner checksum checks skipped"
 fi
