@@ -331,9 +331,7 @@ enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, bool check_csum,
 		return VTEP_DROP_MALFORMED;
 	/* The tap write will say NEEDS_CSUM, so the kernel checks nothing: a
 	 * peer with a zero outer UDP checksum must not get corruption through. */
-	if (check_csum &&
-	    gso_csum_fold(gso_csum_add(pseudo_sum(frame + ETH_HLEN, v.v6, IP_PROTO_TCP, l4_len),
-				       frame + v.l4_off, l4_len)) != 0xffff)
+	if (check_csum && gso_l4_csum_check(frame, len) != GSO_CSUM_OK)
 		return VTEP_DROP_MALFORMED;
 	*ret = v;
 	return VTEP_DROP_NONE;
