@@ -86,6 +86,22 @@ struct dp_run {
 	unsigned int buf[GSO_COALESCE_MAX];
 };
 
+/*
+ * An underlay destination narrower than the frames the taps send: a send
+ * to it failed with EMSGSIZE, and the kernel's path MTU (the route's, or
+ * what ICMP from the underlay taught it) was asked. Frames that would not
+ * fit are dropped and answered with ICMP too-big (proto/icmp.h). Each
+ * worker learns its own, from its own sends; the table is empty, and never
+ * looked at, while every path takes what the taps send.
+ */
+enum { DP_PMTU_MAX = 16 };
+
+struct dp_pmtu {
+	struct vtep_addr dst;
+	unsigned int mtu;               /* path MTU: IP datagram bytes */
+	uint64_t checked_ms;            /* when the kernel was last asked */
+};
+
 struct vtep_worker_tap {
 	int fd;                         /* its own queue, or a dup of the main fd; -1 */
 	int port;                       /* port in the worker's io, -1 */
@@ -123,6 +139,9 @@ struct vtep_worker {
 	struct vtep_counters global;
 	struct dp_train train;          /* held back until the batch ends */
 	struct dp_run run;
+	struct dp_pmtu pmtu[DP_PMTU_MAX];
+	unsigned int n_pmtu;
+	struct rate_bucket too_big_rate;        /* ICMP too-big answers */
 	unsigned int stop;              /* __atomic: leave the loop */
 	unsigned int port_failed;       /* __atomic: a tap queue failed, restart us */
 };
@@ -199,6 +218,9 @@ int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
 void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev);
 void datapath_udp_rx(struct vtep_worker *w, const struct io_event *ev);
 void datapath_port_error(struct vtep_worker *w, const struct io_event *ev);
+/* A UDP send failed with EMSGSIZE (IO_EV_TX_TOO_BIG): learn the path MTU
+ * to its destination. */
+void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev);
 /* The batch of completions ended: send what was held back (struct dp_train,
  * struct dp_run). Also before anything that may change the VNIs or taps. */
 void datapath_flush(struct vtep_worker *w);

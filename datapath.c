@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "proto/eth.h"
 #include "proto/gso.h"
+#include "proto/icmp.h"
 #include "proto/vxlan.h"
 
 #include <time.h>
@@ -226,6 +227,145 @@ static void capture_out(struct vtep_worker *w, unsigned int k, const struct vtep
 
 static void train_flush(struct vtep_worker *w);
 
+/* ------------------------------------------------------------------ */
+/* Path MTU: frames the underlay path cannot take                     */
+
+enum {
+	OUTER_HLEN = 20 + 8,            /* outer IPv4 and UDP headers */
+	PMTU_RECHECK_MS = 1000,         /* ask the kernel again, while in use */
+	TOO_BIG_RATE = 1000,            /* answers per second and worker */
+};
+
+static void pmtu_log(const struct vtep_addr *dst, unsigned int mtu, const char *what)
+{
+	char a[VTEP_ADDR_STRLEN];
+
+	log_info("path MTU to %s is %u%s: frames to it over IP MTU %u are dropped and "
+		 "answered with ICMP too-big", vtep_addr_fmt(dst, a), mtu, what,
+		 mtu - OUTER_HLEN - VXLAN_HLEN - ETH_HLEN);
+}
+
+/* The path MTU to dst, 0 while it is not known to be narrow. The kernel is
+ * asked again once a second while the entry is used, and the entry goes
+ * when the path has grown (a send that fails again brings it back). */
+static unsigned int pmtu_of(struct vtep_worker *w, const struct vtep_addr *dst, uint64_t now)
+{
+	for (unsigned int i = 0; i < w->n_pmtu; i++) {
+		struct dp_pmtu *p = &w->pmtu[i];
+		int mtu;
+
+		if (!vtep_addr_eq(&p->dst, dst))
+			continue;
+		if (now - p->checked_ms < PMTU_RECHECK_MS)
+			return p->mtu;
+		p->checked_ms = now;
+		mtu = io_path_mtu(&w->d->ul, dst);
+		if (mtu > 0 && (unsigned int)mtu <= p->mtu) {
+			if ((unsigned int)mtu < p->mtu)
+				pmtu_log(dst, (unsigned int)mtu, " now");
+			p->mtu = (unsigned int)mtu;
+			return p->mtu;
+		}
+		if (mtu > 0) {
+			char a[VTEP_ADDR_STRLEN];
+
+			log_info("path MTU to %s grew to %d", vtep_addr_fmt(dst, a), mtu);
+		}
+		*p = w->pmtu[--w->n_pmtu];
+		return 0;
+	}
+	return 0;
+}
+
+void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
+{
+	int mtu = io_path_mtu(&w->d->ul, &ev->src);
+	struct dp_pmtu *p = NULL;
+	struct vtep_vni_rt *v;
+	unsigned int i;
+	uint32_t vni;
+
+	/* Every send starts with a VXLAN header of ours. */
+	if (vxlan_parse(ev->data, ev->len, true, &vni) == VTEP_DROP_NONE &&
+	    (v = daemon_find_vni(w->d, vni)))
+		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->cookie;
+	/* Not narrower than what failed: a route that changed back since. */
+	if (mtu <= OUTER_HLEN + VXLAN_HLEN + ETH_HLEN || (size_t)mtu >= ev->seg_len + OUTER_HLEN)
+		return;
+	for (i = 0; i < w->n_pmtu && !p; i++)
+		if (vtep_addr_eq(&w->pmtu[i].dst, &ev->src))
+			p = &w->pmtu[i];
+	if (p && p->mtu == (unsigned int)mtu)
+		return;
+	if (!p && w->n_pmtu < DP_PMTU_MAX) {
+		p = &w->pmtu[w->n_pmtu++];
+	} else if (!p) {
+		/* Full: the one asked about longest ago makes room. */
+		p = &w->pmtu[0];
+		for (i = 1; i < w->n_pmtu; i++)
+			if (w->pmtu[i].checked_ms < p->checked_ms)
+				p = &w->pmtu[i];
+	}
+	p->dst = ev->src;
+	p->mtu = (unsigned int)mtu;
+	p->checked_ms = vtep_now_ms();
+	pmtu_log(&ev->src, p->mtu, "");
+}
+
+/* The answer to a frame the path could not take, on the tap it came from. */
+static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
+			   const uint8_t *frame, size_t len, size_t max_frame)
+{
+	struct vtep_tap_rt *tap = &w->d->taps[t];
+	int port = tport(w, tap);
+	uint8_t ans[ICMP_TOO_BIG_MAX];
+	size_t n, vh;
+	struct io_job *job;
+	uint8_t *p;
+
+	if (port < 0 || !rate_take(&w->too_big_rate, TOO_BIG_RATE, vtep_now_ms()))
+		return;
+	n = icmp_too_big(frame, len, max_frame, ans);
+	if (!n || !(job = io_job_new(w->io, IO_NO_BUF)))
+		return;
+	vh = io_port_vnet(w->io, port) ? IO_VNET_HLEN : 0;
+	p = io_job_hdr(job, vh + n);
+	if (!p) {
+		io_job_abort(w->io, job);
+		return;
+	}
+	memset(p, 0, vh);               /* no offload asked */
+	memcpy(p + vh, ans, n);
+	if (io_job_write_tap(w->io, job, port) < 0)
+		return;
+	vc(w, v)->icmp_too_big++;
+	tc(w, tap)->tx_packets++;
+	tc(w, tap)->tx_bytes += n;
+}
+
+/*
+ * Would a frame of flen bytes (a super-frame's: its first segment's) from
+ * tap t be too big for the path to dst? Then it is counted (too_big) and,
+ * with answer, answered; the caller drops it. A frame flooded to several
+ * VTEPs is not answered (it went elsewhere).
+ */
+static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
+			const struct vtep_addr *dst, const struct io_event *ev, size_t flen,
+			bool answer)
+{
+	unsigned int mtu;
+
+	if (!w->n_pmtu)
+		return false;
+	mtu = pmtu_of(w, dst, vtep_now_ms());
+	if (!mtu || OUTER_HLEN + VXLAN_HLEN + flen <= mtu)
+		return false;
+	count_drop(vc(w, v), VTEP_DROP_TOO_BIG);
+	if (answer)
+		too_big_answer(w, v, t, ev->data, ev->len, mtu - OUTER_HLEN - VXLAN_HLEN);
+	return true;
+}
+
 /* Encapsulated copy to one VTEP, alone; hdr is the VXLAN header already
  * written in front of the frame, the send socket is picked by the inner
  * flow hash. */
@@ -369,7 +509,8 @@ static void flood_underlay(struct vtep_worker *w, struct vtep_vni_rt *v,
 	const struct vtep_addr *dst = flood_dests(v, &n);
 
 	for (size_t i = 0; i < n; i++)
-		udp_out(w, v, &dst[i], ev, hdr, len, hash);
+		if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev, ev->len, false))
+			udp_out(w, v, &dst[i], ev, hdr, len, hash);
 }
 
 /* ------------------------------------------------------------------ */
@@ -522,7 +663,10 @@ static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 		return;
 	}
 	if (dec->to_remote) {
-		udp_out_gso(w, v, &dec->remote, ev, g, hash);
+		if (pmtu_blocks(w, v, (uint16_t)ev->cookie, &dec->remote, ev, g->hlen + g->mss, true))
+			tc(w, &w->d->taps[ev->cookie])->rx_dropped++;
+		else
+			udp_out_gso(w, v, &dec->remote, ev, g, hash);
 		return;
 	}
 	if (dec->is_bum)
@@ -536,7 +680,9 @@ static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 		const struct vtep_addr *dst = flood_dests(v, &n);
 
 		for (size_t i = 0; i < n; i++)
-			udp_out_gso(w, v, &dst[i], ev, g, hash);
+			if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev,
+					 g->hlen + g->mss, false))
+				udp_out_gso(w, v, &dst[i], ev, g, hash);
 	}
 }
 
@@ -616,7 +762,10 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 	hash = eth_flow_hash(ev->data, ev->len);
 	vxlan_build(hdr, v->vni);
 	if (dec.to_remote) {
-		train_add(w, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
+		if (pmtu_blocks(w, v, t, &dec.remote, ev, ev->len, true))
+			tc(w, tap)->rx_dropped++;
+		else
+			train_add(w, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
 		return;
 	}
 	if (dec.is_bum)

@@ -156,7 +156,8 @@ static void json_counters(FILE *f, const struct vtep_counters *c)
 		"\"tx_bytes\": %llu, \"flooded\": %llu, \"arp_suppressed\": %llu, "
 		"\"nd_suppressed\": %llu, \"learned\": %llu, \"moved\": %llu, \"aged\": %llu, "
 		"\"arp_learned\": %llu, \"arp_moved\": %llu, \"arp_aged\": %llu, "
-		"\"arp_conflicts\": %llu, \"inner_csum_bad\": %llu, \"drops\": {",
+		"\"arp_conflicts\": %llu, \"inner_csum_bad\": %llu, \"icmp_too_big\": %llu, "
+		"\"drops\": {",
 		(unsigned long long)c->rx_packets,
 		(unsigned long long)c->tx_packets, (unsigned long long)c->rx_bytes,
 		(unsigned long long)c->tx_bytes, (unsigned long long)c->flooded,
@@ -164,7 +165,8 @@ static void json_counters(FILE *f, const struct vtep_counters *c)
 		(unsigned long long)c->learned, (unsigned long long)c->moved,
 		(unsigned long long)c->aged, (unsigned long long)c->arp_learned,
 		(unsigned long long)c->arp_moved, (unsigned long long)c->arp_aged,
-		(unsigned long long)c->arp_conflicts, (unsigned long long)c->inner_csum_bad);
+		(unsigned long long)c->arp_conflicts, (unsigned long long)c->inner_csum_bad,
+		(unsigned long long)c->icmp_too_big);
 	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++)
 		fprintf(f, "%s \"%s\": %llu", r == 1 ? "" : ",", vtep_drop_name(r),
 			(unsigned long long)c->drops[r]);
@@ -330,13 +332,15 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 	fprintf(f, ",\n  \"io\": { \"enters\": %llu, \"cqes\": %llu, \"sqes\": %llu, "
 		"\"no_buffers\": %llu, \"rearms\": %llu, \"sq_full\": %llu, \"tx_errors\": %llu, "
 		"\"tx_short\": %llu, \"gso_sends\": %llu, \"gso_off\": %llu, \"no_jobs\": %llu, "
-		"\"gro_trains\": %llu, \"busy_polls\": %llu },\n", (unsigned long long)s.enters,
+		"\"gro_trains\": %llu, \"busy_polls\": %llu, \"tx_too_big\": %llu },\n",
+		(unsigned long long)s.enters,
 		(unsigned long long)s.cqes, (unsigned long long)s.sqes,
 		(unsigned long long)s.no_buffers, (unsigned long long)s.rearms,
 		(unsigned long long)s.sq_full, (unsigned long long)s.tx_errors,
 		(unsigned long long)s.tx_short, (unsigned long long)s.gso_sends,
 		(unsigned long long)s.gso_off, (unsigned long long)s.no_jobs,
-		(unsigned long long)s.gro_trains, (unsigned long long)s.busy_polls);
+		(unsigned long long)s.gro_trains, (unsigned long long)s.busy_polls,
+		(unsigned long long)s.tx_too_big);
 	json_workers(f, d);
 	fprintf(f, "\n}\n");
 }
@@ -347,13 +351,13 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 static void text_counters(FILE *f, const char *indent, const struct vtep_counters *c)
 {
 	fprintf(f, "%scounters: rx %llu tx %llu flooded %llu learned %llu moved %llu aged %llu "
-		"inner_csum_bad %llu\n"
+		"inner_csum_bad %llu icmp_too_big %llu\n"
 		"%sarp: suppressed %llu nd_suppressed %llu learned %llu moved %llu aged %llu "
 		"conflicts %llu\n%sdrops:", indent,
 		(unsigned long long)c->rx_packets, (unsigned long long)c->tx_packets,
 		(unsigned long long)c->flooded, (unsigned long long)c->learned,
 		(unsigned long long)c->moved, (unsigned long long)c->aged,
-		(unsigned long long)c->inner_csum_bad, indent,
+		(unsigned long long)c->inner_csum_bad, (unsigned long long)c->icmp_too_big, indent,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
 		(unsigned long long)c->arp_learned, (unsigned long long)c->arp_moved,
 		(unsigned long long)c->arp_aged, (unsigned long long)c->arp_conflicts, indent);
@@ -554,6 +558,8 @@ static const struct {
 	  offsetof(struct vtep_counters, arp_conflicts) },
 	{ "inner_csum_bad", "Lone datagrams whose inner TCP/UDP checksum is wrong (forwarded).",
 	  offsetof(struct vtep_counters, inner_csum_bad) },
+	{ "icmp_too_big", "ICMP too-big answers to frames the underlay path could not take.",
+	  offsetof(struct vtep_counters, icmp_too_big) },
 };
 
 static uint64_t counter_at(const struct vtep_counters *c, size_t off)

@@ -384,6 +384,8 @@ struct vtep_counters {
 	uint64_t arp_conflicts;         /* announcements contradicting a static entry */
 	uint64_t inner_csum_bad;        /* lone datagrams whose inner TCP/UDP checksum
 					 * is wrong (forwarded anyway) */
+	uint64_t icmp_too_big;          /* ICMP too-big answers to frames the underlay
+					 * path could not take (dropped as too_big) */
 	uint64_t drops[VTEP_DROP_MAX];
 };
 

@@ -37,6 +37,9 @@ static void worker_event(void *arg, const struct io_event *ev)
 		datapath_flush(w);
 		datapath_port_error(w, ev);
 		break;
+	case IO_EV_TX_TOO_BIG:
+		datapath_tx_too_big(w, ev);
+		break;
 	case IO_EV_BATCH_END:
 		datapath_flush(w);
 		break;

@@ -106,6 +106,10 @@ int io_underlay_rx_open(const struct io_underlay *ul);
 int io_group_join(const struct io_underlay *ul, const struct vtep_addr *group);
 /* Leave the group and close the socket. */
 void io_group_leave(const struct io_underlay *ul, int fd, const struct vtep_addr *group);
+/* The path MTU the kernel holds for datagrams from us to dst (the route's,
+ * or what ICMP from the underlay taught it): > 0, or a negative errno. A
+ * few system calls: for the slow path only. */
+int io_path_mtu(const struct io_underlay *ul, const struct vtep_addr *dst);
 /* The interface name and MTU owning a local address (for the default dev). */
 int io_addr_dev(const struct vtep_addr *local, char name[VTEP_IFNAMSIZ], unsigned int *ret_mtu);
 /* Is local still assigned to an interface of ours? */
@@ -144,6 +148,8 @@ enum io_ev_kind {
 	IO_EV_SIGNAL,                   /* a signal from the signalfd */
 	IO_EV_TIMER,                    /* the periodic tick */
 	IO_EV_PORT_ERROR,               /* a port's receive failed for good (tap gone) */
+	IO_EV_TX_TOO_BIG,               /* a UDP send failed with EMSGSIZE: the path to
+					 * src is narrower than seg_len bytes of payload */
 	IO_EV_BATCH_END,                /* every completion of this wait was handed over:
 					 * what the caller holds back for batching goes
 					 * now (it is submitted with the next io_run) */
@@ -152,13 +158,17 @@ enum io_ev_kind {
 struct io_event {
 	enum io_ev_kind kind;
 	int port;                       /* port id given by io_add_port */
-	uint64_t cookie;                /* the caller's cookie for that port */
-	uint8_t *data;                  /* payload; VTEP_HEADROOM writable bytes before it */
+	uint64_t cookie;                /* the caller's cookie for that port;
+					 * IO_EV_TX_TOO_BIG: datagrams the send carried */
+	uint8_t *data;                  /* payload; VTEP_HEADROOM writable bytes before it;
+					 * IO_EV_TX_TOO_BIG: the send's first piece (read only) */
 	size_t len;
+	size_t seg_len;                 /* IO_EV_TX_TOO_BIG: the size of its datagrams */
 	const uint8_t *vnet;            /* IO_EV_TAP_RX on a vnet port: the virtio_net_hdr
 					 * (IO_VNET_HLEN bytes, just before data), else NULL */
 	uint16_t gso_size;              /* IO_EV_UDP_RX: UDP GRO segment size, 0 = one datagram */
-	struct vtep_addr src;           /* IO_EV_UDP_RX: outer source address */
+	struct vtep_addr src;           /* IO_EV_UDP_RX: outer source address;
+					 * IO_EV_TX_TOO_BIG: the destination */
 	uint16_t src_port;
 	int signo;                      /* IO_EV_SIGNAL */
 	int error;                      /* IO_EV_PORT_ERROR: negative errno */
@@ -182,6 +192,7 @@ struct io_stats {
 	uint64_t no_jobs;               /* a multi-part request found the pool empty */
 	uint64_t gro_trains;            /* receives holding more than one datagram */
 	uint64_t busy_polls;            /* busy-poll reaps that found nothing yet */
+	uint64_t tx_too_big;            /* sends that failed with EMSGSIZE (in tx_errors) */
 };
 
 #define IO_NO_BUF UINT32_MAX            /* no receive buffer (io_job_new) */

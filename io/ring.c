@@ -526,6 +526,27 @@ static void tap_write_failed(struct io_ctx *ctx, int port, unsigned int gen, int
 		port_failed(p, port, res, cb, arg);
 }
 
+/* A UDP send to addr of total bytes in datagrams of len bytes (its first
+ * piece first) failed with EMSGSIZE: the datapath learns the path MTU from
+ * it (IO_EV_TX_TOO_BIG). */
+static void send_too_big(struct io_ctx *ctx, const struct sockaddr_in6 *addr,
+			 const struct iovec *first, size_t total, size_t len, io_event_cb cb,
+			 void *arg)
+{
+	struct io_event ev;
+
+	ctx->stats.tx_too_big++;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = IO_EV_TX_TOO_BIG;
+	ev.port = -1;
+	ev.data = first->iov_base;
+	ev.len = first->iov_len;
+	ev.seg_len = len;
+	ev.cookie = len ? (total + len - 1) / len : 0;
+	sockaddr_to_vtep((const struct sockaddr *)addr, &ev.src, &ev.src_port);
+	cb(arg, &ev);
+}
+
 static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb cb, void *arg)
 {
 	struct op *op = &ctx->ops[UD_IDX(cqe->user_data)];
@@ -534,6 +555,8 @@ static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb 
 		ctx->stats.tx_errors++;
 		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
 		tap_write_failed(ctx, op->port, op->port_gen, cqe->res, cb, arg);
+		if (op->kind == OP_SEND && cqe->res == -EMSGSIZE)
+			send_too_big(ctx, &op->addr, &op->iov[0], op->len, op->len, cb, arg);
 	} else if (op->kind != OP_SEND && (size_t)cqe->res < op->len) {
 		ctx->stats.tx_short++;
 	}
@@ -855,6 +878,9 @@ static void handle_job(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb
 		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
 		if (job->tap)
 			tap_write_failed(ctx, job->port, job->port_gen, cqe->res, cb, arg);
+		else if (cqe->res == -EMSGSIZE)
+			send_too_big(ctx, &job->addr, &job->iov[0], job->len,
+				     job->gso_size ? job->gso_size : job->len, cb, arg);
 		/* No checksum offload on the egress device, or an old kernel:
 		 * from now on one datagram per send (quic-go, wireguard-go). */
 		if (job->gso_size && (cqe->res == -EIO || cqe->res == -EINVAL) && !ctx->gso_off) {

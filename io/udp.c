@@ -75,6 +75,35 @@ int io_addr_dev(const struct vtep_addr *local, char name[VTEP_IFNAMSIZ], unsigne
 	return r;
 }
 
+int io_path_mtu(const struct io_underlay *ul, const struct vtep_addr *dst)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(int);
+	struct ip_mreqn mreq;
+	int fd, mtu = 0, r = 0;
+
+	if (dst->family != AF_INET)
+		return -EAFNOSUPPORT;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Routed as the send sockets are: from local, groups out of dev. */
+	memset(&mreq, 0, sizeof(mreq));
+	mreq.imr_address = ul->local.v4;
+	mreq.imr_ifindex = ul->ifindex;
+	sin_of(&ul->local, 0, &sin);
+	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0)
+		r = -errno;
+	sin_of(dst, ul->dstport, &sin);
+	if (r == 0 && connect(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0)
+		r = -errno;
+	if (r == 0 && getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &sl) < 0)
+		r = -errno;
+	close(fd);
+	return r < 0 ? r : mtu > 0 ? mtu : -EINVAL;
+}
+
 bool io_addr_present(const struct vtep_addr *local)
 {
 	char name[VTEP_IFNAMSIZ];

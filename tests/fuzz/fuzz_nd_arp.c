@@ -12,10 +12,17 @@
  * bytes as L3, and of the frame's L3) so mutated NS/NA reach the option
  * rules. The same bytes after the first two are also handed to arp_parse
  * and nd_parse as raw L3. Each view gets its own exact-size heap copy.
+ * The frame also goes to icmp_too_big, with a path the buffer size byte
+ * picks (68 to 1600 bytes of frame): an answer must be no longer than
+ * ICMP_TOO_BIG_MAX, parse back as IPv4 or IPv6 from the frame's
+ * destination to its source, carry a valid ICMP checksum and announce an
+ * MTU below the packet's length.
  */
 #include "../../proto/arp.h"
 #include "../../proto/arpc.h"
 #include "../../proto/eth.h"
+#include "../../proto/gso.h"
+#include "../../proto/icmp.h"
 #include "../../proto/nd.h"
 #include "fuzz.h"
 
@@ -127,6 +134,52 @@ static void do_nd(struct arpc *c, const uint8_t *p, size_t n, size_t bufsize, bo
 	}
 }
 
+/* The answer to frame[0..n) for a path of max_frame bytes, checked. */
+static void do_too_big(const uint8_t *frame, size_t n, size_t max_frame)
+{
+	uint8_t out[ICMP_TOO_BIG_MAX];
+	struct eth_view a, q;
+	size_t r = icmp_too_big(frame, n, max_frame, out);
+	const uint8_t *l3;
+	size_t l3len;
+
+	CHECK(r <= ICMP_TOO_BIG_MAX);
+	if (!r)
+		return;
+	CHECK(eth_parse(frame, n, &q) == VTEP_DROP_NONE);
+	CHECK(eth_parse(out, r, &a) == VTEP_DROP_NONE);
+	CHECK(a.l3_off == q.l3_off && a.ethertype == q.ethertype);
+	CHECK(vtep_mac_eq(&a.dst, &q.src) && vtep_mac_eq(&a.src, &q.dst));
+	l3 = out + a.l3_off;
+	l3len = r - a.l3_off;
+	if (a.ethertype == ETH_TYPE_IPV4) {
+		struct eth_ipv4_view v, o;
+
+		CHECK(eth_ipv4_parse(l3, l3len, &v) == VTEP_DROP_NONE && v.tot_len == l3len);
+		CHECK(eth_ipv4_parse(frame + q.l3_off, n - q.l3_off, &o) == VTEP_DROP_NONE);
+		CHECK(o.dont_frag && v.src == o.dst && v.dst == o.src && v.proto == 1);
+		CHECK(gso_csum_fold(gso_csum_add(0, l3, 20)) == 0xffff);
+		CHECK(gso_csum_fold(gso_csum_add(0, l3 + 20, l3len - 20)) == 0xffff);
+		CHECK(l3[20] == 3 && l3[21] == 4 && vtep_rd16(l3 + 26) < o.tot_len);
+		CHECK(vtep_rd16(l3 + 26) == max_frame - q.l3_off);
+	} else {
+		struct eth_ipv6_view v, o;
+		uint8_t tail[8] = { 0, 0, 0, 0, 0, 0, 0, 58 };
+		uint64_t sum;
+
+		CHECK(a.ethertype == ETH_TYPE_IPV6);
+		CHECK(eth_ipv6_parse(l3, l3len, &v) == VTEP_DROP_NONE && v.payload_len + 40u == l3len);
+		CHECK(eth_ipv6_parse(frame + q.l3_off, n - q.l3_off, &o) == VTEP_DROP_NONE);
+		CHECK(!memcmp(&v.src, &o.dst, 16) && !memcmp(&v.dst, &o.src, 16) && v.next == 58);
+		vtep_wr32(tail, v.payload_len);
+		tail[7] = 58;
+		sum = gso_csum_add(gso_csum_add(0, l3 + 8, 32), tail, sizeof(tail));
+		CHECK(gso_csum_fold(gso_csum_add(sum, l3 + 40, v.payload_len)) == 0xffff);
+		CHECK(l3[40] == 2 && vtep_rd32(l3 + 44) >= ICMP_MIN_MTU_V6);
+		CHECK(vtep_rd32(l3 + 44) < 40u + o.payload_len);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz in = { data, size };
@@ -163,6 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else if (eth.ethertype == ETH_TYPE_IPV6)
 			do_nd(c, l3, n - eth.l3_off, bufsize, router);
 		free(l3);
+		do_too_big(raw, n, 68 + bufsize * 12);
 	}
 	CHECK(arpc_count(c, ARPC_SNOOPED) <= 2);
 out:

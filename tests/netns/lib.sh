@@ -321,6 +321,22 @@ vm_add()
 }
 
 vm_addr() { echo "${VM_IP[$1]%/*}"; }
+
+declare -A VM_IP6=()
+# v6_up V ADDR: IPv6 back on in VM V's namespace and tap (ns_new turns it
+# off), ADDR/64 without DAD and without a link-local address; vm_addr6 V
+# gives ADDR back.
+v6_up()
+{
+	local v=$1 t
+	t=$(vtap "$v")
+	VM_IP6[$v]=$2
+	in_vm "$v" ip link set "$t" addrgenmode none
+	in_vm "$v" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+		"net.ipv6.conf.$t.disable_ipv6=0"
+	in_vm "$v" ip -6 addr add "$2/64" dev "$t" nodad
+}
+vm_addr6() { echo "${VM_IP6[$1]}"; }
 vm_mac() { echo "${VM_MAC[$1]}"; }
 
 host_vms()

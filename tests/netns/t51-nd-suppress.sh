@@ -39,22 +39,6 @@ l2raw()
 	in_vm "$v" python3 "$L2RAW" "$sub" "$(vtap "$v")" "$@"
 }
 
-declare -A VM_IP6=()
-
-# v6_up V ADDR: IPv6 back on in VM V's namespace and tap, ADDR/64 without DAD.
-v6_up()
-{
-	local v=$1 t
-	t=$(vtap "$v")
-	VM_IP6[$v]=$2
-	in_vm "$v" ip link set "$t" addrgenmode none
-	in_vm "$v" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
-		"net.ipv6.conf.$t.disable_ipv6=0"
-	in_vm "$v" ip -6 addr add "$2/64" dev "$t" nodad
-}
-
-vm_addr6() { echo "${VM_IP6[$1]}"; }
-
 vm_ping6() { in_vm "$1" ping -6 -n -q -c 1 -w "${3:-5}" "$2"; }
 
 # ip6_words ADDR: the address as four 0xXXXXXXXX words (tcpdump byte filters).

@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# t27-pmtu: bridged path MTU discovery. The underlay path shrinks under
+# running VTEPs (ul0 MTU 1500 -> 1400 on every host; the taps stay at 1450);
+# an oversized frame from a tap is then dropped and answered on that tap with
+# an ICMP "fragmentation needed" (IPv4 with DF) or ICMPv6 "packet too big",
+# as if from the frame's destination, announcing 1400 - 50 = 1350, the way
+# the Linux kernel vxlan driver answers bridged traffic.
+#
+#   vtvA1 192.168.100.1 fd00::1     vtvB1 192.168.100.2 fd00::2
+#     tapA1 (mtu 1450)                tapB1 (mtu 1450)
+#          |                               |
+#   vthA: vtep 10.0.0.1             vthB: vtep 10.0.0.2
+#     VNI 100 peers [10.0.0.2]        VNI 100 peers [10.0.0.1]
+#     flood "unicast"                 flood "unicast"
+#          \                               /
+#           pA -------- vtul: br0 ------- pB ------ pC, pD
+#                                                    |
+#   vthC: kernel vxlan 10.0.0.3     vthD: kernel vxlan 10.0.0.4   (comparison)
+#     br200 -- vx200, peer D          br200 -- vx200, peer C
+#     vtvC1 192.168.200.3             vtvD1 192.168.200.4
+#
+# Checks (A1 -> B1 unless said otherwise):
+#  path MTU 1500 (before):
+#   - a normal ping, ping -M do -s 1400 and ping -6 -M do -s 1400 pass;
+#     C1 -> D1 (kernel) ping -M do -s 1400 passes
+#  ul0 MTU 1400 on A, B, C and D:
+#   - a normal ping still passes;
+#   - IPv4, DF: ping -M do -s 1400 is answered "From 192.168.100.2 ...
+#     Frag needed and DF set (mtu = 1350)"; A1's `ip route get` then shows
+#     mtu 1350; ping -M do -s 1322 (1350 bytes of IP) passes;
+#   - vtep only: A counted too_big drops and icmp_too_big answers in VNI
+#     100, B counted no too_big drop, A logged "path MTU to 10.0.0.2 is 1400";
+#   - IPv6: ping -6 -M do -s 1400 is answered "Packet too big: mtu=1350"
+#     (from fd00::2); A1's `ip -6 route get` shows mtu 1350; ping -6 -M do
+#     -s 1302 (1350 bytes of IPv6) passes;
+#   - IPv4 without DF (route cache flushed first, and A1's route checked to
+#     have no mtu, so A1 does not fragment to the learnt 1350): ping -M dont
+#     -s 1400 gets no "Frag needed" and A1's route still has no mtu; vtep
+#     only: no reply (vtep never fragments; the kernel fragments the outer
+#     packet, whose DF is clear, so its pings pass), too_big grew by the 3
+#     pings, icmp_too_big did not;
+#   - TCP (iperf3 -t 2, route cache flushed first and checked to hold no
+#     mtu for B1, so TCP must discover the path itself) over IPv4 and over
+#     IPv6 moves >= 1 MiB, and A1's route to B1 shows mtu 1350 afterwards;
+#     vtep only: icmp_too_big grew;
+#  kernel comparison (C1 -> D1, kernel vxlan + bridge on both hosts):
+#   - ping -M do -s 1400 is answered "Frag needed and DF set (mtu = 1350)";
+#     ping -6 -M do -s 1400 "Packet too big: mtu=1350";
+#  ul0 MTU back to 1500 (A1's route cache flushed before each try):
+#   - ping -M do -s 1400 and ping -6 -M do -s 1400 pass again within 5 s;
+#     a normal ping passes; then 3 more ping -M do -s 1400 all pass, and
+#     (vtep only) neither too_big nor icmp_too_big moved during them.
+# Under VTEP_IMPL=kernel every host is a kernel vxlan host and the vtep-only
+# checks (counters, log) are skipped.
+set -eu
+. "$(dirname "$0")/lib.sh"
+require
+command -v iperf3 >/dev/null 2>&1 || skip "iperf3 not installed"
+
+host_add A 1
+host_add B 2
+host_add C 3
+host_add D 4
+host_kernel C
+host_kernel D
+vni_add A 100 flood=unicast peers=10.0.0.2
+vni_add B 100 flood=unicast peers=10.0.0.1
+vni_add C 200 flood=unicast peers=10.0.0.4
+vni_add D 200 flood=unicast peers=10.0.0.3
+vm_add A1 A 100 192.168.100.1/24
+vm_add B1 B 100 192.168.100.2/24
+vm_add C1 C 200 192.168.200.3/24
+vm_add D1 D 200 192.168.200.4/24
+for h in A B C D; do
+	vtep_start $h || finish
+done
+
+v6_up A1 fd00::1
+v6_up B1 fd00::2
+v6_up C1 fd00:200::3
+v6_up D1 fd00:200::4
+B4=$(vm_addr B1)
+B6=$(vm_addr6 B1)
+D4=$(vm_addr D1)
+D6=$(vm_addr6 D1)
+
+# ul_mtu N: ul0's MTU on every host.
+ul_mtu()
+{
+	local h
+	for h in A B C D; do
+		in_host "$h" ip link set ul0 mtu "$1"
+	done
+}
+
+# pings V DST SIZE [ping args]: 3 pings of SIZE bytes with DF set
+# (ping -M do), 0.3 s apart, all of which must be answered; prints ping's output.
+pings()
+{
+	local v=$1 dst=$2 s=$3
+	shift 3
+	in_vm "$v" ping -n "$@" -M "do" -s "$s" -c 3 -i 0.3 -w 5 "$dst"
+}
+# big_out V DST [ping args]: the output of 4 pings of 1400 bytes with DF set
+# (they are expected to fail; the output is what counts).
+big_out()
+{
+	local v=$1 dst=$2
+	shift 2
+	in_vm "$v" ping -n "$@" -M "do" -s 1400 -c 4 -i 0.3 -W 1 "$dst" 2>&1 || true
+}
+# flush4 V / flush6 V: forget the path MTUs V's kernel learnt.
+flush4() { in_vm "$1" ip route flush cache; }
+flush6() { in_vm "$1" ip -6 route flush cache; }
+# route_mtu V DST [-6]: the mtu `ip route get` shows for DST in V ("none").
+route_mtu()
+{
+	local m
+	m=$(in_vm "$1" ip ${3:+"$3"} route get "$2" | sed -n 's/.* mtu \([0-9]*\).*/\1/p' | head -n 1)
+	echo "${m:-none}"
+}
+# fresh_big V DST [-6]: flush V's cache, then one ping -M do -s 1400 answered.
+fresh_big()
+{
+	if [ "${3:-}" = -6 ]; then flush6 "$1"; else flush4 "$1"; fi
+	in_vm "$1" ping -n ${3:+"$3"} -M "do" -s 1400 -c 1 -W 1 "$2"
+}
+# vc H NAME: VNI 100's counter NAME in H's last dump; vdrop H REASON: its drop.
+vc() { jget "$1" "vni(100)['counters'].get('$2', 0)"; }
+vdrop() { jget "$1" "vni(100)['counters']['drops'].get('$2', 0)"; }
+
+PORT=5400
+# tcp_bytes V DST [-6]: bytes a 2 s iperf3 TCP transfer from V to DST
+# delivered (the server's count; 0 when the transfer failed).
+tcp_bytes()
+{
+	local v=$1 dst=$2 out
+	PORT=$((PORT + 1))
+	in_vm B1 iperf3 -s -1 -p "$PORT" >/dev/null 2>&1 &
+	BG_PIDS+=("$!")
+	for _ in $(seq 30); do
+		in_vm B1 ss -Hltn "sport = :$PORT" | grep -q . && break
+		sleep 0.1
+	done
+	out=$(in_vm "$v" timeout 10 iperf3 ${3:+"$3"} -c "$dst" -p "$PORT" -t 2 -J --connect-timeout 3000 2>/dev/null) || true
+	printf '%s' "$out" | python3 -c 'import json, sys
+try:
+    print(int(json.load(sys.stdin)["end"]["sum_received"]["bytes"]))
+except Exception:
+    print(0)'
+}
+
+# ---------------------------------------------------------------- path MTU 1500
+check "ping A1 -> B1" vm_ping A1 "$B4" 3
+check "path 1500: ping -M do -s 1400 A1 -> B1 passes" pings A1 "$B4" 1400
+check "path 1500: ping -6 -M do -s 1400 A1 -> B1 passes" pings A1 "$B6" 1400 -6
+check "path 1500: ping -M do -s 1400 C1 -> D1 (kernel) passes" pings C1 "$D4" 1400
+
+# ---------------------------------------------------------------- path MTU 1400
+ul_mtu 1400
+note "ul0 mtu 1400 on A, B, C and D"
+check "path 1400: normal ping A1 -> B1 still passes" vm_ping A1 "$B4" 3
+
+out=$(big_out A1 "$B4")
+printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
+check "IPv4 DF: ping -M do -s 1400 answered by $B4 with Frag needed, mtu = 1350" \
+	grep -Eiq "^From $B4 .*frag needed and DF set \(mtu = 1350\)" <<<"$out"
+check_eq "IPv4: A1's route to B1 has mtu 1350" "$(route_mtu A1 "$B4")" 1350
+check "IPv4: ping -M do -s 1322 (1350 bytes) passes" pings A1 "$B4" 1322
+
+if ! is_kernel A && dump_json A && dump_json B; then
+	check_ge "A: VNI 100 too_big drops" "$(vdrop A too_big)" 1
+	check_ge "A: VNI 100 icmp_too_big answers" "$(vc A icmp_too_big)" 1
+	check_eq "B: VNI 100 too_big drops" "$(vdrop B too_big)" 0
+	check "A logged: path MTU to 10.0.0.2 is 1400" \
+		grep -q "path MTU to 10.0.0.2 is 1400" "$WORK/A/vtep.log"
+fi
+
+out=$(big_out A1 "$B6" -6)
+printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
+check "IPv6: ping -6 -M do -s 1400 answered by $B6 with Packet too big, mtu 1350" \
+	grep -Eiq "^From $B6 .*too big.*1350" <<<"$out"
+check_eq "IPv6: A1's route to B1 has mtu 1350" "$(route_mtu A1 "$B6" -6)" 1350
+check "IPv6: ping -6 -M do -s 1302 (1350 bytes) passes" pings A1 "$B6" 1302 -6
+
+# IPv4 without DF: nothing to answer; vtep never fragments, so it drops.
+flush4 A1
+if ! is_kernel A; then
+	dump_json A
+	tb0=$(vdrop A too_big)
+	icmp0=$(vc A icmp_too_big)
+fi
+check_eq "IPv4: after ip route flush cache, A1's route to B1 has no mtu" "$(route_mtu A1 "$B4")" none
+rc=0
+out=$(in_vm A1 ping -n -M dont -s 1400 -c 3 -i 0.3 -W 1 "$B4" 2>&1) || rc=$?
+printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
+check_fails "IPv4 no DF: no Frag needed answer" grep -Eiq "frag needed" <<<"$out"
+check_eq "IPv4 no DF: A1's route to B1 still has no mtu" "$(route_mtu A1 "$B4")" none
+if ! is_kernel A && dump_json A; then
+	check_eq "IPv4 no DF: ping -M dont -s 1400 gets no reply (ping exit status)" "$rc" 1
+	check_eq "IPv4 no DF: A's too_big drops grew by the 3 pings" "$(($(vdrop A too_big) - tb0))" 3
+	check_eq "IPv4 no DF: A's icmp_too_big did not grow" "$(($(vc A icmp_too_big) - icmp0))" 0
+fi
+
+# TCP, each time with the route cache flushed: TCP's own segments have to
+# bring the ICMP answer, or the connection stalls in a black hole.
+for fam in 4 6; do
+	if [ "$fam" = 4 ]; then dst=$B4 opt=; flush4 A1; else dst=$B6 opt=-6; flush6 A1; fi
+	check_eq "IPv$fam: route cache flushed, A1's route to B1 has no mtu" "$(route_mtu A1 "$dst" $opt)" none
+	if ! is_kernel A; then dump_json A; icmp0=$(vc A icmp_too_big); fi
+	bytes=$(tcp_bytes A1 "$dst" $opt)
+	check_ge "IPv$fam TCP (iperf3 -t 2) A1 -> B1 moved data (bytes)" "$bytes" 1048576
+	check_eq "IPv$fam: after TCP, A1's route to B1 has mtu 1350" "$(route_mtu A1 "$dst" $opt)" 1350
+	if ! is_kernel A && dump_json A; then
+		check_ge "IPv$fam TCP: A's icmp_too_big grew" "$(($(vc A icmp_too_big) - icmp0))" 1
+	fi
+done
+
+# ---------------------------------------------------------------- kernel comparison
+out=$(big_out C1 "$D4")
+printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
+check "kernel C1 -> D1: ping -M do -s 1400 answered with Frag needed, mtu = 1350" \
+	grep -Eiq "^From $D4 .*frag needed and DF set \(mtu = 1350\)" <<<"$out"
+out=$(big_out C1 "$D6" -6)
+printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
+check "kernel C1 -> D1: ping -6 -M do -s 1400 answered with Packet too big, mtu 1350" \
+	grep -Eiq "^From $D6 .*too big.*1350" <<<"$out"
+
+# ---------------------------------------------------------------- path MTU back to 1500
+ul_mtu 1500
+note "ul0 mtu 1500 on A, B, C and D"
+t0=$(now_ms)
+if poll 5 fresh_big A1 "$B4"; then
+	ok "recovery: ping -M do -s 1400 A1 -> B1 passes again ($(($(now_ms) - t0)) ms)"
+else
+	not_ok "recovery: ping -M do -s 1400 A1 -> B1 still fails 5 s after ul0 mtu 1500"
+	fresh_big A1 "$B4" 2>&1 | sed 's/^/#   /' || true
+fi
+t0=$(now_ms)
+if poll 5 fresh_big A1 "$B6" -6; then
+	ok "recovery: ping -6 -M do -s 1400 A1 -> B1 passes again ($(($(now_ms) - t0)) ms)"
+else
+	not_ok "recovery: ping -6 -M do -s 1400 A1 -> B1 still fails 5 s after ul0 mtu 1500"
+	fresh_big A1 "$B6" -6 2>&1 | sed 's/^/#   /' || true
+fi
+check "recovery: normal ping A1 -> B1" vm_ping A1 "$B4" 3
+flush4 A1
+if ! is_kernel A; then
+	dump_json A
+	tb0=$(vdrop A too_big)
+	icmp0=$(vc A icmp_too_big)
+fi
+check "recovery: 3 more ping -M do -s 1400 all pass" pings A1 "$B4" 1400
+if ! is_kernel A && dump_json A; then
+	check_eq "recovery: A's too_big did not move" "$(($(vdrop A too_big) - tb0))" 0
+	check_eq "recovery: A's icmp_too_big did not move" "$(($(vc A icmp_too_big) - icmp0))" 0
+fi
+
+for h in A B; do
+	vtep_stop $h
+done
+finish
