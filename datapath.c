@@ -277,41 +277,6 @@ static unsigned int pmtu_of(struct vtep_worker *w, const struct vtep_addr *dst, 
 	return 0;
 }
 
-void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
-{
-	int mtu = io_path_mtu(&w->d->ul, &ev->src);
-	struct dp_pmtu *p = NULL;
-	struct vtep_vni_rt *v;
-	unsigned int i;
-	uint32_t vni;
-
-	/* Every send starts with a VXLAN header of ours. */
-	if (vxlan_parse(ev->data, ev->len, true, &vni) == VTEP_DROP_NONE &&
-	    (v = daemon_find_vni(w->d, vni)))
-		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->cookie;
-	/* Not narrower than what failed: a route that changed back since. */
-	if (mtu <= OUTER_HLEN + VXLAN_HLEN + ETH_HLEN || (size_t)mtu >= ev->seg_len + OUTER_HLEN)
-		return;
-	for (i = 0; i < w->n_pmtu && !p; i++)
-		if (vtep_addr_eq(&w->pmtu[i].dst, &ev->src))
-			p = &w->pmtu[i];
-	if (p && p->mtu == (unsigned int)mtu)
-		return;
-	if (!p && w->n_pmtu < DP_PMTU_MAX) {
-		p = &w->pmtu[w->n_pmtu++];
-	} else if (!p) {
-		/* Full: the one asked about longest ago makes room. */
-		p = &w->pmtu[0];
-		for (i = 1; i < w->n_pmtu; i++)
-			if (w->pmtu[i].checked_ms < p->checked_ms)
-				p = &w->pmtu[i];
-	}
-	p->dst = ev->src;
-	p->mtu = (unsigned int)mtu;
-	p->checked_ms = vtep_now_ms();
-	pmtu_log(&ev->src, p->mtu, "");
-}
-
 /* The answer to a frame the path could not take, on the tap it came from. */
 static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 			   const uint8_t *frame, size_t len, size_t max_frame)
@@ -341,6 +306,69 @@ static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_
 	vc(w, v)->icmp_too_big++;
 	tc(w, tap)->tx_packets++;
 	tc(w, tap)->tx_bytes += n;
+}
+
+/*
+ * The frame of a datagram lost to a path of mtu bytes: answered on the tap
+ * its sender is behind, when it went to the VTEP its destination is known
+ * behind. A flood went elsewhere too, and is not answered (as pmtu_blocks).
+ */
+static void too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const struct io_event *ev,
+			 unsigned int mtu)
+{
+	const uint8_t *frame = ev->data + VXLAN_HLEN;
+	size_t len = ev->len - VXLAN_HLEN;
+	struct fdb_entry to, from;
+	struct vtep_mac mac;
+
+	if (ev->len < VXLAN_HLEN + ETH_HLEN)
+		return;
+	memcpy(mac.b, frame, sizeof(mac.b));
+	if (!fdb_get(w->d->fdb, v->vni, &mac, &to) || to.type == FDB_LOCAL ||
+	    !vtep_addr_eq(&to.remote, &ev->src))
+		return;
+	memcpy(mac.b, frame + 6, sizeof(mac.b));
+	if (!fdb_get(w->d->fdb, v->vni, &mac, &from) || from.type != FDB_LOCAL ||
+	    from.tap >= VTEP_MAX_TAPS)
+		return;
+	too_big_answer(w, v, from.tap, frame, len, mtu - OUTER_HLEN - VXLAN_HLEN);
+}
+
+void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
+{
+	int mtu = io_path_mtu(&w->d->ul, &ev->src);
+	struct vtep_vni_rt *v = NULL;
+	struct dp_pmtu *p = NULL;
+	unsigned int i;
+	uint32_t vni;
+
+	/* Every send starts with a VXLAN header of ours. */
+	if (vxlan_parse(ev->data, ev->len, true, &vni) == VTEP_DROP_NONE &&
+	    (v = daemon_find_vni(w->d, vni)))
+		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->cookie;
+	/* Not narrower than what failed: a route that changed back since. */
+	if (mtu <= OUTER_HLEN + VXLAN_HLEN + ETH_HLEN || (size_t)mtu >= ev->seg_len + OUTER_HLEN)
+		return;
+	if (v)
+		too_big_lost(w, v, ev, (unsigned int)mtu);
+	for (i = 0; i < w->n_pmtu && !p; i++)
+		if (vtep_addr_eq(&w->pmtu[i].dst, &ev->src))
+			p = &w->pmtu[i];
+	if (p && p->mtu == (unsigned int)mtu)
+		return;
+	if (!p && w->n_pmtu < DP_PMTU_MAX) {
+		p = &w->pmtu[w->n_pmtu++];
+	} else if (!p) {
+		/* Full: the one asked about longest ago makes room. */
+		p = &w->pmtu[0];
+		for (i = 1; i < w->n_pmtu; i++)
+			if (w->pmtu[i].checked_ms < p->checked_ms)
+				p = &w->pmtu[i];
+	}
+	p->dst = ev->src;
+	p->mtu = (unsigned int)mtu;
+	p->checked_ms = vtep_now_ms();
+	pmtu_log(&ev->src, p->mtu, "");
 }
 
 /*

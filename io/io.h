@@ -161,7 +161,8 @@ struct io_event {
 	uint64_t cookie;                /* the caller's cookie for that port;
 					 * IO_EV_TX_TOO_BIG: datagrams the send carried */
 	uint8_t *data;                  /* payload; VTEP_HEADROOM writable bytes before it;
-					 * IO_EV_TX_TOO_BIG: the send's first piece (read only) */
+					 * IO_EV_TX_TOO_BIG: the send's first datagram,
+					 * gathered in one piece (read only) */
 	size_t len;
 	size_t seg_len;                 /* IO_EV_TX_TOO_BIG: the size of its datagrams */
 	const uint8_t *vnet;            /* IO_EV_TAP_RX on a vnet port: the virtio_net_hdr

@@ -140,6 +140,7 @@ struct io_ctx {
 	bool read_mshot_broken;         /* kernel < 6.7: single-shot reads instead */
 	uint64_t busy_ns;               /* io_set_busy_poll; 0 = always sleep */
 	uint64_t last_cqe_ns;           /* last completion: the busy-poll window starts */
+	uint8_t *too_big;               /* IO_EV_TX_TOO_BIG's datagram, made on first use */
 	struct io_stats stats;
 };
 
@@ -526,12 +527,13 @@ static void tap_write_failed(struct io_ctx *ctx, int port, unsigned int gen, int
 		port_failed(p, port, res, cb, arg);
 }
 
-/* A UDP send to addr of total bytes in datagrams of len bytes (its first
- * piece first) failed with EMSGSIZE: the datapath learns the path MTU from
- * it (IO_EV_TX_TOO_BIG). */
+/* A UDP send to addr of total bytes in datagrams of len bytes (pieces iov)
+ * failed with EMSGSIZE: the datapath learns the path MTU from it and
+ * answers the first datagram's frame (IO_EV_TX_TOO_BIG). That datagram is
+ * gathered in one piece; without memory for it, the first piece stands in. */
 static void send_too_big(struct io_ctx *ctx, const struct sockaddr_in6 *addr,
-			 const struct iovec *first, size_t total, size_t len, io_event_cb cb,
-			 void *arg)
+			 const struct iovec *iov, unsigned int niov, size_t total, size_t len,
+			 io_event_cb cb, void *arg)
 {
 	struct io_event ev;
 
@@ -539,8 +541,21 @@ static void send_too_big(struct io_ctx *ctx, const struct sockaddr_in6 *addr,
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = IO_EV_TX_TOO_BIG;
 	ev.port = -1;
-	ev.data = first->iov_base;
-	ev.len = first->iov_len;
+	ev.data = niov ? iov[0].iov_base : NULL;
+	ev.len = niov ? iov[0].iov_len : 0;
+	if (niov > 1 && len > ev.len && len <= IO_UDP_MAX_PAYLOAD &&
+	    (ctx->too_big || (ctx->too_big = malloc(IO_UDP_MAX_PAYLOAD)))) {
+		size_t n = 0;
+
+		for (unsigned int i = 0; i < niov && n < len; i++) {
+			size_t k = VTEP_MIN(iov[i].iov_len, len - n);
+
+			memcpy(ctx->too_big + n, iov[i].iov_base, k);
+			n += k;
+		}
+		ev.data = ctx->too_big;
+		ev.len = n;
+	}
 	ev.seg_len = len;
 	ev.cookie = len ? (total + len - 1) / len : 0;
 	sockaddr_to_vtep((const struct sockaddr *)addr, &ev.src, &ev.src_port);
@@ -556,7 +571,7 @@ static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb 
 		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
 		tap_write_failed(ctx, op->port, op->port_gen, cqe->res, cb, arg);
 		if (op->kind == OP_SEND && cqe->res == -EMSGSIZE)
-			send_too_big(ctx, &op->addr, &op->iov[0], op->len, op->len, cb, arg);
+			send_too_big(ctx, &op->addr, op->iov, op->niov, op->len, op->len, cb, arg);
 	} else if (op->kind != OP_SEND && (size_t)cqe->res < op->len) {
 		ctx->stats.tx_short++;
 	}
@@ -685,6 +700,7 @@ static int send_op(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint
 	}
 	op->iov[n].iov_base = (void *)(uintptr_t)data;
 	op->iov[n++].iov_len = len;
+	op->niov = n;
 	op->len = hlen + len;
 	memset(&op->msg, 0, sizeof(op->msg));
 	op->msg.msg_name = &op->addr;
@@ -879,7 +895,7 @@ static void handle_job(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb
 		if (job->tap)
 			tap_write_failed(ctx, job->port, job->port_gen, cqe->res, cb, arg);
 		else if (cqe->res == -EMSGSIZE)
-			send_too_big(ctx, &job->addr, &job->iov[0], job->len,
+			send_too_big(ctx, &job->addr, job->iov, job->niov, job->len,
 				     job->gso_size ? job->gso_size : job->len, cb, arg);
 		/* No checksum offload on the egress device, or an old kernel:
 		 * from now on one datagram per send (quic-go, wireguard-go). */
@@ -1183,6 +1199,7 @@ void io_ctx_free(struct io_ctx *ctx)
 			munmap(g->mem, g->stride * g->n);
 		free(g->refs);
 	}
+	free(ctx->too_big);
 	free(ctx->jobs);
 	free(ctx->ops);
 	free(ctx->ports);

@@ -27,12 +27,13 @@
 #  ul0 MTU 1400 on A, B, C and D:
 #   - a normal ping still passes;
 #   - IPv4, DF: ping -M do -s 1400 is answered "From 192.168.100.2 ...
-#     Frag needed and DF set (mtu = 1350)"; A1's `ip route get` then shows
+#     Frag needed and DF set (mtu = 1350)", from the first ping on (the
+#     datagram whose send failed is answered too); A1's `ip route get` then shows
 #     mtu 1350; ping -M do -s 1322 (1350 bytes of IP) passes;
 #   - vtep only: A counted too_big drops and icmp_too_big answers in VNI
 #     100, B counted no too_big drop, A logged "path MTU to 10.0.0.2 is 1400";
 #   - IPv6: ping -6 -M do -s 1400 is answered "Packet too big: mtu=1350"
-#     (from fd00::2); A1's `ip -6 route get` shows mtu 1350; ping -6 -M do
+#     (from fd00::2), from the first ping on; A1's `ip -6 route get` shows mtu 1350; ping -6 -M do
 #     -s 1302 (1350 bytes of IPv6) passes;
 #   - IPv4 without DF (route cache flushed first, and A1's route checked to
 #     have no mtu, so A1 does not fragment to the learnt 1350): ping -M dont
@@ -46,7 +47,8 @@
 #     vtep only: icmp_too_big grew;
 #  kernel comparison (C1 -> D1, kernel vxlan + bridge on both hosts):
 #   - ping -M do -s 1400 is answered "Frag needed and DF set (mtu = 1350)";
-#     ping -6 -M do -s 1400 "Packet too big: mtu=1350";
+#     ping -6 -M do -s 1400 "Packet too big: mtu=1350"; both from the first
+#     ping on;
 #  ul0 MTU back to 1500 (A1's route cache flushed before each try):
 #   - ping -M do -s 1400 and ping -6 -M do -s 1400 pass again within 5 s;
 #     a normal ping passes; then 3 more ping -M do -s 1400 all pass, and
@@ -166,6 +168,8 @@ out=$(big_out A1 "$B4")
 printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
 check "IPv4 DF: ping -M do -s 1400 answered by $B4 with Frag needed, mtu = 1350" \
 	grep -Eiq "^From $B4 .*frag needed and DF set \(mtu = 1350\)" <<<"$out"
+check "IPv4 DF: the first ping (icmp_seq=1) is answered" \
+	grep -Eiq "^From $B4 icmp_seq=1 .*frag needed" <<<"$out"
 check_eq "IPv4: A1's route to B1 has mtu 1350" "$(route_mtu A1 "$B4")" 1350
 check "IPv4: ping -M do -s 1322 (1350 bytes) passes" pings A1 "$B4" 1322
 
@@ -181,6 +185,8 @@ out=$(big_out A1 "$B6" -6)
 printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
 check "IPv6: ping -6 -M do -s 1400 answered by $B6 with Packet too big, mtu 1350" \
 	grep -Eiq "^From $B6 .*too big.*1350" <<<"$out"
+check "IPv6: the first ping (icmp_seq=1) is answered" \
+	grep -Eiq "^From $B6 icmp_seq=1 .*too big" <<<"$out"
 check_eq "IPv6: A1's route to B1 has mtu 1350" "$(route_mtu A1 "$B6" -6)" 1350
 check "IPv6: ping -6 -M do -s 1302 (1350 bytes) passes" pings A1 "$B6" 1302 -6
 
@@ -222,10 +228,14 @@ out=$(big_out C1 "$D4")
 printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
 check "kernel C1 -> D1: ping -M do -s 1400 answered with Frag needed, mtu = 1350" \
 	grep -Eiq "^From $D4 .*frag needed and DF set \(mtu = 1350\)" <<<"$out"
+check "kernel C1 -> D1: the first ping (icmp_seq=1) is answered" \
+	grep -Eiq "^From $D4 icmp_seq=1 .*frag needed" <<<"$out"
 out=$(big_out C1 "$D6" -6)
 printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
 check "kernel C1 -> D1: ping -6 -M do -s 1400 answered with Packet too big, mtu 1350" \
 	grep -Eiq "^From $D6 .*too big.*1350" <<<"$out"
+check "kernel C1 -> D1: the first ping -6 (icmp_seq=1) is answered" \
+	grep -Eiq "^From $D6 icmp_seq=1 .*too big" <<<"$out"
 
 # ---------------------------------------------------------------- path MTU back to 1500
 ul_mtu 1500
