@@ -175,6 +175,8 @@ struct vtep_daemon {
 	uint64_t arp_unlogged;
 	uint64_t last_freeze_log_ms;    /* move damping: one line per frozen MAC, */
 	uint64_t freezes_unlogged;      /* at most one a second */
+	uint64_t last_tx_error_log_ms[2];       /* failed sends [0] and tap writes */
+	uint64_t tx_errors_unlogged[2];         /* [1]: a line each 10 s at most */
 	bool stop;
 	bool pidfile_written;
 	struct vtep_worker main;        /* worker 0: this thread */
@@ -221,6 +223,8 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev);
 /* A UDP send failed with EMSGSIZE (IO_EV_TX_TOO_BIG): learn the path MTU
  * to its destination. */
 void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev);
+/* Any other send or tap write failed (IO_EV_TX_ERROR): count and log it. */
+void datapath_tx_error(struct vtep_worker *w, const struct io_event *ev);
 /* The batch of completions ended: send what was held back (struct dp_train,
  * struct dp_run). Also before anything that may change the VNIs or taps. */
 void datapath_flush(struct vtep_worker *w);

@@ -277,6 +277,87 @@ static unsigned int pmtu_of(struct vtep_worker *w, const struct vtep_addr *dst, 
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Sends and tap writes that failed                                   */
+
+enum { TX_ERROR_LOG_MS = 10000 };
+
+/* A failed write to tap (NULL: a failed send to dst) is logged; sends and
+ * tap writes each at most once every TX_ERROR_LOG_MS. */
+static void log_tx_error(struct vtep_worker *w, const struct vtep_tap_rt *tap,
+			 const struct vtep_addr *dst, int error, uint64_t now)
+{
+	struct vtep_daemon *d = w->d;
+	uint64_t *last = &d->last_tx_error_log_ms[tap != NULL];
+	uint64_t *unlogged = &d->tx_errors_unlogged[tap != NULL];
+	uint64_t seen = __atomic_load_n(last, __ATOMIC_RELAXED);
+	char a[VTEP_ADDR_STRLEN];
+	unsigned long long more;
+
+	/* A failing underlay fails every send: most return here, unlocked. */
+	if (seen && now < seen + TX_ERROR_LOG_MS) {
+		__atomic_fetch_add(unlogged, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	pthread_mutex_lock(&d->slow_lock);
+	if (*last && now < *last + TX_ERROR_LOG_MS) {
+		__atomic_fetch_add(unlogged, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&d->slow_lock);
+		return;
+	}
+	__atomic_store_n(last, now, __ATOMIC_RELAXED);
+	more = __atomic_exchange_n(unlogged, 0, __ATOMIC_RELAXED);
+	if (tap)
+		log_warning_errno(error, "writes to tap '%s' fail (drop reason tx_error; "
+				  "%llu more failures not logged)", tap->io.name, more);
+	else
+		log_warning_errno(error, "sends to %s fail (drop reason tx_error; "
+				  "%llu more failures not logged)", vtep_addr_fmt(dst, a), more);
+	pthread_mutex_unlock(&d->slow_lock);
+}
+
+/* The frames of a failed tap write: a GSO write's segments, told by its
+ * virtio_net_hdr (the start of its first piece on a vnet port). */
+static unsigned int tap_write_frames(struct vtep_worker *w, const struct io_event *ev)
+{
+	struct gso_vnet vh;
+	size_t pay;
+
+	if (!io_port_vnet(w->io, ev->port) || ev->len < GSO_VNET_HLEN)
+		return 1;
+	gso_vnet_parse(ev->data, &vh);
+	if ((vh.gso_type & ~GSO_TYPE_ECN) == GSO_TYPE_NONE || !vh.gso_size ||
+	    ev->seg_len <= (size_t)GSO_VNET_HLEN + vh.hdr_len)
+		return 1;
+	pay = ev->seg_len - GSO_VNET_HLEN - vh.hdr_len;
+	return (unsigned int)((pay + vh.gso_size - 1) / vh.gso_size);
+}
+
+void datapath_tx_error(struct vtep_worker *w, const struct io_event *ev)
+{
+	struct vtep_daemon *d = w->d;
+	struct vtep_tap_rt *tap = NULL;
+	struct vtep_vni_rt *v = NULL;
+	unsigned int n = ev->count;
+	uint32_t vni;
+
+	if (ev->port >= 0) {
+		if (ev->cookie >= VTEP_MAX_TAPS || !d->taps[ev->cookie].used)
+			return;
+		tap = &d->taps[ev->cookie];
+		v = &d->vnis[tap->vni_idx];
+		n = tap_write_frames(w, ev);
+		tc(w, tap)->tx_dropped += n;
+	} else if (vxlan_parse(ev->data, ev->len, true, &vni) == VTEP_DROP_NONE) {
+		v = daemon_find_vni(d, vni);    /* a send starts with our VXLAN header */
+	}
+	if (v)
+		vc(w, v)->drops[VTEP_DROP_TX_ERROR] += n;
+	else
+		gc(w)->drops[VTEP_DROP_TX_ERROR] += n;
+	log_tx_error(w, tap, &ev->src, ev->error, vtep_now_ms());
+}
+
 /* The answer to a frame the path could not take, on the tap it came from. */
 static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 			   const uint8_t *frame, size_t len, size_t max_frame)
@@ -345,7 +426,7 @@ void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
 	/* Every send starts with a VXLAN header of ours. */
 	if (vxlan_parse(ev->data, ev->len, true, &vni) == VTEP_DROP_NONE &&
 	    (v = daemon_find_vni(w->d, vni)))
-		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->cookie;
+		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->count;
 	/* Not narrower than what failed: a route that changed back since. */
 	if (mtu <= OUTER_HLEN + VXLAN_HLEN + ETH_HLEN || (size_t)mtu >= ev->seg_len + OUTER_HLEN)
 		return;

@@ -432,6 +432,9 @@ static void on_event(void *arg, const struct io_event *ev)
 	case IO_EV_TX_TOO_BIG:
 		datapath_tx_too_big(&d->main, ev);
 		break;
+	case IO_EV_TX_ERROR:
+		datapath_tx_error(&d->main, ev);
+		break;
 	case IO_EV_BATCH_END:
 		datapath_flush(&d->main);
 		break;

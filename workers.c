@@ -40,6 +40,9 @@ static void worker_event(void *arg, const struct io_event *ev)
 	case IO_EV_TX_TOO_BIG:
 		datapath_tx_too_big(w, ev);
 		break;
+	case IO_EV_TX_ERROR:
+		datapath_tx_error(w, ev);
+		break;
 	case IO_EV_BATCH_END:
 		datapath_flush(w);
 		break;

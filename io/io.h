@@ -150,6 +150,10 @@ enum io_ev_kind {
 	IO_EV_PORT_ERROR,               /* a port's receive failed for good (tap gone) */
 	IO_EV_TX_TOO_BIG,               /* a UDP send failed with EMSGSIZE: the path to
 					 * src is narrower than seg_len bytes of payload */
+	IO_EV_TX_ERROR,                 /* any other failed UDP send (port -1, src its
+					 * destination), or a failed write to a tap port
+					 * (a tap that is down: EIO) other than the tap
+					 * gone (IO_EV_PORT_ERROR); error says why */
 	IO_EV_BATCH_END,                /* every completion of this wait was handed over:
 					 * what the caller holds back for batching goes
 					 * now (it is submitted with the next io_run) */
@@ -158,21 +162,28 @@ enum io_ev_kind {
 struct io_event {
 	enum io_ev_kind kind;
 	int port;                       /* port id given by io_add_port */
-	uint64_t cookie;                /* the caller's cookie for that port;
-					 * IO_EV_TX_TOO_BIG: datagrams the send carried */
+	uint64_t cookie;                /* the caller's cookie for that port */
 	uint8_t *data;                  /* payload; VTEP_HEADROOM writable bytes before it;
 					 * IO_EV_TX_TOO_BIG: the send's first datagram,
-					 * gathered in one piece (read only) */
+					 * gathered in one piece (read only);
+					 * IO_EV_TX_ERROR: the first piece of what failed
+					 * (a send's starts with its VXLAN header, a tap
+					 * write's with the frame or, on a vnet port, the
+					 * virtio_net_hdr), read only */
 	size_t len;
-	size_t seg_len;                 /* IO_EV_TX_TOO_BIG: the size of its datagrams */
+	size_t seg_len;                 /* IO_EV_TX_TOO_BIG: the size of its datagrams;
+					 * IO_EV_TX_ERROR: the bytes of the send or write */
+	unsigned int count;             /* IO_EV_TX_TOO_BIG, IO_EV_TX_ERROR: datagrams the
+					 * send carried; 1 for a tap write (a GSO write's
+					 * segments are told by its virtio_net_hdr) */
 	const uint8_t *vnet;            /* IO_EV_TAP_RX on a vnet port: the virtio_net_hdr
 					 * (IO_VNET_HLEN bytes, just before data), else NULL */
 	uint16_t gso_size;              /* IO_EV_UDP_RX: UDP GRO segment size, 0 = one datagram */
 	struct vtep_addr src;           /* IO_EV_UDP_RX: outer source address;
-					 * IO_EV_TX_TOO_BIG: the destination */
+					 * IO_EV_TX_TOO_BIG, IO_EV_TX_ERROR: the destination */
 	uint16_t src_port;
 	int signo;                      /* IO_EV_SIGNAL */
-	int error;                      /* IO_EV_PORT_ERROR: negative errno */
+	int error;                      /* IO_EV_PORT_ERROR, IO_EV_TX_ERROR: negative errno */
 	unsigned int buf;               /* receive buffer handle, for io_send_* */
 };
 

@@ -557,8 +557,40 @@ static void send_too_big(struct io_ctx *ctx, const struct sockaddr_in6 *addr,
 		ev.len = n;
 	}
 	ev.seg_len = len;
-	ev.cookie = len ? (total + len - 1) / len : 0;
+	ev.count = len ? (unsigned int)((total + len - 1) / len) : 0;
 	sockaddr_to_vtep((const struct sockaddr *)addr, &ev.src, &ev.src_port);
+	cb(arg, &ev);
+}
+
+/*
+ * Any other failed send (addr its destination, datagrams of len bytes), or
+ * a failed write to tap port (of generation gen; addr NULL): the datapath
+ * counts what was lost (IO_EV_TX_ERROR). A tap that is gone was reported
+ * by tap_write_failed instead.
+ */
+static void tx_failed(struct io_ctx *ctx, int port, unsigned int gen,
+		      const struct sockaddr_in6 *addr, const struct iovec *first, size_t total,
+		      size_t len, int res, io_event_cb cb, void *arg)
+{
+	struct io_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = IO_EV_TX_ERROR;
+	ev.port = -1;
+	ev.error = res;
+	ev.data = first->iov_base;
+	ev.len = first->iov_len;
+	ev.seg_len = total;
+	if (addr) {
+		ev.count = len ? (unsigned int)((total + len - 1) / len) : 1;
+		sockaddr_to_vtep((const struct sockaddr *)addr, &ev.src, &ev.src_port);
+	} else {
+		if (res == -EBADFD || !port_ok(ctx, port) || ctx->ports[port].gen != gen)
+			return;
+		ev.port = port;
+		ev.cookie = ctx->ports[port].cookie;
+		ev.count = 1;
+	}
 	cb(arg, &ev);
 }
 
@@ -572,6 +604,10 @@ static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb 
 		tap_write_failed(ctx, op->port, op->port_gen, cqe->res, cb, arg);
 		if (op->kind == OP_SEND && cqe->res == -EMSGSIZE)
 			send_too_big(ctx, &op->addr, op->iov, op->niov, op->len, op->len, cb, arg);
+		else
+			tx_failed(ctx, op->port, op->port_gen,
+				  op->kind == OP_SEND ? &op->addr : NULL, &op->iov[0], op->len,
+				  op->len, cqe->res, cb, arg);
 	} else if (op->kind != OP_SEND && (size_t)cqe->res < op->len) {
 		ctx->stats.tx_short++;
 	}
@@ -894,9 +930,13 @@ static void handle_job(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb
 		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
 		if (job->tap)
 			tap_write_failed(ctx, job->port, job->port_gen, cqe->res, cb, arg);
-		else if (cqe->res == -EMSGSIZE)
+		if (!job->tap && cqe->res == -EMSGSIZE)
 			send_too_big(ctx, &job->addr, job->iov, job->niov, job->len,
 				     job->gso_size ? job->gso_size : job->len, cb, arg);
+		else
+			tx_failed(ctx, job->port, job->port_gen, job->tap ? NULL : &job->addr,
+				  &job->iov[0], job->len,
+				  job->gso_size ? job->gso_size : job->len, cqe->res, cb, arg);
 		/* No checksum offload on the egress device, or an old kernel:
 		 * from now on one datagram per send (quic-go, wireguard-go). */
 		if (job->gso_size && (cqe->res == -EIO || cqe->res == -EINVAL) && !ctx->gso_off) {

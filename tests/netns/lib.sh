@@ -182,13 +182,24 @@ require()
 	note "$TEST_NAME: impl=$VTEP_IMPL work=$WORK suffix=$SUF"
 }
 
+# bg_kill PID...: SIGTERM to background jobs of this script and to their
+# children: `in_vm V cmd &` runs cmd under a subshell whose PID is $!, and
+# killing only that would leave cmd running.
+bg_kill()
+{
+	local pid
+	for pid in "$@"; do
+		pkill -TERM -P "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null
+	done
+	return 0
+}
+
 cleanup()
 {
 	local rc=$? pid h ns i
 	set +e
-	for pid in "${BG_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
+	bg_kill "${BG_PIDS[@]}"
 	for h in "${!HOST_PID[@]}"; do
 		pid=${HOST_PID[$h]}
 		[ -n "$pid" ] || continue

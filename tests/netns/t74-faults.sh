@@ -7,7 +7,12 @@
 #      on `vtep reload` when nobody re-creates it (created again)
 #   2. the underlay address removed and restored, and the underlay link
 #      taken down and up: forwarding resumes by itself, the group is still
-#      joined (multicast BUM reaches A again) and UDP GSO stays on
+#      joined (multicast BUM reaches A again) and UDP GSO stays on; the
+#      sends that failed meanwhile are counted (VNI drop reason tx_error)
+#      and logged ("sends to 10.0.0.2 fail")
+#   2b. a tap taken down (its writes fail with EIO): what could not be
+#      written is counted (tx_error, the tap's tx_dropped) and logged, and
+#      forwarding to it resumes once it is up
 #   3. SIGKILL, then a restart: stale pidfile and leftovers do not stop it,
 #      forwarding is back (the time from start to the first reply is noted)
 # (A dead peer in the replication list and dstport in use: t73-misc.)
@@ -40,6 +45,8 @@ A1MAC=$(vm_mac A1)
 # tap_field V FIELD: FIELD of V's tap in A's last dump.
 tap_field() { jget A "[t['$2'] for t in vni(100)['taps'] if t['name'] == '$(vtap "$1")'][0]"; }
 tap_is_up() { dump_json A >/dev/null && [ "$(tap_field "$1" up)" = true ]; }
+# vdrop H REASON: VNI 100's drop counter REASON in H's last dump.
+vdrop() { jget "$1" "vni(100)['counters']['drops'].get('$2', 0)"; }
 # cpu_ticks PID: utime + stime of every thread, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
@@ -94,14 +101,21 @@ check_eq "A: created by vtep this time" "$(tap_field A1 created)" true
 check_eq "A: lost twice in all" "$(tap_field A1 lost)" 2
 vm_setup A1
 check "ping A1 -> B1 after the reload" vm_ping A1 "$(vm_addr B1)" 3
-kill "$FLOOD_A" "$FLOOD_B" 2>/dev/null || true
+bg_kill "$FLOOD_A" "$FLOOD_B"
 check_eq "A: same daemon throughout" "${HOST_PID[A]}" "$PID_A"
 
 # 2. The underlay address goes away and comes back.
+dump_json A
 gso_before=$(jget A "d.get('io', {}).get('gso_off', 0)")
+txe0=$(vdrop A tx_error)
 in_host A ip addr del 10.0.0.1/24 dev ul0
 check_fails "no ping A2 -> B1 while A has no underlay address" vm_ping A2 "$(vm_addr B1)" 1 2
 in_host A ip addr add 10.0.0.1/24 dev ul0
+dump_json A
+check_ge "A: the failed sends are counted as tx_error drops in VNI 100" \
+	"$(($(vdrop A tx_error) - txe0))" 1
+check "A logged: sends to 10.0.0.2 fail" grep -q "sends to 10.0.0.2 fail" "$WORK/A/vtep.log"
+note "$(grep -m 1 "sends to 10.0.0.2 fail" "$WORK/A/vtep.log")"
 check "ping A2 -> B1 resumes once the address is back" vm_ping A2 "$(vm_addr B1)" 3 15
 check "A: group 239.1.1.100 still joined on ul0" bash -c \
 	"ip -n $(hns A) maddr show dev ul0 | grep -q 239.1.1.100"
@@ -125,6 +139,23 @@ dump_json A
 check_eq "A: UDP GSO not given up because of the outage" \
 	"$(jget A "d.get('io', {}).get('gso_off', 0)")" "$gso_before"
 check_eq "A: same daemon throughout" "${HOST_PID[A]}" "$PID_A"
+
+# 2b. A tap taken down: the kernel refuses writes to it (EIO).
+dump_json A
+txe0=$(vdrop A tx_error)
+txd0=$(tap_field A2 tx_dropped)
+ip -n "$(vns A2)" link set "$(vtap A2)" down
+check_fails "no ping B1 -> A2 while tapA2 is down" vm_ping B1 "$(vm_addr A2)" 2 2
+dump_json A
+check_ge "A: writes to the down tap counted as tx_error drops in VNI 100" \
+	"$(($(vdrop A tx_error) - txe0))" 1
+check_ge "A: ... and as tx_dropped on tapA2" "$(($(tap_field A2 tx_dropped) - txd0))" 1
+check_eq "A: tapA2 is still attached (down is not gone)" "$(tap_field A2 up)" true
+check "A logged: writes to tap 'tapA2' fail ... Input/output error" \
+	grep -Eq "writes to tap '$(vtap A2)' fail.*Input/output error" "$WORK/A/vtep.log"
+note "$(grep -m 1 "writes to tap '$(vtap A2)' fail" "$WORK/A/vtep.log")"
+ip -n "$(vns A2)" link set "$(vtap A2)" up
+check "ping B1 -> A2 once tapA2 is up again" vm_ping B1 "$(vm_addr A2)" 3 10
 
 # 3. SIGKILL and a restart.
 kill -KILL "$PID_A"
