@@ -189,10 +189,9 @@ bg_kill()
 {
 	local pid
 	for pid in "$@"; do
-		pkill -TERM -P "$pid" 2>/dev/null
-		kill -TERM "$pid" 2>/dev/null
+		pkill -TERM -P "$pid" 2>/dev/null || true      # gone already: fine
+		kill -TERM "$pid" 2>/dev/null || true
 	done
-	return 0
 }
 
 cleanup()
