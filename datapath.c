@@ -245,35 +245,40 @@ static void pmtu_log(const struct vtep_addr *dst, unsigned int mtu, const char *
 		 mtu - OUTER_HLEN - VXLAN_HLEN - ETH_HLEN);
 }
 
+static struct dp_pmtu *pmtu_find(struct vtep_worker *w, const struct vtep_addr *dst)
+{
+	for (unsigned int i = 0; i < w->n_pmtu; i++)
+		if (vtep_addr_eq(&w->pmtu[i].dst, dst))
+			return &w->pmtu[i];
+	return NULL;
+}
+
 /* The path MTU to dst, 0 while it is not known to be narrow. The kernel is
  * asked again once a second while the entry is used, and the entry goes
  * when the path has grown (a send that fails again brings it back). */
 static unsigned int pmtu_of(struct vtep_worker *w, const struct vtep_addr *dst, uint64_t now)
 {
-	for (unsigned int i = 0; i < w->n_pmtu; i++) {
-		struct dp_pmtu *p = &w->pmtu[i];
-		int mtu;
+	struct dp_pmtu *p = pmtu_find(w, dst);
+	int mtu;
 
-		if (!vtep_addr_eq(&p->dst, dst))
-			continue;
-		if (now - p->checked_ms < PMTU_RECHECK_MS)
-			return p->mtu;
-		p->checked_ms = now;
-		mtu = io_path_mtu(&w->d->ul, dst);
-		if (mtu > 0 && (unsigned int)mtu <= p->mtu) {
-			if ((unsigned int)mtu < p->mtu)
-				pmtu_log(dst, (unsigned int)mtu, " now");
-			p->mtu = (unsigned int)mtu;
-			return p->mtu;
-		}
-		if (mtu > 0) {
-			char a[VTEP_ADDR_STRLEN];
-
-			log_info("path MTU to %s grew to %d", vtep_addr_fmt(dst, a), mtu);
-		}
-		*p = w->pmtu[--w->n_pmtu];
+	if (!p)
 		return 0;
+	if (now - p->checked_ms < PMTU_RECHECK_MS)
+		return p->mtu;
+	p->checked_ms = now;
+	mtu = io_path_mtu(&w->d->ul, dst);
+	if (mtu > 0 && (unsigned int)mtu <= p->mtu) {
+		if ((unsigned int)mtu < p->mtu)
+			pmtu_log(dst, (unsigned int)mtu, " now");
+		p->mtu = (unsigned int)mtu;
+		return p->mtu;
 	}
+	if (mtu > 0) {
+		char a[VTEP_ADDR_STRLEN];
+
+		log_info("path MTU to %s grew to %d", vtep_addr_fmt(dst, a), mtu);
+	}
+	*p = w->pmtu[--w->n_pmtu];
 	return 0;
 }
 
@@ -333,13 +338,23 @@ static unsigned int tap_write_frames(struct vtep_worker *w, const struct io_even
 	return (unsigned int)((pay + vh.gso_size - 1) / vh.gso_size);
 }
 
+/* The VNI of a failed send (IO_EV_TX_*): every send starts with a VXLAN
+ * header of ours. NULL when the VNI is gone since. */
+static struct vtep_vni_rt *send_vni(struct vtep_worker *w, const struct io_event *ev)
+{
+	uint32_t vni;
+
+	if (vxlan_parse(ev->data, ev->len, true, &vni) != VTEP_DROP_NONE)
+		return NULL;
+	return daemon_find_vni(w->d, vni);
+}
+
 void datapath_tx_error(struct vtep_worker *w, const struct io_event *ev)
 {
 	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = NULL;
 	struct vtep_vni_rt *v = NULL;
 	unsigned int n = ev->count;
-	uint32_t vni;
 
 	if (ev->port >= 0) {
 		if (ev->cookie >= VTEP_MAX_TAPS || !d->taps[ev->cookie].used)
@@ -348,8 +363,8 @@ void datapath_tx_error(struct vtep_worker *w, const struct io_event *ev)
 		v = &d->vnis[tap->vni_idx];
 		n = tap_write_frames(w, ev);
 		tc(w, tap)->tx_dropped += n;
-	} else if (vxlan_parse(ev->data, ev->len, true, &vni) == VTEP_DROP_NONE) {
-		v = daemon_find_vni(d, vni);    /* a send starts with our VXLAN header */
+	} else {
+		v = send_vni(w, ev);
 	}
 	if (v)
 		vc(w, v)->drops[VTEP_DROP_TX_ERROR] += n;
@@ -418,23 +433,18 @@ static void too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const str
 void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
 {
 	int mtu = io_path_mtu(&w->d->ul, &ev->src);
-	struct vtep_vni_rt *v = NULL;
-	struct dp_pmtu *p = NULL;
+	struct vtep_vni_rt *v = send_vni(w, ev);
+	struct dp_pmtu *p;
 	unsigned int i;
-	uint32_t vni;
 
-	/* Every send starts with a VXLAN header of ours. */
-	if (vxlan_parse(ev->data, ev->len, true, &vni) == VTEP_DROP_NONE &&
-	    (v = daemon_find_vni(w->d, vni)))
+	if (v)
 		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->count;
 	/* Not narrower than what failed: a route that changed back since. */
 	if (mtu <= OUTER_HLEN + VXLAN_HLEN + ETH_HLEN || (size_t)mtu >= ev->seg_len + OUTER_HLEN)
 		return;
 	if (v)
 		too_big_lost(w, v, ev, (unsigned int)mtu);
-	for (i = 0; i < w->n_pmtu && !p; i++)
-		if (vtep_addr_eq(&w->pmtu[i].dst, &ev->src))
-			p = &w->pmtu[i];
+	p = pmtu_find(w, &ev->src);
 	if (p && p->mtu == (unsigned int)mtu)
 		return;
 	if (!p && w->n_pmtu < DP_PMTU_MAX) {

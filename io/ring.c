@@ -88,7 +88,7 @@ enum op_kind {
 
 struct op {
 	enum op_kind kind;
-	int port;                       /* tap writes: the port (tap_write_failed), else -1 */
+	int port;                       /* tap writes: the port (tx_failed), else -1 */
 	unsigned int port_gen;
 	unsigned int buf;               /* referenced receive buffer, or UINT32_MAX */
 	uint32_t next_free;
@@ -509,87 +509,82 @@ static bool port_ok(const struct io_ctx *ctx, int port)
 	return port >= 0 && (unsigned int)port < ctx->max_ports && ctx->ports[port].active;
 }
 
-/*
- * A write to a tap whose device was deleted fails with EBADFD. Its read
- * fails the same way, but not always soon: a multishot read can stay
- * parked on a detached queue. The first failed write reports the port
- * (as a failed read would), once.
- */
-static void tap_write_failed(struct io_ctx *ctx, int port, unsigned int gen, int res,
-			     io_event_cb cb, void *arg)
+/* The first len bytes of pieces iov in one piece: ctx->too_big, made on
+ * first use (NULL without memory); *ret_len what it holds. */
+static uint8_t *gather(struct io_ctx *ctx, const struct iovec *iov, unsigned int niov,
+			     size_t len, size_t *ret_len)
 {
-	struct port *p;
+	size_t n = 0;
 
-	if (res != -EBADFD || !port_ok(ctx, port))
-		return;
-	p = &ctx->ports[port];
-	if (p->gen == gen && (p->kind == IO_PORT_TAP || p->kind == IO_PORT_TAP_TX))
-		port_failed(p, port, res, cb, arg);
-}
+	if (len > IO_UDP_MAX_PAYLOAD ||
+	    (!ctx->too_big && !(ctx->too_big = malloc(IO_UDP_MAX_PAYLOAD))))
+		return NULL;
+	for (unsigned int i = 0; i < niov && n < len; i++) {
+		size_t k = VTEP_MIN(iov[i].iov_len, len - n);
 
-/* A UDP send to addr of total bytes in datagrams of len bytes (pieces iov)
- * failed with EMSGSIZE: the datapath learns the path MTU from it and
- * answers the first datagram's frame (IO_EV_TX_TOO_BIG). That datagram is
- * gathered in one piece; without memory for it, the first piece stands in. */
-static void send_too_big(struct io_ctx *ctx, const struct sockaddr_in6 *addr,
-			 const struct iovec *iov, unsigned int niov, size_t total, size_t len,
-			 io_event_cb cb, void *arg)
-{
-	struct io_event ev;
-
-	ctx->stats.tx_too_big++;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = IO_EV_TX_TOO_BIG;
-	ev.port = -1;
-	ev.data = niov ? iov[0].iov_base : NULL;
-	ev.len = niov ? iov[0].iov_len : 0;
-	if (niov > 1 && len > ev.len && len <= IO_UDP_MAX_PAYLOAD &&
-	    (ctx->too_big || (ctx->too_big = malloc(IO_UDP_MAX_PAYLOAD)))) {
-		size_t n = 0;
-
-		for (unsigned int i = 0; i < niov && n < len; i++) {
-			size_t k = VTEP_MIN(iov[i].iov_len, len - n);
-
-			memcpy(ctx->too_big + n, iov[i].iov_base, k);
-			n += k;
-		}
-		ev.data = ctx->too_big;
-		ev.len = n;
+		memcpy(ctx->too_big + n, iov[i].iov_base, k);
+		n += k;
 	}
-	ev.seg_len = len;
-	ev.count = len ? (unsigned int)((total + len - 1) / len) : 0;
-	sockaddr_to_vtep((const struct sockaddr *)addr, &ev.src, &ev.src_port);
-	cb(arg, &ev);
+	*ret_len = n;
+	return ctx->too_big;
 }
 
 /*
- * Any other failed send (addr its destination, datagrams of len bytes), or
- * a failed write to tap port (of generation gen; addr NULL): the datapath
- * counts what was lost (IO_EV_TX_ERROR). A tap that is gone was reported
- * by tap_write_failed instead.
+ * A send to addr of total bytes in datagrams of len bytes, or a write to
+ * tap port (of generation gen; addr NULL), in pieces iov, failed with res:
+ * - a write to a tap whose device was deleted fails with EBADFD. Its read
+ *   fails the same way, but not always soon: a multishot read can stay
+ *   parked on a detached queue. The first failed write reports the port
+ *   (IO_EV_PORT_ERROR, as a failed read would), once;
+ * - a send refused with EMSGSIZE: the datapath learns the path MTU from it
+ *   and answers the first datagram's frame (IO_EV_TX_TOO_BIG), gathered in
+ *   one piece (without memory for that, the first piece stands in);
+ * - anything else: the datapath counts what was lost (IO_EV_TX_ERROR).
  */
 static void tx_failed(struct io_ctx *ctx, int port, unsigned int gen,
-		      const struct sockaddr_in6 *addr, const struct iovec *first, size_t total,
-		      size_t len, int res, io_event_cb cb, void *arg)
+		      const struct sockaddr_in6 *addr, const struct iovec *iov, unsigned int niov,
+		      size_t total, size_t len, int res, io_event_cb cb, void *arg)
 {
 	struct io_event ev;
+	struct port *p;
 
+	ctx->stats.tx_errors++;
+	ctx->stats.last_tx_error = (uint64_t)(int64_t)res;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = IO_EV_TX_ERROR;
 	ev.port = -1;
 	ev.error = res;
-	ev.data = first->iov_base;
-	ev.len = first->iov_len;
+	ev.data = iov[0].iov_base;
+	ev.len = iov[0].iov_len;
 	ev.seg_len = total;
-	if (addr) {
-		ev.count = len ? (unsigned int)((total + len - 1) / len) : 1;
-		sockaddr_to_vtep((const struct sockaddr *)addr, &ev.src, &ev.src_port);
-	} else {
-		if (res == -EBADFD || !port_ok(ctx, port) || ctx->ports[port].gen != gen)
+	if (!addr) {
+		if (!port_ok(ctx, port) || ctx->ports[port].gen != gen)
 			return;
+		p = &ctx->ports[port];
+		if (res == -EBADFD) {
+			if (p->kind == IO_PORT_TAP || p->kind == IO_PORT_TAP_TX)
+				port_failed(p, port, res, cb, arg);
+			return;
+		}
 		ev.port = port;
-		ev.cookie = ctx->ports[port].cookie;
+		ev.cookie = p->cookie;
 		ev.count = 1;
+		cb(arg, &ev);
+		return;
+	}
+	sockaddr_to_vtep((const struct sockaddr *)addr, &ev.src, &ev.src_port);
+	ev.count = len ? (unsigned int)((total + len - 1) / len) : 1;
+	if (res == -EMSGSIZE) {
+		uint8_t *first;
+		size_t n;
+
+		ctx->stats.tx_too_big++;
+		ev.kind = IO_EV_TX_TOO_BIG;
+		ev.seg_len = len;
+		if (niov > 1 && len > ev.len && (first = gather(ctx, iov, niov, len, &n))) {
+			ev.data = first;
+			ev.len = n;
+		}
 	}
 	cb(arg, &ev);
 }
@@ -598,19 +593,11 @@ static void handle_op(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb 
 {
 	struct op *op = &ctx->ops[UD_IDX(cqe->user_data)];
 
-	if (cqe->res < 0) {
-		ctx->stats.tx_errors++;
-		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
-		tap_write_failed(ctx, op->port, op->port_gen, cqe->res, cb, arg);
-		if (op->kind == OP_SEND && cqe->res == -EMSGSIZE)
-			send_too_big(ctx, &op->addr, op->iov, op->niov, op->len, op->len, cb, arg);
-		else
-			tx_failed(ctx, op->port, op->port_gen,
-				  op->kind == OP_SEND ? &op->addr : NULL, &op->iov[0], op->len,
-				  op->len, cqe->res, cb, arg);
-	} else if (op->kind != OP_SEND && (size_t)cqe->res < op->len) {
+	if (cqe->res < 0)
+		tx_failed(ctx, op->port, op->port_gen, op->kind == OP_SEND ? &op->addr : NULL,
+			  op->iov, op->niov, op->len, op->len, cqe->res, cb, arg);
+	else if (op->kind != OP_SEND && (size_t)cqe->res < op->len)
 		ctx->stats.tx_short++;
-	}
 	op_release(ctx, op);
 }
 
@@ -926,17 +913,9 @@ static void handle_job(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_cb
 	struct io_job *job = &ctx->jobs[UD_IDX(cqe->user_data)];
 
 	if (cqe->res < 0) {
-		ctx->stats.tx_errors++;
-		ctx->stats.last_tx_error = (uint64_t)(int64_t)cqe->res;
-		if (job->tap)
-			tap_write_failed(ctx, job->port, job->port_gen, cqe->res, cb, arg);
-		if (!job->tap && cqe->res == -EMSGSIZE)
-			send_too_big(ctx, &job->addr, job->iov, job->niov, job->len,
-				     job->gso_size ? job->gso_size : job->len, cb, arg);
-		else
-			tx_failed(ctx, job->port, job->port_gen, job->tap ? NULL : &job->addr,
-				  &job->iov[0], job->len,
-				  job->gso_size ? job->gso_size : job->len, cqe->res, cb, arg);
+		tx_failed(ctx, job->port, job->port_gen, job->tap ? NULL : &job->addr, job->iov,
+			  job->niov, job->len, job->gso_size ? job->gso_size : job->len, cqe->res,
+			  cb, arg);
 		/* No checksum offload on the egress device, or an old kernel:
 		 * from now on one datagram per send (quic-go, wireguard-go). */
 		if (job->gso_size && (cqe->res == -EIO || cqe->res == -EINVAL) && !ctx->gso_off) {

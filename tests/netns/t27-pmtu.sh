@@ -112,6 +112,25 @@ big_out()
 	shift 2
 	in_vm "$v" ping -n "$@" -M "do" -s 1400 -c 4 -i 0.3 -W 1 "$dst" 2>&1 || true
 }
+# answered V DST FAM NAME FIRST: 4 pings of 1400 bytes with DF set from V to
+# DST (FAM 4 or 6) are answered by DST with ICMP too-big announcing 1350
+# (check NAME), the first ping's included (check FIRST).
+answered()
+{
+	local v=$1 dst=$2 out all first
+	if [ "$3" = 6 ]; then
+		out=$(big_out "$v" "$dst" -6)
+		all="^From $dst .*too big.*1350"
+		first="^From $dst icmp_seq=1 .*too big"
+	else
+		out=$(big_out "$v" "$dst")
+		all="^From $dst .*frag needed and DF set \(mtu = 1350\)"
+		first="^From $dst icmp_seq=1 .*frag needed"
+	fi
+	printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
+	check "$4" grep -Eiq "$all" <<<"$out"
+	check "$5" grep -Eiq "$first" <<<"$out"
+}
 # flush4 V / flush6 V: forget the path MTUs V's kernel learnt.
 flush4() { in_vm "$1" ip route flush cache; }
 flush6() { in_vm "$1" ip -6 route flush cache; }
@@ -164,12 +183,8 @@ ul_mtu 1400
 note "ul0 mtu 1400 on A, B, C and D"
 check "path 1400: normal ping A1 -> B1 still passes" vm_ping A1 "$B4" 3
 
-out=$(big_out A1 "$B4")
-printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
-check "IPv4 DF: ping -M do -s 1400 answered by $B4 with Frag needed, mtu = 1350" \
-	grep -Eiq "^From $B4 .*frag needed and DF set \(mtu = 1350\)" <<<"$out"
-check "IPv4 DF: the first ping (icmp_seq=1) is answered" \
-	grep -Eiq "^From $B4 icmp_seq=1 .*frag needed" <<<"$out"
+answered A1 "$B4" 4 "IPv4 DF: ping -M do -s 1400 answered by $B4 with Frag needed, mtu = 1350" \
+	"IPv4 DF: the first ping (icmp_seq=1) is answered"
 check_eq "IPv4: A1's route to B1 has mtu 1350" "$(route_mtu A1 "$B4")" 1350
 check "IPv4: ping -M do -s 1322 (1350 bytes) passes" pings A1 "$B4" 1322
 
@@ -181,12 +196,8 @@ if ! is_kernel A && dump_json A && dump_json B; then
 		grep -q "path MTU to 10.0.0.2 is 1400" "$WORK/A/vtep.log"
 fi
 
-out=$(big_out A1 "$B6" -6)
-printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
-check "IPv6: ping -6 -M do -s 1400 answered by $B6 with Packet too big, mtu 1350" \
-	grep -Eiq "^From $B6 .*too big.*1350" <<<"$out"
-check "IPv6: the first ping (icmp_seq=1) is answered" \
-	grep -Eiq "^From $B6 icmp_seq=1 .*too big" <<<"$out"
+answered A1 "$B6" 6 "IPv6: ping -6 -M do -s 1400 answered by $B6 with Packet too big, mtu 1350" \
+	"IPv6: the first ping (icmp_seq=1) is answered"
 check_eq "IPv6: A1's route to B1 has mtu 1350" "$(route_mtu A1 "$B6" -6)" 1350
 check "IPv6: ping -6 -M do -s 1302 (1350 bytes) passes" pings A1 "$B6" 1302 -6
 
@@ -224,18 +235,10 @@ for fam in 4 6; do
 done
 
 # ---------------------------------------------------------------- kernel comparison
-out=$(big_out C1 "$D4")
-printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
-check "kernel C1 -> D1: ping -M do -s 1400 answered with Frag needed, mtu = 1350" \
-	grep -Eiq "^From $D4 .*frag needed and DF set \(mtu = 1350\)" <<<"$out"
-check "kernel C1 -> D1: the first ping (icmp_seq=1) is answered" \
-	grep -Eiq "^From $D4 icmp_seq=1 .*frag needed" <<<"$out"
-out=$(big_out C1 "$D6" -6)
-printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
-check "kernel C1 -> D1: ping -6 -M do -s 1400 answered with Packet too big, mtu 1350" \
-	grep -Eiq "^From $D6 .*too big.*1350" <<<"$out"
-check "kernel C1 -> D1: the first ping -6 (icmp_seq=1) is answered" \
-	grep -Eiq "^From $D6 icmp_seq=1 .*too big" <<<"$out"
+answered C1 "$D4" 4 "kernel C1 -> D1: ping -M do -s 1400 answered with Frag needed, mtu = 1350" \
+	"kernel C1 -> D1: the first ping (icmp_seq=1) is answered"
+answered C1 "$D6" 6 "kernel C1 -> D1: ping -6 -M do -s 1400 answered with Packet too big, mtu 1350" \
+	"kernel C1 -> D1: the first ping -6 (icmp_seq=1) is answered"
 
 # ---------------------------------------------------------------- path MTU back to 1500
 ul_mtu 1500
