@@ -231,7 +231,6 @@ static void train_flush(struct vtep_worker *w);
 /* Path MTU: frames the underlay path cannot take                     */
 
 enum {
-	OUTER_HLEN = 20 + 8,            /* outer IPv4 and UDP headers */
 	PMTU_RECHECK_MS = 1000,         /* ask the kernel again, while in use */
 	TOO_BIG_RATE = 1000,            /* answers per second and worker */
 };
@@ -242,7 +241,7 @@ static void pmtu_log(const struct vtep_addr *dst, unsigned int mtu, const char *
 
 	log_info("path MTU to %s is %u%s: frames to it over IP MTU %u are dropped and "
 		 "answered with ICMP too-big", vtep_addr_fmt(dst, a), mtu, what,
-		 mtu - OUTER_HLEN - VXLAN_HLEN - ETH_HLEN);
+		 mtu - vtep_outer_hlen(dst) - VXLAN_HLEN - ETH_HLEN);
 }
 
 static struct dp_pmtu *pmtu_find(struct vtep_worker *w, const struct vtep_addr *dst)
@@ -427,20 +426,20 @@ static void too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const str
 	if (!fdb_get(w->d->fdb, v->vni, &mac, &from) || from.type != FDB_LOCAL ||
 	    from.tap >= VTEP_MAX_TAPS)
 		return;
-	too_big_answer(w, v, from.tap, frame, len, mtu - OUTER_HLEN - VXLAN_HLEN);
+	too_big_answer(w, v, from.tap, frame, len, mtu - vtep_outer_hlen(&ev->src) - VXLAN_HLEN);
 }
 
 void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
 {
 	int mtu = io_path_mtu(&w->d->ul, &ev->src);
 	struct vtep_vni_rt *v = send_vni(w, ev);
+	unsigned int i, hlen = vtep_outer_hlen(&ev->src);
 	struct dp_pmtu *p;
-	unsigned int i;
 
 	if (v)
 		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->count;
 	/* Not narrower than what failed: a route that changed back since. */
-	if (mtu <= OUTER_HLEN + VXLAN_HLEN + ETH_HLEN || (size_t)mtu >= ev->seg_len + OUTER_HLEN)
+	if (mtu <= (int)(hlen + VXLAN_HLEN + ETH_HLEN) || (size_t)mtu >= ev->seg_len + hlen)
 		return;
 	if (v)
 		too_big_lost(w, v, ev, (unsigned int)mtu);
@@ -477,11 +476,11 @@ static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
 	if (!w->n_pmtu)
 		return false;
 	mtu = pmtu_of(w, dst, vtep_now_ms());
-	if (!mtu || OUTER_HLEN + VXLAN_HLEN + flen <= mtu)
+	if (!mtu || vtep_outer_hlen(dst) + VXLAN_HLEN + flen <= mtu)
 		return false;
 	count_drop(vc(w, v), VTEP_DROP_TOO_BIG);
 	if (answer)
-		too_big_answer(w, v, t, ev->data, ev->len, mtu - OUTER_HLEN - VXLAN_HLEN);
+		too_big_answer(w, v, t, ev->data, ev->len, mtu - vtep_outer_hlen(dst) - VXLAN_HLEN);
 	return true;
 }
 

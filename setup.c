@@ -34,7 +34,8 @@ static int open_underlay(struct vtep_daemon *d)
 		log_error("underlay: %s", why);
 		return r;
 	}
-	d->mtu = c->mtu ? c->mtu : d->ul.mtu - 50;
+	/* The kernel driver's default: 50 bytes of VXLAN over IPv4, 70 over IPv6. */
+	d->mtu = c->mtu ? c->mtu : d->ul.mtu - vtep_outer_hlen(&c->local) - 8 - 14;
 	log_info("underlay %s:%u on '%s' (mtu %u), tap mtu %u, %u source ports",
 		 vtep_addr_fmt(&c->local, why), c->dstport, d->ul.dev, d->ul.mtu, d->mtu,
 		 d->ul.n_tx);

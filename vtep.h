@@ -185,6 +185,13 @@ static inline bool vtep_addr_is_set(const struct vtep_addr *a)
 	return a->family == AF_INET || a->family == AF_INET6;
 }
 
+/* Bytes of the outer IP and UDP headers of a VXLAN datagram from or to an
+ * underlay address of a's family. */
+static inline unsigned int vtep_outer_hlen(const struct vtep_addr *a)
+{
+	return (a->family == AF_INET6 ? 40u : 20u) + 8u;
+}
+
 static inline bool vtep_addr_eq(const struct vtep_addr *a, const struct vtep_addr *b)
 {
 	if (a->family != b->family)

@@ -94,8 +94,8 @@ struct conf_key {
 #define K_WORD(T, m, w) { #m, conf_key_word, offsetof(T, m), CONF_SIZEOF(T, m), 0, 0, w }
 
 enum conf_addr {
-	CONF_ADDR_UNICAST4,             /* underlay unicast: local, peers, remote */
-	CONF_ADDR_MULTICAST4,           /* underlay group */
+	CONF_ADDR_UNDERLAY,             /* underlay unicast: local, peers, remote */
+	CONF_ADDR_GROUP,                /* underlay multicast group */
 	CONF_ADDR_UNICAST,              /* overlay neighbour: IPv4 or IPv6 */
 };
 

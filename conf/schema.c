@@ -320,7 +320,7 @@ static void key_group(struct conf_ctx *ctx, const config_setting_t *s, const cha
 	struct conf_vni *v = obj;
 
 	(void)k;
-	v->has_group = conf_get_addr(ctx, s, path, CONF_ADDR_MULTICAST4, &v->group);
+	v->has_group = conf_get_addr(ctx, s, path, CONF_ADDR_GROUP, &v->group);
 }
 
 static bool has_peer(const struct conf_vni *v, const struct vtep_addr *a)

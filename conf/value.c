@@ -169,32 +169,51 @@ const char *conf_get_str(struct conf_ctx *ctx, const config_setting_t *s, const 
 	return v;
 }
 
+/* Why a for an underlay of the family of local (unset: not known yet)
+ * cannot be used, NULL when it can. The underlay is one family, as with
+ * the kernel driver; IPv6 link-local addresses need an interface to mean
+ * anything and mapped addresses are IPv4 in disguise. */
+static const char *underlay_unfit(const struct vtep_addr *a, const struct vtep_addr *local)
+{
+	if (vtep_addr_is_set(local) && a->family != local->family)
+		return a->family == AF_INET6 ? "is an IPv6 address but local is IPv4; "
+		       "the underlay is one address family" : "is an IPv4 address but local is "
+		       "IPv6; the underlay is one address family";
+	if (a->family != AF_INET6)
+		return NULL;
+	if (IN6_IS_ADDR_LINKLOCAL(&a->v6))
+		return "is link-local; the underlay needs a global or unique local address";
+	if (IN6_IS_ADDR_V4MAPPED(&a->v6))
+		return "is an IPv4-mapped address; write the IPv4 address";
+	return NULL;
+}
+
 bool conf_get_addr(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 		   enum conf_addr kind, struct vtep_addr *ret)
 {
 	char q[CONF_QUOTE_MAX];
 	struct vtep_addr a;
-	const char *v;
+	const char *v, *why;
 
 	if (!conf_expect(ctx, s, path, CONFIG_TYPE_STRING))
 		return false;
 	v = config_setting_get_string(s);
 	conf_quote(v, q, sizeof(q));
 	if (vtep_addr_parse(v, &a) < 0) {
-		conf_report(ctx, s, path, "invalid %s address '%s'",
-			    kind == CONF_ADDR_UNICAST ? "IP" : "IPv4", q);
+		conf_report(ctx, s, path, "invalid IP address '%s'", q);
 		return false;
 	}
-	if (kind != CONF_ADDR_UNICAST && a.family != AF_INET) {
-		conf_report(ctx, s, path, "'%s' is an IPv6 address; the underlay is IPv4 only", q);
-		return false;
-	}
-	if (kind == CONF_ADDR_MULTICAST4 && !vtep_addr_is_multicast(&a)) {
+	if (kind == CONF_ADDR_GROUP && !vtep_addr_is_multicast(&a)) {
 		conf_report(ctx, s, path, "'%s' is not a multicast address", q);
 		return false;
 	}
-	if (kind != CONF_ADDR_MULTICAST4 && !vtep_addr_is_unicast(&a)) {
+	if (kind != CONF_ADDR_GROUP && !vtep_addr_is_unicast(&a)) {
 		conf_report(ctx, s, path, "'%s' is not a unicast address", q);
+		return false;
+	}
+	why = kind == CONF_ADDR_UNICAST ? NULL : underlay_unfit(&a, &ctx->conf->local);
+	if (why) {
+		conf_report(ctx, s, path, "'%s' %s", q, why);
 		return false;
 	}
 	*ret = a;
@@ -208,7 +227,7 @@ bool conf_get_remote(struct conf_ctx *ctx, const config_setting_t *s, const char
 	char q[CONF_QUOTE_MAX];
 	struct vtep_addr a;
 
-	if (!conf_get_addr(ctx, s, path, CONF_ADDR_UNICAST4, &a))
+	if (!conf_get_addr(ctx, s, path, CONF_ADDR_UNDERLAY, &a))
 		return false;
 	if (vtep_addr_eq(&a, &ctx->conf->local)) {
 		conf_report(ctx, s, path, "'%s' is the local address",
@@ -268,8 +287,11 @@ bool conf_get_prefix(struct conf_ctx *ctx, const config_setting_t *s, const char
 			conf_report(ctx, s, path, "invalid prefix '%s' (ADDRESS/LENGTH)", q);
 		return false;
 	}
-	if (p.addr.family != AF_INET) {
-		conf_report(ctx, s, path, "'%s' is an IPv6 prefix; the underlay is IPv4 only", q);
+	if (vtep_addr_is_set(&ctx->conf->local) && p.addr.family != ctx->conf->local.family) {
+		conf_report(ctx, s, path, "'%s' is an IPv%c prefix but local is IPv%c; "
+			    "the underlay is one address family", q,
+			    p.addr.family == AF_INET6 ? '6' : '4',
+			    p.addr.family == AF_INET6 ? '4' : '6');
 		return false;
 	}
 	*ret = p;
@@ -473,7 +495,7 @@ void conf_key_local(struct conf_ctx *ctx, const config_setting_t *s, const char 
 {
 	struct vtep_addr a;
 
-	if (conf_get_addr(ctx, s, path, CONF_ADDR_UNICAST4, &a))
+	if (conf_get_addr(ctx, s, path, CONF_ADDR_UNDERLAY, &a))
 		memcpy(field(obj, k), &a, sizeof(a));
 }
 

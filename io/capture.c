@@ -10,7 +10,7 @@
 enum {
 	SNAPLEN = 65535,
 	VXLAN_HDR = 8,
-	OUTER_HDRS = 14 + 20 + 8,       /* Ethernet + IPv4 + UDP, rebuilt for the file */
+	OUTER_HDRS = 14 + 40 + 8,       /* Ethernet + IPv6 (IPv4: 20) + UDP, at most */
 };
 
 struct io_capture {
@@ -71,15 +71,16 @@ void io_capture_inner(struct io_capture *cap, const uint8_t *frame, size_t len)
 		write_packet(cap, frame, len);
 }
 
-static uint16_t ip_checksum(const uint8_t *p, size_t len)
+/* RFC 1071 sum of 16-bit big-endian words (an odd last byte padded). */
+static uint32_t sum16(uint32_t sum, const uint8_t *p, size_t len)
 {
-	uint32_t sum = 0;
-
 	for (size_t i = 0; i + 1 < len; i += 2)
 		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return sum;
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -88,35 +89,64 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* The outer IP header at ip for a datagram of udp_len bytes; the length of
+ * the header. IPv4 with DF (a VTEP never fragments). */
+static size_t outer_ip(uint8_t *ip, const struct vtep_addr *src, const struct vtep_addr *dst,
+		       uint8_t ttl, size_t udp_len)
+{
+	if (src->family == AF_INET6) {
+		memset(ip, 0, 40);
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)udp_len);
+		ip[6] = 17;
+		ip[7] = ttl;
+		memcpy(ip + 8, &src->v6, 16);
+		memcpy(ip + 24, &dst->v6, 16);
+		return 40;
+	}
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + udp_len));
+	put16(ip + 6, 0x4000);
+	ip[8] = ttl;
+	ip[9] = 17;
+	memcpy(ip + 12, &src->v4, 4);
+	memcpy(ip + 16, &dst->v4, 4);
+	put16(ip + 10, (uint16_t)~sum16(0, ip, 20));
+	return 20;
+}
+
 void io_capture_outer(struct io_capture *cap, const struct vtep_addr *src, uint16_t sport,
 		      const struct vtep_addr *dst, uint16_t dport, uint8_t ttl,
 		      const uint8_t *vxlan, size_t len)
 {
 	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
-	uint8_t *b;
+	uint8_t *b, *udp;
+	bool v6 = src->family == AF_INET6;
+	uint32_t sum;
 
 	if (!cap || cap->p.point == IO_CAPTURE_INNER || len < VXLAN_HDR || len > SNAPLEN ||
-	    src->family != AF_INET || dst->family != AF_INET ||
+	    !vtep_addr_is_set(src) || src->family != dst->family ||
 	    !passes(cap, vxlan + VXLAN_HDR, len - VXLAN_HDR))
 		return;
 	b = cap->scratch;
 	memcpy(b, macs, sizeof(macs));
-	put16(b + 12, 0x0800);
-	memset(b + 14, 0, 20);
-	b[14] = 0x45;
-	put16(b + 16, (uint16_t)(20 + 8 + len));
-	put16(b + 20, 0x4000);          /* DF: a VTEP never fragments */
-	b[22] = ttl;
-	b[23] = 17;
-	memcpy(b + 26, &src->v4, 4);
-	memcpy(b + 30, &dst->v4, 4);
-	put16(b + 24, ip_checksum(b + 14, 20));
-	put16(b + 34, sport);
-	put16(b + 36, dport);
-	put16(b + 38, (uint16_t)(8 + len));
-	put16(b + 40, 0);               /* zero UDP checksum: allowed, RFC 7348 5 */
-	memcpy(b + OUTER_HDRS, vxlan, len);
-	write_packet(cap, b, OUTER_HDRS + len);
+	put16(b + 12, v6 ? 0x86dd : 0x0800);
+	udp = b + 14 + outer_ip(b + 14, src, dst, ttl, 8 + len);
+	put16(udp, sport);
+	put16(udp + 2, dport);
+	put16(udp + 4, (uint16_t)(8 + len));
+	put16(udp + 6, 0);
+	memcpy(udp + 8, vxlan, len);
+	/* IPv4: a zero UDP checksum, allowed (RFC 7348 5); IPv6 needs one
+	 * (RFC 8200 8.1): over the pseudo-header (the addresses, the length
+	 * and the protocol) and the datagram. */
+	if (v6) {
+		sum = sum16(0, b + 14 + 8, 32);
+		sum = sum16(sum + 8 + (uint32_t)len + 17, udp, 8 + len);
+		put16(udp + 6, (uint16_t)~sum ? (uint16_t)~sum : 0xffff);
+	}
+	write_packet(cap, b, (size_t)(udp + 8 + len - b));
 }
 
 int io_capture_open(const struct io_capture_params *p, struct io_capture **ret_cap,

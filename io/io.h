@@ -110,6 +110,13 @@ void io_group_leave(const struct io_underlay *ul, int fd, const struct vtep_addr
  * or what ICMP from the underlay taught it): > 0, or a negative errno. A
  * few system calls: for the slow path only. */
 int io_path_mtu(const struct io_underlay *ul, const struct vtep_addr *dst);
+/* a:port as a socket address of a's family, into storage for either; its
+ * length. ifindex scopes link-local (and node-local) IPv6 groups. */
+socklen_t io_sockaddr(const struct vtep_addr *a, uint16_t port, int ifindex,
+		      struct sockaddr_in6 *ret);
+/* The address and port of an AF_INET or AF_INET6 socket address (other
+ * families: family AF_UNSPEC, port 0). */
+void io_sockaddr_addr(const struct sockaddr *sa, struct vtep_addr *ret, uint16_t *ret_port);
 /* The interface name and MTU owning a local address (for the default dev). */
 int io_addr_dev(const struct vtep_addr *local, char name[VTEP_IFNAMSIZ], unsigned int *ret_mtu);
 /* Is local still assigned to an interface of ours? */

@@ -363,26 +363,6 @@ static void rearm_ports(struct io_ctx *ctx)
 	ctx->rearm_pending = pending;
 }
 
-static void sockaddr_to_vtep(const struct sockaddr *sa, struct vtep_addr *ret, uint16_t *ret_port)
-{
-	memset(ret, 0, sizeof(*ret));
-	if (sa->sa_family == AF_INET) {
-		struct sockaddr_in sin;
-
-		memcpy(&sin, sa, sizeof(sin));
-		ret->family = AF_INET;
-		ret->v4 = sin.sin_addr;
-		*ret_port = be16toh(sin.sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		struct sockaddr_in6 sin6;
-
-		memcpy(&sin6, sa, sizeof(sin6));
-		ret->family = AF_INET6;
-		ret->v6 = sin6.sin6_addr;
-		*ret_port = be16toh(sin6.sin6_port);
-	}
-}
-
 /* Fill ev from a UDP receive; false when the datagram is unusable. */
 static bool udp_event(struct port *p, uint8_t *buf, int res, struct io_event *ev)
 {
@@ -392,7 +372,7 @@ static bool udp_event(struct port *p, uint8_t *buf, int res, struct io_event *ev
 		return false;
 	if (out->flags & MSG_TRUNC)
 		return false;
-	sockaddr_to_vtep(io_uring_recvmsg_name(out), &ev->src, &ev->src_port);
+	io_sockaddr_addr(io_uring_recvmsg_name(out), &ev->src, &ev->src_port);
 	ev->data = io_uring_recvmsg_payload(out, &p->msg);
 	ev->len = io_uring_recvmsg_payload_length(out, res, &p->msg);
 	for (struct cmsghdr *c = io_uring_recvmsg_cmsg_firsthdr(out, &p->msg); c;
@@ -572,7 +552,7 @@ static void tx_failed(struct io_ctx *ctx, int port, unsigned int gen,
 		cb(arg, &ev);
 		return;
 	}
-	sockaddr_to_vtep((const struct sockaddr *)addr, &ev.src, &ev.src_port);
+	io_sockaddr_addr((const struct sockaddr *)addr, &ev.src, &ev.src_port);
 	ev.count = len ? (unsigned int)((total + len - 1) / len) : 1;
 	if (res == -EMSGSIZE) {
 		uint8_t *first;
@@ -680,26 +660,6 @@ int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t 
 	return queue_write(ctx, op, port, NULL, op->copy, len);
 }
 
-static socklen_t vtep_to_sockaddr(const struct vtep_addr *a, uint16_t port,
-				  struct sockaddr_in6 *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	if (a->family == AF_INET) {
-		struct sockaddr_in sin;
-
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_port = htobe16(port);
-		sin.sin_addr = a->v4;
-		memcpy(ret, &sin, sizeof(sin));
-		return sizeof(sin);
-	}
-	ret->sin6_family = AF_INET6;
-	ret->sin6_port = htobe16(port);
-	ret->sin6_addr = a->v6;
-	return sizeof(*ret);
-}
-
 /* hdr (copied into the op; NULL: none) then data inside buf, to dst. */
 static int send_op(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
 		   const uint8_t *hdr, size_t hlen, unsigned int buf, const uint8_t *data,
@@ -727,7 +687,7 @@ static int send_op(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint
 	op->len = hlen + len;
 	memset(&op->msg, 0, sizeof(op->msg));
 	op->msg.msg_name = &op->addr;
-	op->msg.msg_namelen = vtep_to_sockaddr(dst, dstport, &op->addr);
+	op->msg.msg_namelen = io_sockaddr(dst, dstport, 0, &op->addr);
 	op->msg.msg_iov = op->iov;
 	op->msg.msg_iovlen = n;
 	sqe = get_sqe(ctx);
@@ -866,7 +826,7 @@ int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct
 	job->port = -1;
 	memset(&job->msg, 0, sizeof(job->msg));
 	job->msg.msg_name = &job->addr;
-	job->msg.msg_namelen = vtep_to_sockaddr(dst, dstport, &job->addr);
+	job->msg.msg_namelen = io_sockaddr(dst, dstport, 0, &job->addr);
 	job->msg.msg_iov = job->iov;
 	job->msg.msg_iovlen = job->niov;
 	job->gso_size = gso_size && job->len > gso_size ? gso_size : 0;

@@ -5,7 +5,8 @@
  * pick its source port per packet, so entropy, RFC 7348 section 5, comes from
  * choosing the socket), and one receive socket per multicast group bound to
  * group:dstport and joined on dev. DF is set everywhere: a VTEP never
- * fragments (RFC 7348 section 4.3).
+ * fragments (RFC 7348 section 4.3). The underlay is IPv4 or IPv6, as local
+ * is: every socket is of that family (IPv6 ones with IPV6_V6ONLY).
  */
 #include "io.h"
 
@@ -32,12 +33,53 @@ static void set_gro(int fd)
 	(void)set_int(fd, SOL_UDP, UDP_GRO, 1);
 }
 
-static void sin_of(const struct vtep_addr *a, uint16_t port, struct sockaddr_in *ret)
+socklen_t io_sockaddr(const struct vtep_addr *a, uint16_t port, int ifindex,
+		      struct sockaddr_in6 *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	ret->sin_family = AF_INET;
-	ret->sin_port = htobe16(port);
-	ret->sin_addr = a->v4;
+	if (a->family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htobe16(port);
+		sin.sin_addr = a->v4;
+		memcpy(ret, &sin, sizeof(sin));
+		return sizeof(sin);
+	}
+	ret->sin6_family = AF_INET6;
+	ret->sin6_port = htobe16(port);
+	ret->sin6_addr = a->v6;
+	/* A link-local scope group means nothing without its interface. */
+	if (IN6_IS_ADDR_MC_LINKLOCAL(&a->v6) || IN6_IS_ADDR_MC_NODELOCAL(&a->v6))
+		ret->sin6_scope_id = (uint32_t)ifindex;
+	return sizeof(*ret);
+}
+
+void io_sockaddr_addr(const struct sockaddr *sa, struct vtep_addr *ret, uint16_t *ret_port)
+{
+	memset(ret, 0, sizeof(*ret));
+	*ret_port = 0;
+	if (sa->sa_family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memcpy(&sin, sa, sizeof(sin));
+		ret->family = AF_INET;
+		ret->v4 = sin.sin_addr;
+		*ret_port = be16toh(sin.sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		memcpy(&sin6, sa, sizeof(sin6));
+		ret->family = AF_INET6;
+		ret->v6 = sin6.sin6_addr;
+		*ret_port = be16toh(sin6.sin6_port);
+	}
+}
+
+static bool v6(const struct vtep_addr *a)
+{
+	return a->family == AF_INET6;
 }
 
 int io_addr_dev(const struct vtep_addr *local, char name[VTEP_IFNAMSIZ], unsigned int *ret_mtu)
@@ -49,12 +91,13 @@ int io_addr_dev(const struct vtep_addr *local, char name[VTEP_IFNAMSIZ], unsigne
 	if (getifaddrs(&ifa) < 0)
 		return -errno;
 	for (i = ifa; i; i = i->ifa_next) {
-		struct sockaddr_in sin;
+		struct vtep_addr a;
+		uint16_t port;
 
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+		if (!i->ifa_addr || i->ifa_addr->sa_family != local->family)
 			continue;
-		memcpy(&sin, i->ifa_addr, sizeof(sin));
-		if (sin.sin_addr.s_addr == local->v4.s_addr) {
+		io_sockaddr_addr(i->ifa_addr, &a, &port);
+		if (vtep_addr_eq(&a, local)) {
 			snprintf(name, VTEP_IFNAMSIZ, "%s", i->ifa_name);
 			r = 0;
 			break;
@@ -75,30 +118,55 @@ int io_addr_dev(const struct vtep_addr *local, char name[VTEP_IFNAMSIZ], unsigne
 	return r;
 }
 
-int io_path_mtu(const struct io_underlay *ul, const struct vtep_addr *dst)
+/* Send datagrams to groups out of dev (from local, for IPv4). */
+static int set_mcast_if(int fd, const struct vtep_addr *local, int ifindex)
 {
-	struct sockaddr_in sin;
-	socklen_t sl = sizeof(int);
 	struct ip_mreqn mreq;
-	int fd, mtu = 0, r = 0;
 
-	if (dst->family != AF_INET)
-		return -EAFNOSUPPORT;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (v6(local))
+		return set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex);
+	memset(&mreq, 0, sizeof(mreq));
+	mreq.imr_address = local->v4;
+	mreq.imr_ifindex = ifindex;
+	return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0 ? -errno : 0;
+}
+
+static int sock_of(const struct vtep_addr *a)
+{
+	int fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r;
+
 	if (fd < 0)
 		return -errno;
+	r = v6(a) ? set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) : 0;
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int io_path_mtu(const struct io_underlay *ul, const struct vtep_addr *dst)
+{
+	struct sockaddr_in6 sa;
+	socklen_t sl = sizeof(int), len;
+	int fd, mtu = 0, r;
+
+	if (dst->family != ul->local.family)
+		return -EAFNOSUPPORT;
+	fd = sock_of(dst);
+	if (fd < 0)
+		return fd;
 	/* Routed as the send sockets are: from local, groups out of dev. */
-	memset(&mreq, 0, sizeof(mreq));
-	mreq.imr_address = ul->local.v4;
-	mreq.imr_ifindex = ul->ifindex;
-	sin_of(&ul->local, 0, &sin);
-	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0)
+	len = io_sockaddr(&ul->local, 0, ul->ifindex, &sa);
+	r = bind(fd, (const struct sockaddr *)&sa, len) < 0 ? -errno : 0;
+	if (r == 0)
+		r = set_mcast_if(fd, &ul->local, ul->ifindex);
+	len = io_sockaddr(dst, ul->dstport, ul->ifindex, &sa);
+	if (r == 0 && connect(fd, (const struct sockaddr *)&sa, len) < 0)
 		r = -errno;
-	sin_of(dst, ul->dstport, &sin);
-	if (r == 0 && connect(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0)
-		r = -errno;
-	if (r == 0 && getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &sl) < 0)
+	if (r == 0 && getsockopt(fd, v6(dst) ? IPPROTO_IPV6 : IPPROTO_IP,
+				 v6(dst) ? IPV6_MTU : IP_MTU, &mtu, &sl) < 0)
 		r = -errno;
 	close(fd);
 	return r < 0 ? r : mtu > 0 ? mtu : -EINVAL;
@@ -131,23 +199,23 @@ static int dev_mtu(const char *dev, unsigned int *ret_mtu)
 /* Options every underlay socket shares. */
 static int sock_common(const struct io_underlay_params *p, int ifindex, int fd)
 {
-	struct ip_mreqn mreq;
-	int r;
+	bool six = v6(&p->local);
+	/* TTL is the hop limit on IPv6; PMTUDISC_DO keeps the host from
+	 * fragmenting (IPv6 routers never do). */
+	const struct { int opt, val; } o[] = {
+		{ six ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, six ? IPV6_PMTUDISC_DO : IP_PMTUDISC_DO },
+		{ six ? IPV6_UNICAST_HOPS : IP_TTL, p->ttl },
+		{ six ? IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, p->mcast_ttl },
+		{ six ? IPV6_MULTICAST_LOOP : IP_MULTICAST_LOOP, 0 },
+	};
+	int r = 0;
 
-	r = set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
+	for (size_t i = 0; i < VTEP_ARRAY_SIZE(o) && r == 0; i++)
+		r = set_int(fd, six ? IPPROTO_IPV6 : IPPROTO_IP, o[i].opt, o[i].val);
 	if (r == 0)
-		r = set_int(fd, IPPROTO_IP, IP_TTL, p->ttl);
-	if (r == 0)
-		r = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, p->mcast_ttl);
-	if (r == 0)
-		r = set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+		r = set_mcast_if(fd, &p->local, ifindex);
 	if (r < 0)
 		return r;
-	memset(&mreq, 0, sizeof(mreq));
-	mreq.imr_address = p->local.v4;
-	mreq.imr_ifindex = ifindex;
-	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0)
-		return -errno;
 	(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20);
 	(void)set_int(fd, SOL_SOCKET, SO_SNDBUF, 4 << 20);
 	return 0;
@@ -156,12 +224,13 @@ static int sock_common(const struct io_underlay_params *p, int ifindex, int fd)
 static int sock_bound(const struct io_underlay_params *p, int ifindex,
 		      const struct vtep_addr *addr, uint16_t port, bool reuse)
 {
-	struct sockaddr_in sin;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 sa;
+	socklen_t len;
+	int fd = sock_of(addr);
 	int r;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	r = sock_common(p, ifindex, fd);
 	if (r == 0 && reuse)
 		r = set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
@@ -170,8 +239,8 @@ static int sock_bound(const struct io_underlay_params *p, int ifindex,
 	 * gets EADDRINUSE. */
 	if (r == 0 && p->reuseport && !reuse && port == p->dstport)
 		r = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
-	sin_of(addr, port, &sin);
-	if (r == 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	len = io_sockaddr(addr, port, ifindex, &sa);
+	if (r == 0 && bind(fd, (struct sockaddr *)&sa, len) < 0)
 		r = -errno;
 	if (r < 0) {
 		close(fd);
@@ -187,7 +256,11 @@ static int open_tx_pool(const struct io_underlay_params *p, struct io_underlay *
 	unsigned int range = (unsigned int)p->srcport_max - p->srcport_min + 1;
 	unsigned int want = VTEP_MIN(range, (unsigned int)IO_TX_SOCKETS);
 	unsigned int step = range / want;
-	unsigned int start = be32toh(p->local.v4.s_addr) % range;
+	uint32_t low;
+	unsigned int start;
+
+	memcpy(&low, v6(&p->local) ? &p->local.v6.s6_addr[12] : (const uint8_t *)&p->local.v4, 4);
+	start = be32toh(low) % range;
 
 	for (unsigned int k = 0; k < range && ul->n_tx < want; k++) {
 		unsigned int off = (start + k * (step ? step : 1) + k / want) % range;
@@ -221,10 +294,6 @@ int io_underlay_open(const struct io_underlay_params *p, struct io_underlay *ret
 	ul.ttl = p->ttl;
 	ul.mcast_ttl = p->mcast_ttl;
 	ul.reuseport = p->reuseport;
-	if (p->local.family != AF_INET) {
-		snprintf(why, whylen, "only an IPv4 underlay is supported");
-		return -EAFNOSUPPORT;
-	}
 	if (p->dev && p->dev[0]) {
 		snprintf(ul.dev, sizeof(ul.dev), "%s", p->dev);
 		r = dev_mtu(ul.dev, &ul.mtu);
@@ -241,7 +310,9 @@ int io_underlay_open(const struct io_underlay_params *p, struct io_underlay *ret
 	if (r < 0) {
 		snprintf(why, whylen, "cannot bind %s:%u: %s%s", vtep_addr_fmt(&p->local, a),
 			 p->dstport, strerror(-r),
-			 r == -EADDRINUSE ? " (another VTEP, or a kernel vxlan device, owns the port)" : "");
+			 r == -EADDRINUSE ? " (another VTEP, or a kernel vxlan device, owns the port)" :
+			 r == -EADDRNOTAVAIL && v6(&p->local) ? " (an IPv6 address is usable once "
+			 "duplicate address detection has passed; 'nodad' skips it)" : "");
 		return r;
 	}
 	ul.rx_fd = r;
@@ -286,23 +357,45 @@ int io_underlay_rx_open(const struct io_underlay *ul)
 	return fd;
 }
 
+/* Join or leave group on dev: the kernel speaks IGMP or MLD for us. */
+static int membership(int fd, const struct io_underlay *ul, const struct vtep_addr *group,
+		      bool join)
+{
+	struct ipv6_mreq m6;
+	struct ip_mreqn m4;
+	int r;
+
+	if (v6(group)) {
+		memset(&m6, 0, sizeof(m6));
+		m6.ipv6mr_multiaddr = group->v6;
+		m6.ipv6mr_interface = (unsigned int)ul->ifindex;
+		r = setsockopt(fd, IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP,
+			       &m6, sizeof(m6));
+	} else {
+		memset(&m4, 0, sizeof(m4));
+		m4.imr_multiaddr = group->v4;
+		m4.imr_ifindex = ul->ifindex;
+		r = setsockopt(fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
+			       &m4, sizeof(m4));
+	}
+	return r < 0 ? -errno : 0;
+}
+
 int io_group_join(const struct io_underlay *ul, const struct vtep_addr *group)
 {
 	struct io_underlay_params p = { .local = ul->local, .ttl = 1, .mcast_ttl = 1 };
-	struct ip_mreqn mreq;
 	int fd, r;
 
 	if (ul->ifindex <= 0)
 		return -ENODEV;
+	if (group->family != ul->local.family)
+		return -EAFNOSUPPORT;
 	fd = sock_bound(&p, ul->ifindex, group, ul->dstport, true);
 	if (fd < 0)
 		return fd;
 	set_gro(fd);
-	memset(&mreq, 0, sizeof(mreq));
-	mreq.imr_multiaddr = group->v4;
-	mreq.imr_ifindex = ul->ifindex;
-	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0) {
-		r = -errno;
+	r = membership(fd, ul, group, true);
+	if (r < 0) {
 		close(fd);
 		return r;
 	}
@@ -311,13 +404,8 @@ int io_group_join(const struct io_underlay *ul, const struct vtep_addr *group)
 
 void io_group_leave(const struct io_underlay *ul, int fd, const struct vtep_addr *group)
 {
-	struct ip_mreqn mreq;
-
 	if (fd < 0)
 		return;
-	memset(&mreq, 0, sizeof(mreq));
-	mreq.imr_multiaddr = group->v4;
-	mreq.imr_ifindex = ul->ifindex;
-	(void)setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mreq, sizeof(mreq));
+	(void)membership(fd, ul, group, false);
 	close(fd);
 }

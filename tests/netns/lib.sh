@@ -42,6 +42,7 @@ TEST_NAME=$(basename "$0" .sh)
 SUF=$$
 NS_UL=vtul-$SUF
 UL_PREFIX=10.0.0
+UL_PREFIX6=fd00:1
 WORK=
 UL_MADE=0
 PASSED=0
@@ -265,6 +266,9 @@ underlay_new()
 # host_add H N [ADDR/24...]: host namespace H with ul0 = 10.0.0.N/24 (plus any
 # extra addresses) on a veth to the underlay bridge (port p<H> there), and a
 # route for 224.0.0.0/4 via ul0 so multicast sends need no default route.
+# With UL_V6=1 the underlay is IPv6 only: ul0 = fd00:1::N/64 (no DAD, no
+# link-local address, IPv6 on ul0 alone; IPv6 multicast is routed to ul0 by
+# the kernel itself) and no IPv4 address at all.
 host_add()
 {
 	local h=$1 n=$2 ns a
@@ -274,13 +278,23 @@ host_add()
 	ns_new "$ns"
 	ip -n "$NS_UL" link add "p$h" type veth peer name ul0 netns "$ns"
 	ip -n "$NS_UL" link set "p$h" master br0 up
-	ip -n "$ns" addr add "$UL_PREFIX.$n/24" dev ul0
+	if [ "${UL_V6:-0}" = 1 ]; then
+		ip -n "$ns" link set ul0 addrgenmode none
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.ul0.disable_ipv6=0
+		ip -n "$ns" -6 addr add "$UL_PREFIX6::$n/64" dev ul0 nodad
+	else
+		ip -n "$ns" addr add "$UL_PREFIX.$n/24" dev ul0
+	fi
 	for a in "$@"; do
 		ip -n "$ns" addr add "$a" dev ul0
 	done
 	ip -n "$ns" link set ul0 up
-	ip -n "$ns" route add 224.0.0.0/4 dev ul0
-	HOST_IP[$h]=$UL_PREFIX.$n
+	if [ "${UL_V6:-0}" = 1 ]; then
+		HOST_IP[$h]=$UL_PREFIX6::$n
+	else
+		ip -n "$ns" route add 224.0.0.0/4 dev ul0
+		HOST_IP[$h]=$UL_PREFIX.$n
+	fi
 	HOST_IMPL[$h]=$VTEP_IMPL
 	HOST_VNIS[$h]=""
 	HOST_KEYS[$h]=""
@@ -556,7 +570,9 @@ kvx_start()
 	for v in $(host_vms "$h"); do
 		ip -n "$ns" link add "k$v" type veth peer name "$(vtap "$v")" netns "$(vns "$v")"
 		ip -n "$ns" link set "k$v" master "br${VM_VNI[$v]}" up
-		ip -n "$(vns "$v")" link set "$(vtap "$v")" mtu 1450
+		# The kernel's own default on a vxlan device: 50 bytes of
+		# headers over IPv4, 70 over IPv6.
+		ip -n "$(vns "$v")" link set "$(vtap "$v")" mtu $((${UL_V6:-0} == 1 ? 1430 : 1450))
 		vm_setup "$v"
 	done
 	ok "host $h: kernel vxlan up (VNIs${HOST_VNIS[$h]})"
@@ -663,6 +679,30 @@ vm_ping()
 {
 	local v=$1 dst=$2 n=${3:-3} w=${4:-10}
 	in_vm "$v" ping -n -q -c "$n" -i 0.2 -w "$w" "$dst"
+}
+
+# tcp_bytes V DST SRV [-6]: bytes a 2 s iperf3 TCP transfer from VM V to DST
+# (an address of VM SRV) delivered: the server's count, 0 when the transfer
+# failed. The server is ended afterwards either way, so the port is free
+# for the next call (this runs in $(...): no counter would survive it).
+tcp_bytes()
+{
+	local v=$1 dst=$2 srv=$3 out pid
+	in_vm "$srv" iperf3 -s -1 -p 5401 >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 30); do
+		in_vm "$srv" ss -Hltn "sport = :5401" | grep -q . && break
+		sleep 0.1
+	done
+	out=$(in_vm "$v" timeout 10 iperf3 ${4:+"$4"} -c "$dst" -p 5401 -t 2 -J \
+		--connect-timeout 3000 2>/dev/null) || true
+	bg_kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	printf '%s' "$out" | python3 -c 'import json, sys
+try:
+    print(int(json.load(sys.stdin)["end"]["sum_received"]["bytes"]))
+except Exception:
+    print(0)'
 }
 
 # cap_start NAME NS IFACE: tcpdump (packet-buffered, to $WORK/NAME.pcap) in

@@ -151,26 +151,6 @@ fresh_big()
 vc() { jget "$1" "vni(100)['counters'].get('$2', 0)"; }
 vdrop() { jget "$1" "vni(100)['counters']['drops'].get('$2', 0)"; }
 
-PORT=5400
-# tcp_bytes V DST [-6]: bytes a 2 s iperf3 TCP transfer from V to DST
-# delivered (the server's count; 0 when the transfer failed).
-tcp_bytes()
-{
-	local v=$1 dst=$2 out
-	PORT=$((PORT + 1))
-	in_vm B1 iperf3 -s -1 -p "$PORT" >/dev/null 2>&1 &
-	BG_PIDS+=("$!")
-	for _ in $(seq 30); do
-		in_vm B1 ss -Hltn "sport = :$PORT" | grep -q . && break
-		sleep 0.1
-	done
-	out=$(in_vm "$v" timeout 10 iperf3 ${3:+"$3"} -c "$dst" -p "$PORT" -t 2 -J --connect-timeout 3000 2>/dev/null) || true
-	printf '%s' "$out" | python3 -c 'import json, sys
-try:
-    print(int(json.load(sys.stdin)["end"]["sum_received"]["bytes"]))
-except Exception:
-    print(0)'
-}
 
 # ---------------------------------------------------------------- path MTU 1500
 check "ping A1 -> B1" vm_ping A1 "$B4" 3
@@ -226,7 +206,7 @@ for fam in 4 6; do
 	if [ "$fam" = 4 ]; then dst=$B4 opt=; flush4 A1; else dst=$B6 opt=-6; flush6 A1; fi
 	check_eq "IPv$fam: route cache flushed, A1's route to B1 has no mtu" "$(route_mtu A1 "$dst" $opt)" none
 	if ! is_kernel A; then dump_json A; icmp0=$(vc A icmp_too_big); fi
-	bytes=$(tcp_bytes A1 "$dst" $opt)
+	bytes=$(tcp_bytes A1 "$dst" B1 $opt)
 	check_ge "IPv$fam TCP (iperf3 -t 2) A1 -> B1 moved data (bytes)" "$bytes" 1048576
 	check_eq "IPv$fam: after TCP, A1's route to B1 has mtu 1350" "$(route_mtu A1 "$dst" $opt)" 1350
 	if ! is_kernel A && dump_json A; then

@@ -32,6 +32,7 @@
 
 #define L1 "local = \"10.0.0.1\";\n"
 #define V2 "vnis = ( { vni = 100; } );\n"
+#define L6 "local = \"fd00:1::1\";\n"
 #define OK ""
 
 struct conf_case {
@@ -55,6 +56,11 @@ static const struct conf_case cases[] = {
 	  "vnis = ( { vni = 1; arp = ( { ip = \"fd00::2\"; mac = \"52:54:00:00:00:02\"; } ); } );\n",
 	  OK },
 	{ "comment at end of input", L1 V2 "# the end", OK },
+	{ "ipv6 underlay", L6
+	  "allow = [ \"fd00:1::/64\", \"2001:db8::7\" ];\n"
+	  "vnis = ( { vni = 100; group = \"ff05::100\"; peers = [ \"fd00:1::2\", \"2001:db8::7\" ];\n"
+	  "  fdb = ( { mac = \"52:54:00:12:34:56\"; remote = \"fd00:1::2\"; } ); },\n"
+	  "  { vni = 101; group = \"ff02::100\"; } );\n", OK },
 	{ "flood unicast with peers", L1
 	  "vnis = ( { vni = 7; flood = \"unicast\"; peers = [ \"10.0.0.9\" ]; } );\n", OK },
 	{ "flood multicast with group", L1
@@ -149,10 +155,16 @@ static const struct conf_case cases[] = {
 	  "t.conf:3: dumpdir: expected string, got list\n" },
 
 	/* Addresses and names */
-	{ "local ipv6", "local = \"fe80::1\";\n" V2,
-	  "t.conf:1: local: 'fe80::1' is an IPv6 address; the underlay is IPv4 only\n" },
+	{ "local link-local", "local = \"fe80::1\";\n" V2,
+	  "t.conf:1: local: 'fe80::1' is link-local; "
+	  "the underlay needs a global or unique local address\n" },
+	{ "local mapped", "local = \"::ffff:10.0.0.1\";\n" V2,
+	  "t.conf:1: local: '::ffff:10.0.0.1' is an IPv4-mapped address; "
+	  "write the IPv4 address\n" },
 	{ "local garbage", "local = \"10.0.0.256\";\n" V2,
-	  "t.conf:1: local: invalid IPv4 address '10.0.0.256'\n" },
+	  "t.conf:1: local: invalid IP address '10.0.0.256'\n" },
+	{ "local ipv6 multicast", "local = \"ff05::1\";\n" V2,
+	  "t.conf:1: local: 'ff05::1' is not a unicast address\n" },
 	{ "local multicast", "local = \"224.0.0.1\";\n" V2,
 	  "t.conf:1: local: '224.0.0.1' is not a unicast address\n" },
 	{ "local unspecified", "local = \"0.0.0.0\";\n" V2,
@@ -167,8 +179,12 @@ static const struct conf_case cases[] = {
 	  "t.conf:3: allow[0]: '10.0.0.1/24' has host bits set (meant '10.0.0.0/24'?)\n" },
 	{ "allow bad length", L1 V2 "allow = [ \"10.0.0.0/8\", \"10.0.0.0/33\" ];\n",
 	  "t.conf:3: allow[1]: invalid prefix '10.0.0.0/33' (ADDRESS/LENGTH)\n" },
-	{ "allow ipv6", L1 V2 "allow = [ \"fd00::/8\" ];\n",
-	  "t.conf:3: allow[0]: 'fd00::/8' is an IPv6 prefix; the underlay is IPv4 only\n" },
+	{ "allow ipv6 on ipv4", L1 V2 "allow = [ \"fd00::/8\" ];\n",
+	  "t.conf:3: allow[0]: 'fd00::/8' is an IPv6 prefix but local is IPv4; "
+	  "the underlay is one address family\n" },
+	{ "allow ipv4 on ipv6", L6 V2 "allow = [ \"10.0.0.0/8\" ];\n",
+	  "t.conf:3: allow[0]: '10.0.0.0/8' is an IPv4 prefix but local is IPv6; "
+	  "the underlay is one address family\n" },
 	{ "allow string", L1 V2 "allow = \"10.0.0.0/8\";\n",
 	  "t.conf:3: allow: expected array, got string '10.0.0.0/8'\n" },
 
@@ -195,14 +211,32 @@ static const struct conf_case cases[] = {
 	  "t.conf:3: vnis[0]: unknown key 'grp'\n" },
 	{ "group unicast", L1 "vnis = ( { vni = 1; group = \"10.0.0.7\"; } );\n",
 	  "t.conf:2: vnis[0].group: '10.0.0.7' is not a multicast address\n" },
-	{ "group ipv6", L1 "vnis = ( { vni = 1; group = \"ff02::1\"; } );\n",
-	  "t.conf:2: vnis[0].group: 'ff02::1' is an IPv6 address; the underlay is IPv4 only\n" },
+	{ "group ipv6 on ipv4", L1 "vnis = ( { vni = 1; group = \"ff05::100\"; } );\n",
+	  "t.conf:2: vnis[0].group: 'ff05::100' is an IPv6 address but local is IPv4; "
+	  "the underlay is one address family\n" },
+	{ "group ipv4 on ipv6", L6 "vnis = ( { vni = 1; group = \"239.1.1.1\"; } );\n",
+	  "t.conf:2: vnis[0].group: '239.1.1.1' is an IPv4 address but local is IPv6; "
+	  "the underlay is one address family\n" },
+	{ "group ipv6 unicast", L6 "vnis = ( { vni = 1; group = \"fd00::7\"; } );\n",
+	  "t.conf:2: vnis[0].group: 'fd00::7' is not a multicast address\n" },
+	{ "peer ipv4 on ipv6", L6 "vnis = ( { vni = 1; peers = [ \"10.0.0.2\" ]; } );\n",
+	  "t.conf:2: vnis[0].peers[0]: '10.0.0.2' is an IPv4 address but local is IPv6; "
+	  "the underlay is one address family\n" },
+	{ "peer link-local", L6 "vnis = ( { vni = 1; peers = [ \"fe80::2\" ]; } );\n",
+	  "t.conf:2: vnis[0].peers[0]: 'fe80::2' is link-local; "
+	  "the underlay needs a global or unique local address\n" },
+	{ "peer ipv6 is local", L6 "vnis = ( { vni = 1; peers = [ \"fd00:1::1\" ]; } );\n",
+	  "t.conf:2: vnis[0].peers[0]: 'fd00:1::1' is the local address\n" },
+	{ "fdb remote ipv6 on ipv4", L1
+	  "vnis = ( { vni = 1; fdb = ( { mac = \"52:54:00:00:00:02\"; remote = \"fd00:1::2\"; } ); } );\n",
+	  "t.conf:2: vnis[0].fdb[0].remote: 'fd00:1::2' is an IPv6 address but local is IPv4; "
+	  "the underlay is one address family\n" },
 	{ "peer duplicate", L1 "vnis = ( { vni = 1; peers = [ \"10.0.0.2\",\n \"10.0.0.2\" ]; } );\n",
 	  "t.conf:3: vnis[0].peers[1]: duplicate peer '10.0.0.2'\n" },
 	{ "peer is local", L1 "vnis = ( { vni = 1; peers = [ \"10.0.0.1\" ]; } );\n",
 	  "t.conf:2: vnis[0].peers[0]: '10.0.0.1' is the local address\n" },
 	{ "peer bad", L1 "vnis = ( { vni = 1; peers = [ \"10.0.0.x\" ]; } );\n",
-	  "t.conf:2: vnis[0].peers[0]: invalid IPv4 address '10.0.0.x'\n" },
+	  "t.conf:2: vnis[0].peers[0]: invalid IP address '10.0.0.x'\n" },
 	{ "peers string", L1 "vnis = ( { vni = 1; peers = \"10.0.0.2\"; } );\n",
 	  "t.conf:2: vnis[0].peers: expected array, got string '10.0.0.2'\n" },
 	{ "flood word", L1 "vnis = ( { vni = 1; flood = \"both\"; } );\n",
