@@ -98,6 +98,9 @@
 #   PKTGEN=path         the generator [TOP/build/bench/pktgen; built into the
 #                       work directory with cc when missing]
 #   BENCH_RESULTS=FILE  where to append [tests/bench/results.tsv]; "-" = nowhere
+#   BENCH_UL=4          the underlay family: 4, or 6 (ul0 fd00:1::1/64 and
+#                       ::2 with mtu 1520, so the overlay keeps mtu 1450; the
+#                       metrics are then named ul6_*)
 #   VTEP=path           the daemon [TOP/vtep]
 #   BENCH_VTEP_KEYS='..'  extra top-level keys for both daemons (e.g. 'workers = 2;')
 #   VTEP_ARGS=...       extra daemon arguments (e.g. -v)
@@ -127,8 +130,12 @@ NS_VA=vA-$SUF
 NS_VB=vB-$SUF
 NS_GA=gA-$SUF        # the generator's sink pair (small packets, no VTEP)
 NS_GB=gB-$SUF
-UL_A=10.0.0.1
-UL_B=10.0.0.2
+UL_FAM=${BENCH_UL:-4}
+case $UL_FAM in
+4) UL_A=10.0.0.1 UL_B=10.0.0.2 UL_PLEN=24 UL_MTU=1500 ;;
+6) UL_A=fd00:1::1 UL_B=fd00:1::2 UL_PLEN=64 UL_MTU=1520 ;;
+*) echo "bench: BENCH_UL: 4 or 6, not '$UL_FAM'" >&2; exit 1 ;;
+esac
 OV_A=192.168.100.1
 OV_B=192.168.100.2
 MAC_A=52:54:00:64:00:01
@@ -282,9 +289,19 @@ topology()
 	ns_new "$NS_HB"
 	ns_new "$NS_VA"
 	ns_new "$NS_VB"
-	ip -n "$NS_HA" link add ul0 mtu 1500 type veth peer name ul0 netns "$NS_HB" mtu 1500
-	ip -n "$NS_HA" addr add "$UL_A/24" dev ul0
-	ip -n "$NS_HB" addr add "$UL_B/24" dev ul0
+	ip -n "$NS_HA" link add ul0 mtu "$UL_MTU" type veth peer name ul0 netns "$NS_HB" \
+		mtu "$UL_MTU"
+	if [ "$UL_FAM" = 6 ]; then
+		for h in "$NS_HA" "$NS_HB"; do
+			ip -n "$h" link set ul0 addrgenmode none
+			ip netns exec "$h" sysctl -qw net.ipv6.conf.ul0.disable_ipv6=0
+		done
+		ip -n "$NS_HA" addr add "$UL_A/$UL_PLEN" dev ul0 nodad
+		ip -n "$NS_HB" addr add "$UL_B/$UL_PLEN" dev ul0 nodad
+	else
+		ip -n "$NS_HA" addr add "$UL_A/$UL_PLEN" dev ul0
+		ip -n "$NS_HB" addr add "$UL_B/$UL_PLEN" dev ul0
+	fi
 	ip -n "$NS_HA" link set ul0 up
 	ip -n "$NS_HB" link set ul0 up
 	want pps || return 0
@@ -1045,9 +1062,9 @@ for RUN in $(seq "$RUNS"); do
 done
 
 # The table (medians) and the results file.
-if python3 - "$RAW" "$COMMIT" "$RESULTS" "$RUNS" "$T" "$PIN_CPUS" "$PIN_POLL_US" <<'EOF'
+if python3 - "$RAW" "$COMMIT" "$RESULTS" "$RUNS" "$T" "$PIN_CPUS" "$PIN_POLL_US" "$UL_FAM" <<'EOF'
 import datetime, os, statistics, sys
-raw, commit, results, runs, secs, pin, pinpoll = sys.argv[1:]
+raw, commit, results, runs, secs, pin, pinpoll, fam = sys.argv[1:]
 vals, fails = {}, {}
 for line in open(raw):
     run, mode, metric, v = line.rstrip("\n").split("\t")
@@ -1149,6 +1166,8 @@ for metric, label, unit, d, *kmetric in rows:
 w = [max(len(str(x[i])) for x in table + [hdr]) for i in range(len(hdr))]
 line = lambda t: "  ".join(str(c).ljust(w[i]) if i < 2 else str(c).rjust(w[i]) if i < 5 else str(c)
                            for i, c in enumerate(t))
+if fam == "6":
+    print("underlay: IPv6 (fd00:1::1 <-> fd00:1::2, ul0 mtu 1520, overlay mtu 1450)")
 print(line(hdr))
 print("  ".join("-" * x for x in w))
 for t in table:
@@ -1191,6 +1210,7 @@ if results != "-":
         if new:
             f.write("commit\tdate\tmetric\tvtep\tkernel\tratio\n")
         for metric, v, k, r in out:
+            metric = "ul6_" + metric if fam == "6" else metric
             f.write("\t".join((commit, date, metric, v, k, r)) + "\n")
     print("appended %d lines to %s" % (len(out), results))
 if gen_bad:
