@@ -14,6 +14,7 @@
  */
 #include "daemon.h"
 #include "proto/eth.h"
+#include "proto/frag.h"
 #include "proto/gso.h"
 #include "proto/icmp.h"
 #include "proto/vxlan.h"
@@ -226,6 +227,8 @@ static void capture_out(struct vtep_worker *w, unsigned int k, const struct vtep
 }
 
 static void train_flush(struct vtep_worker *w);
+static void capture_segment(struct vtep_worker *w, unsigned int k, const struct vtep_addr *dst,
+			    const uint8_t *hdr, size_t hlen, const uint8_t *pay, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Path MTU: frames the underlay path cannot take                     */
@@ -372,6 +375,58 @@ void datapath_tx_error(struct vtep_worker *w, const struct io_event *ev)
 	log_tx_error(w, tap, &ev->src, ev->error, vtep_now_ms());
 }
 
+_Static_assert(VXLAN_HLEN + FRAG_HDR_MAX + VTEP_MTU_MAX <= IO_JOB_ARENA,
+	       "a fragment of a jumbo frame fits a job's arena");
+
+/*
+ * A whole frame (IPv4 without DF) to dst as fragments of at most max_frame
+ * bytes each, in the order of their offsets, through send socket k; false
+ * when it is not one to fragment (proto/frag.h). The frame lies in receive
+ * buffer buf, or, with IO_NO_BUF, anywhere (its bytes are copied).
+ */
+static bool frag_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
+		     const uint8_t *frame, size_t len, unsigned int buf, size_t max_frame,
+		     unsigned int k)
+{
+	struct vtep_daemon *d = w->d;
+	struct frag_piece p[FRAG_MAX];
+	size_t n = frag_ipv4(frame, len, max_frame, p, FRAG_MAX);
+
+	if (!n)
+		return false;
+	train_flush(w);                 /* what came first goes first */
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *pay = frame + p[i].off;
+		size_t hlen = VXLAN_HLEN + p[i].hlen;
+		struct io_job *job = io_job_new(w->io, buf);
+		uint8_t *h = job ? io_job_hdr(job, hlen + (buf == IO_NO_BUF ? p[i].len : 0)) : NULL;
+
+		if (!h || (buf != IO_NO_BUF && !io_job_add(job, pay, p[i].len))) {
+			if (job)
+				io_job_abort(w->io, job);
+			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
+			continue;
+		}
+		vxlan_build(h, v->vni);
+		memcpy(h + VXLAN_HLEN, p[i].hdr, p[i].hlen);
+		if (buf == IO_NO_BUF)
+			memcpy(h + hlen, pay, p[i].len);
+		if (d->capture) {
+			pthread_mutex_lock(&d->slow_lock);
+			capture_segment(w, k, dst, h, hlen, pay, p[i].len);
+			pthread_mutex_unlock(&d->slow_lock);
+		}
+		if (io_job_send_udp(w->io, job, d->ul.tx_fd[k], dst, d->ul.dstport, 0) < 0) {
+			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
+			continue;
+		}
+		vc(w, v)->tx_packets++;
+		vc(w, v)->tx_bytes += hlen + p[i].len;
+	}
+	vc(w, v)->fragmented++;
+	return true;
+}
+
 /* The answer to a frame the path could not take, on the tap it came from. */
 static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 			   const uint8_t *frame, size_t len, size_t max_frame)
@@ -404,9 +459,11 @@ static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_
 }
 
 /*
- * The frame of a datagram lost to a path of mtu bytes: answered on the tap
- * its sender is behind, when it went to the VTEP its destination is known
- * behind. A flood went elsewhere too, and is not answered (as pmtu_blocks).
+ * The frame of a datagram lost to a path of mtu bytes: sent again as
+ * fragments when it is IPv4 without DF (then it is not lost after all), or
+ * answered on the tap its sender is behind, when it went to the VTEP its
+ * destination is known behind. A flood went elsewhere too, and is not
+ * answered (as pmtu_blocks).
  */
 static void too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const struct io_event *ev,
 			 unsigned int mtu)
@@ -418,6 +475,11 @@ static void too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const str
 
 	if (ev->len < VXLAN_HLEN + ETH_HLEN)
 		return;
+	if (frag_out(w, v, &ev->src, frame, len, IO_NO_BUF, mtu - vtep_outer_hlen(&ev->src) -
+		     VXLAN_HLEN, eth_flow_hash(frame, len) % w->d->ul.n_tx)) {
+		vc(w, v)->drops[VTEP_DROP_TOO_BIG]--;
+		return;
+	}
 	memcpy(mac.b, frame, sizeof(mac.b));
 	if (!fdb_get(w->d->fdb, v->vni, &mac, &to) || to.type == FDB_LOCAL ||
 	    !vtep_addr_eq(&to.remote, &ev->src))
@@ -461,26 +523,41 @@ void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
 	pmtu_log(&ev->src, p->mtu, "");
 }
 
+/* What pmtu_blocks may do with a frame too big for the path. */
+enum {
+	PMTU_ANSWER = 1,                /* one destination: ICMP too-big when due */
+	PMTU_SPLIT = 2,                 /* a whole frame, not a super-frame: it may
+					 * be fragmented (IPv4 without DF) */
+};
+
 /*
  * Would a frame of flen bytes (a super-frame's: its first segment's) from
- * tap t be too big for the path to dst? Then it is counted (too_big) and,
- * with answer, answered; the caller drops it. A frame flooded to several
- * VTEPs is not answered (it went elsewhere).
+ * tap t be too big for the path to dst? Then it is fragmented (PMTU_SPLIT,
+ * IPv4 without DF), or counted (too_big) and, with PMTU_ANSWER, answered
+ * and counted as dropped by the tap; either way the caller sends nothing.
+ * A frame flooded to several VTEPs is not answered (it went elsewhere).
  */
 static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 			const struct vtep_addr *dst, const struct io_event *ev, size_t flen,
-			bool answer)
+			unsigned int how, uint32_t hash)
 {
 	unsigned int mtu;
+	size_t max_frame;
 
 	if (!w->n_pmtu)
 		return false;
 	mtu = pmtu_of(w, dst, vtep_now_ms());
 	if (!mtu || vtep_outer_hlen(dst) + VXLAN_HLEN + flen <= mtu)
 		return false;
+	max_frame = mtu - vtep_outer_hlen(dst) - VXLAN_HLEN;
+	if ((how & PMTU_SPLIT) && frag_out(w, v, dst, ev->data, ev->len, ev->buf, max_frame,
+					   hash % w->d->ul.n_tx))
+		return true;
 	count_drop(vc(w, v), VTEP_DROP_TOO_BIG);
-	if (answer)
-		too_big_answer(w, v, t, ev->data, ev->len, mtu - vtep_outer_hlen(dst) - VXLAN_HLEN);
+	if (how & PMTU_ANSWER) {
+		too_big_answer(w, v, t, ev->data, ev->len, max_frame);
+		tc(w, &w->d->taps[t])->rx_dropped++;
+	}
 	return true;
 }
 
@@ -627,7 +704,8 @@ static void flood_underlay(struct vtep_worker *w, struct vtep_vni_rt *v,
 	const struct vtep_addr *dst = flood_dests(v, &n);
 
 	for (size_t i = 0; i < n; i++)
-		if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev, ev->len, false))
+		if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev, ev->len, PMTU_SPLIT,
+				 hash))
 			udp_out(w, v, &dst[i], ev, hdr, len, hash);
 }
 
@@ -781,9 +859,8 @@ static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 		return;
 	}
 	if (dec->to_remote) {
-		if (pmtu_blocks(w, v, (uint16_t)ev->cookie, &dec->remote, ev, g->hlen + g->mss, true))
-			tc(w, &w->d->taps[ev->cookie])->rx_dropped++;
-		else
+		if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dec->remote, ev, g->hlen + g->mss,
+				 PMTU_ANSWER, hash))
 			udp_out_gso(w, v, &dec->remote, ev, g, hash);
 		return;
 	}
@@ -799,7 +876,7 @@ static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 
 		for (size_t i = 0; i < n; i++)
 			if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev,
-					 g->hlen + g->mss, false))
+					 g->hlen + g->mss, 0, hash))
 				udp_out_gso(w, v, &dst[i], ev, g, hash);
 	}
 }
@@ -880,9 +957,7 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 	hash = eth_flow_hash(ev->data, ev->len);
 	vxlan_build(hdr, v->vni);
 	if (dec.to_remote) {
-		if (pmtu_blocks(w, v, t, &dec.remote, ev, ev->len, true))
-			tc(w, tap)->rx_dropped++;
-		else
+		if (!pmtu_blocks(w, v, t, &dec.remote, ev, ev->len, PMTU_ANSWER | PMTU_SPLIT, hash))
 			train_add(w, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
 		return;
 	}

@@ -157,7 +157,7 @@ static void json_counters(FILE *f, const struct vtep_counters *c)
 		"\"nd_suppressed\": %llu, \"learned\": %llu, \"moved\": %llu, \"aged\": %llu, "
 		"\"arp_learned\": %llu, \"arp_moved\": %llu, \"arp_aged\": %llu, "
 		"\"arp_conflicts\": %llu, \"inner_csum_bad\": %llu, \"icmp_too_big\": %llu, "
-		"\"drops\": {",
+		"\"fragmented\": %llu, \"drops\": {",
 		(unsigned long long)c->rx_packets,
 		(unsigned long long)c->tx_packets, (unsigned long long)c->rx_bytes,
 		(unsigned long long)c->tx_bytes, (unsigned long long)c->flooded,
@@ -166,7 +166,7 @@ static void json_counters(FILE *f, const struct vtep_counters *c)
 		(unsigned long long)c->aged, (unsigned long long)c->arp_learned,
 		(unsigned long long)c->arp_moved, (unsigned long long)c->arp_aged,
 		(unsigned long long)c->arp_conflicts, (unsigned long long)c->inner_csum_bad,
-		(unsigned long long)c->icmp_too_big);
+		(unsigned long long)c->icmp_too_big, (unsigned long long)c->fragmented);
 	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++)
 		fprintf(f, "%s \"%s\": %llu", r == 1 ? "" : ",", vtep_drop_name(r),
 			(unsigned long long)c->drops[r]);
@@ -351,13 +351,14 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 static void text_counters(FILE *f, const char *indent, const struct vtep_counters *c)
 {
 	fprintf(f, "%scounters: rx %llu tx %llu flooded %llu learned %llu moved %llu aged %llu "
-		"inner_csum_bad %llu icmp_too_big %llu\n"
+		"inner_csum_bad %llu icmp_too_big %llu fragmented %llu\n"
 		"%sarp: suppressed %llu nd_suppressed %llu learned %llu moved %llu aged %llu "
 		"conflicts %llu\n%sdrops:", indent,
 		(unsigned long long)c->rx_packets, (unsigned long long)c->tx_packets,
 		(unsigned long long)c->flooded, (unsigned long long)c->learned,
 		(unsigned long long)c->moved, (unsigned long long)c->aged,
-		(unsigned long long)c->inner_csum_bad, (unsigned long long)c->icmp_too_big, indent,
+		(unsigned long long)c->inner_csum_bad, (unsigned long long)c->icmp_too_big,
+		(unsigned long long)c->fragmented, indent,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
 		(unsigned long long)c->arp_learned, (unsigned long long)c->arp_moved,
 		(unsigned long long)c->arp_aged, (unsigned long long)c->arp_conflicts, indent);
@@ -560,6 +561,8 @@ static const struct {
 	  offsetof(struct vtep_counters, inner_csum_bad) },
 	{ "icmp_too_big", "ICMP too-big answers to frames the underlay path could not take.",
 	  offsetof(struct vtep_counters, icmp_too_big) },
+	{ "fragmented", "IPv4 frames without DF too big for the underlay path, sent as fragments.",
+	  offsetof(struct vtep_counters, fragmented) },
 };
 
 static uint64_t counter_at(const struct vtep_counters *c, size_t off)

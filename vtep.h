@@ -393,6 +393,8 @@ struct vtep_counters {
 					 * is wrong (forwarded anyway) */
 	uint64_t icmp_too_big;          /* ICMP too-big answers to frames the underlay
 					 * path could not take (dropped as too_big) */
+	uint64_t fragmented;            /* IPv4 frames without DF too big for the
+					 * underlay path, sent as fragments */
 	uint64_t drops[VTEP_DROP_MAX];
 };
 

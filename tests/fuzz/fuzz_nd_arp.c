@@ -16,11 +16,15 @@
  * picks (68 to 1600 bytes of frame): an answer must be no longer than
  * ICMP_TOO_BIG_MAX, parse back as IPv4 or IPv6 from the frame's
  * destination to its source, carry a valid ICMP checksum and announce an
- * MTU below the packet's length.
+ * MTU below the packet's length. And to frag_ipv4 with the same path:
+ * every fragment must fit it, lie within the frame, carry a valid header
+ * checksum, no DF, consecutive offsets and MF on all but the last, and
+ * the payloads must add up to the packet's.
  */
 #include "../../proto/arp.h"
 #include "../../proto/arpc.h"
 #include "../../proto/eth.h"
+#include "../../proto/frag.h"
 #include "../../proto/gso.h"
 #include "../../proto/icmp.h"
 #include "../../proto/nd.h"
@@ -180,6 +184,40 @@ static void do_too_big(const uint8_t *frame, size_t n, size_t max_frame)
 	}
 }
 
+/* The fragments of frame[0..n) for a path of max_frame bytes, checked. */
+static void do_frag(const uint8_t *frame, size_t n, size_t max_frame)
+{
+	static struct frag_piece p[FRAG_MAX];
+	struct eth_ipv4_view o;
+	struct eth_view q;
+	size_t r = frag_ipv4(frame, n, max_frame, p, FRAG_MAX), sum = 0;
+
+	CHECK(r <= FRAG_MAX);
+	if (!r)
+		return;
+	CHECK(r >= 2);
+	CHECK(eth_parse(frame, n, &q) == VTEP_DROP_NONE && q.ethertype == ETH_TYPE_IPV4);
+	CHECK(eth_ipv4_parse(frame + q.l3_off, n - q.l3_off, &o) == VTEP_DROP_NONE);
+	CHECK(!o.dont_frag && q.l3_off + o.tot_len > max_frame);
+	for (size_t i = 0; i < r; i++) {
+		struct eth_ipv4_view v;
+		const uint8_t *h = p[i].hdr + q.l3_off;
+		size_t hl = p[i].hlen - q.l3_off;
+
+		CHECK(p[i].hlen <= FRAG_HDR_MAX && p[i].hlen + p[i].len <= max_frame);
+		CHECK(p[i].off + p[i].len <= q.l3_off + o.tot_len && p[i].len > 0);
+		CHECK(!memcmp(p[i].hdr, frame, q.l3_off));
+		CHECK(eth_ipv4_parse(h, hl + p[i].len, &v) == VTEP_DROP_NONE);
+		CHECK(v.l4_off == hl && v.tot_len == hl + p[i].len && !v.dont_frag);
+		CHECK(gso_csum_fold(gso_csum_add(0, h, hl)) == 0xffff);
+		CHECK(v.frag_off == o.frag_off + sum / 8);
+		CHECK(v.more_frags == (i + 1 < r || o.more_frags));
+		CHECK(i + 1 == r || p[i].len % 8 == 0);
+		sum += p[i].len;
+	}
+	CHECK(sum == o.l4_len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz in = { data, size };
@@ -217,6 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			do_nd(c, l3, n - eth.l3_off, bufsize, router);
 		free(l3);
 		do_too_big(raw, n, 68 + bufsize * 12);
+		do_frag(raw, n, 68 + bufsize * 12);
 	}
 	CHECK(arpc_count(c, ARPC_SNOOPED) <= 2);
 out:

@@ -36,7 +36,8 @@
 #     correct UDP checksums (tcpdump -vv: "udp sum ok");
 #   - path MTU: ul0 MTU 1400 on A and B: ping -M do -s 1400 A1 -> B1 is
 #     answered "Frag needed and DF set (mtu = 1330)" (1400 - 70), and A
-#     logged "path MTU to fd00:1::2 is 1400".
+#     logged "path MTU to fd00:1::2 is 1400"; ping -M dont -s 1400 passes
+#     (its packets and the replies fragmented before encapsulation).
 set -eu
 . "$(dirname "$0")/lib.sh"
 require
@@ -182,6 +183,9 @@ check "ping -M do -s 1400 answered 'frag needed (mtu = 1330)'" \
 is_kernel A || check "A logged the path MTU to $B6" grep -q "path MTU to $B6 is 1400" "$WORK/A/vtep.log"
 check "ping -M do -s 1302 (1330 bytes of IP) passes" \
 	in_vm A1 ping -n -M "do" -s 1302 -c 2 -i 0.3 -w 5 "$(vm_addr B1)"
+in_vm A1 ip route flush cache
+check "ping -M dont -s 1400 (fragmented inside, both ways) gets 3 replies" \
+	in_vm A1 ping -n -M dont -s 1400 -c 3 -i 0.3 -w 5 "$(vm_addr B1)"
 
 is_kernel A || vtep_stop A
 is_kernel B || vtep_stop B
