@@ -25,6 +25,8 @@
 #   - VNI 200 (head-end replication): ping A2 -> B2, C2 -> A2; A's ARP
 #     request is replicated to fd00:1::2 and fd00:1::3; nothing of VNI 200
 #     goes to a multicast address;
+#   - VNI 400 on A and B floods to ff02::400, a group of link-local scope
+#     (bound and joined on ul0): ping A4 -> B4, A's ARP request to it;
 #   - flood = "auto" on D, where every MLD join fails (optmem_max 0): VNI
 #     300 falls back to unicast replication (dump, log); D3 -> A3 works;
 #   - learning: A's dump has B1 remote at fd00:1::2 and C1 at fd00:1::3; the
@@ -77,6 +79,8 @@ vni_add A 200 flood=unicast peers=$B6,$C6
 vni_add B 200 flood=unicast peers=$A6,$C6
 vni_add C 200 flood=unicast peers=$A6,$B6
 vni_add A 300 group=ff05::300 flood=auto
+vni_add A 400 group=ff02::400
+vni_add B 400 group=ff02::400
 vni_add D 300 group=ff05::300 peers=$A6 flood=auto
 vm_add A1 A 100 192.168.100.1/24
 vm_add B1 B 100 192.168.100.2/24
@@ -86,6 +90,8 @@ vm_add B2 B 200 192.168.200.2/24
 vm_add C2 C 200 192.168.200.3/24
 vm_add A3 A 300 192.168.44.1/24
 vm_add D3 D 300 192.168.44.4/24
+vm_add A4 A 400 192.168.40.1/24
+vm_add B4 B 400 192.168.40.2/24
 conf_set A capture "{ file = \"$CAP\"; point = \"outer\"; }"
 vtep_start A || finish
 vtep_start B || finish
@@ -112,6 +118,7 @@ check "VNI 100: ping C1 -> B1 (kernel -> vtep)" vm_ping C1 "$(vm_addr B1)" 3
 check "VNI 200: ping A2 -> B2 (vtep -> vtep, head-end replication)" vm_ping A2 "$(vm_addr B2)" 3
 check "VNI 200: ping C2 -> A2 (kernel -> vtep)" vm_ping C2 "$(vm_addr A2)" 3
 check "VNI 300: ping D3 -> A3 (D replicates, A floods to ff05::300)" vm_ping D3 "$(vm_addr A3)" 3
+check "VNI 400: ping A4 -> B4 (link-local scope group ff02::400)" vm_ping A4 "$(vm_addr B4)" 3
 cap_stop ul
 
 check_eq "nothing on the underlay is IPv4" "$(cap_count ul "ip")" 0
@@ -137,6 +144,8 @@ if ! is_kernel D && dump_json D; then
 	check "D logged the fallback" grep -q \
 		"cannot join group ff05::300 on 'ul0', falling back to unicast replication" "$WORK/D/vtep.log"
 fi
+check_ge "VNI 400: A's first ARP request went to ff02::400" \
+	"$(cap_count ul "$F6_VX and src host $A6 and dst host ff02::400 and $(f6_vni 400) and $F6_ARP")" 1
 check_ge "VNI 300: D's packets go to $A6 unicast" \
 	"$(cap_count ul "$F6_VX and src host fd00:1::4 and dst host $A6 and $(f6_vni 300)")" 3
 kfdb=$(bridge -n "$(hns C)" fdb show dev vx100)
@@ -183,9 +192,17 @@ check "ping -M do -s 1400 answered 'frag needed (mtu = 1330)'" \
 is_kernel A || check "A logged the path MTU to $B6" grep -q "path MTU to $B6 is 1400" "$WORK/A/vtep.log"
 check "ping -M do -s 1302 (1330 bytes of IP) passes" \
 	in_vm A1 ping -n -M "do" -s 1302 -c 2 -i 0.3 -w 5 "$(vm_addr B1)"
+# Without DF: vtep fragments the inner packet. (The kernel driver cannot
+# clear DF on an IPv6 outer packet and does not fragment it: under
+# VTEP_IMPL=kernel these pings are lost, which is only noted.)
 in_vm A1 ip route flush cache
-check "ping -M dont -s 1400 (fragmented inside, both ways) gets 3 replies" \
-	in_vm A1 ping -n -M dont -s 1400 -c 3 -i 0.3 -w 5 "$(vm_addr B1)"
+out=$(in_vm A1 ping -n -M dont -s 1400 -c 3 -i 0.3 -w 5 "$(vm_addr B1)" 2>&1 || true)
+got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
+if is_kernel A; then
+	note "kernel: ping -M dont -s 1400 over the IPv6 underlay: ${got:-0} of 3 replies"
+else
+	check_eq "ping -M dont -s 1400 (fragmented inside, both ways): replies" "${got:-0}" 3
+fi
 
 is_kernel A || vtep_stop A
 is_kernel B || vtep_stop B
