@@ -184,8 +184,6 @@ struct vtep_daemon {
 	unsigned int n_workers;         /* running, the main thread included */
 	bool workers_dirty;             /* taps changed: restart the workers at the tick */
 	bool workers_logged;
-	bool steered;                   /* steering by CPU attached (workers.c) */
-	bool steer_warned;              /* a tap refused it, said once */
 	struct io_stats io_retired;     /* io stats of workers stopped so far */
 	cpu_set_t cpus_all;             /* CPUs the daemon could run on at start */
 	pthread_mutex_t slow_lock;      /* log rate limits and the capture, across workers */

@@ -252,64 +252,6 @@ void workers_log_pinning(const struct vtep_daemon *d, const struct vtep_conf *ol
 	log_info("packet workers pinned: %s%s", buf, id < c->workers ? ", ..." : "");
 }
 
-/*
- * With pinned workers, traffic goes to the worker on the CPU where it
- * arrives: the datagram a softirq receives on CPU c, and the frame a guest
- * sends on CPU c, wake the worker that runs there, not one on another CPU
- * (a wakeup that costs tens of microseconds when that CPU has to be woken
- * first). Worker i has the i-th underlay socket and the i-th queue of each
- * tap: both are opened in that order, every time the workers start. Without
- * pinning (or with VTEP_STEER=0) the kernel's own choice stands.
- */
-static void steer(struct vtep_daemon *d)
-{
-	const struct vtep_conf *c = d->conf;
-	const char *e = getenv("VTEP_STEER");
-	unsigned int n = VTEP_MIN(d->n_workers, (unsigned int)IO_STEER_MAX), taps = 0, ok = 0;
-	int cpu_of[IO_STEER_MAX];
-	int r, rt = 0;
-
-	if (n <= 1)
-		return;
-	if (!c->n_cpus || (e && strcmp(e, "0") == 0))
-		n = 0;                          /* take it away, if it was there */
-	for (unsigned int i = 0; i < n; i++) {
-		cpu_of[i] = (int)c->cpus[i % c->n_cpus];
-		for (unsigned int j = 0; j < i; j++)
-			if (cpu_of[j] == cpu_of[i])
-				cpu_of[i] = -1;         /* the first worker there takes it */
-	}
-	if (!n && !d->steered)
-		return;
-	r = io_underlay_steer(d->ul.rx_fd, cpu_of, n);
-	for (size_t t = 0; t < d->n_taps; t++) {
-		int rr;
-
-		if (!d->taps[t].used || !d->taps[t].io.multi_queue)
-			continue;
-		taps++;
-		rr = io_tap_steer(&d->taps[t].io, cpu_of, n);
-		if (rr < 0)
-			rt = rr;
-		else
-			ok++;
-	}
-	d->steered = n > 0;
-	if (!n) {
-		log_debug("steering by CPU: off");
-		return;
-	}
-	if (r < 0)
-		log_warning("steering by CPU: the underlay sockets refuse it: %s", strerror(-r));
-	if (ok < taps && !d->steer_warned) {
-		log_warning("steering by CPU: %u of %u taps refuse it: %s%s", taps - ok, taps,
-			    strerror(-rt), rt == -EPERM ? " (loading a BPF program needs "
-			    "CAP_BPF and the bpf system call, which vtep.service filters out)" : "");
-		d->steer_warned = true;
-	}
-	log_debug("steering by CPU: underlay %s, %u of %u taps", r < 0 ? "off" : "on", ok, taps);
-}
-
 void workers_start(struct vtep_daemon *d)
 {
 	unsigned int want = d->conf->workers;
@@ -340,7 +282,6 @@ void workers_start(struct vtep_daemon *d)
 		d->n_workers = id + 1;
 		log_debug("worker %u: %u tap queues of its own", id, w->n_queues);
 	}
-	steer(d);
 	if (d->n_workers > 1 && !d->workers_logged) {
 		log_info("%u packet workers (the main thread and %u more)", d->n_workers,
 			 d->n_workers - 1);

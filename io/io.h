@@ -42,11 +42,6 @@ int io_tap_open(const char *name, const char *netns, unsigned int mtu, bool mult
  * packet worker. Returns the fd or a negative errno (-EINVAL: the tap has
  * one queue only). Closing the fd detaches the queue. */
 int io_tap_open_queue(const struct io_tap *tap);
-/* Steer what the guest sends on CPU c to the tap queue whose reader runs on c
- * (cpu_of[i]: the CPU of queue i, -1: none; other CPUs to queue 0), by an
- * eBPF program (TUNSETSTEERINGEBPF; loading it needs CAP_BPF); n = 0 takes
- * it away. 0 or a negative errno (the kernel's own queue choice stays). */
-int io_tap_steer(const struct io_tap *tap, const int *cpu_of, unsigned int n);
 /* Close the fd; a tap we created disappears with it, an attached one stays. */
 void io_tap_close(struct io_tap *tap);
 /* Is there a device called NAME in NETNS ("" = ours) right now? A tap
@@ -122,13 +117,6 @@ socklen_t io_sockaddr(const struct vtep_addr *a, uint16_t port, int ifindex,
 /* The address and port of an AF_INET or AF_INET6 socket address (other
  * families: family AF_UNSPEC, port 0). */
 void io_sockaddr_addr(const struct sockaddr *sa, struct vtep_addr *ret, uint16_t *ret_port);
-/* Steer each datagram to the receive socket of the worker on the CPU it is
- * received on: cpu_of[i] is the CPU of the i-th socket bound to local:dstport
- * (-1: none); datagrams received elsewhere are hashed as before. fd is any
- * socket of the group; n = 0 takes the steering away. 0 or a negative
- * errno. */
-#define IO_STEER_MAX 64
-int io_underlay_steer(int fd, const int *cpu_of, unsigned int n);
 /* The interface name and MTU owning a local address (for the default dev). */
 int io_addr_dev(const struct vtep_addr *local, char name[VTEP_IFNAMSIZ], unsigned int *ret_mtu);
 /* Is local still assigned to an interface of ours? */

@@ -9,12 +9,10 @@
 #include "io.h"
 
 #include <fcntl.h>
-#include <linux/bpf.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Run fn inside /run/netns/NAME and come back; "" runs it here. */
@@ -278,52 +276,4 @@ static int present_here(void *arg)
 bool io_tap_present(const char *name, const char *netns)
 {
 	return in_netns(netns, present_here, (void *)(uintptr_t)name) == 1;
-}
-
-int io_tap_steer(const struct io_tap *tap, const int *cpu_of, unsigned int n)
-{
-	struct bpf_insn p[4 + 2 * IO_STEER_MAX];
-	union bpf_attr attr;
-	unsigned int k = 0;
-	int fd, r;
-
-	if (!tap->multi_queue || n > IO_STEER_MAX)
-		return -EINVAL;
-	if (n == 0) {
-		fd = -1;
-		return ioctl(tap->fd, TUNSETSTEERINGEBPF, &fd) < 0 ? -errno : 0;
-	}
-	memset(p, 0, sizeof(p));
-	/* r0 = the CPU the guest sends on; the queue whose worker runs there
-	 * (tun takes it modulo the number of queues), else 0. */
-	p[k].code = BPF_JMP | BPF_CALL;
-	p[k++].imm = BPF_FUNC_get_smp_processor_id;
-	p[k].code = BPF_ALU64 | BPF_MOV | BPF_X;
-	p[k].dst_reg = BPF_REG_1;
-	p[k++].src_reg = BPF_REG_0;
-	p[k].code = BPF_ALU64 | BPF_MOV | BPF_K;
-	p[k++].dst_reg = BPF_REG_0;
-	for (unsigned int i = 0; i < n; i++) {
-		if (cpu_of[i] < 0)
-			continue;
-		p[k].code = BPF_JMP | BPF_JNE | BPF_K;
-		p[k].dst_reg = BPF_REG_1;
-		p[k].off = 1;
-		p[k++].imm = cpu_of[i];
-		p[k].code = BPF_ALU64 | BPF_MOV | BPF_K;
-		p[k].dst_reg = BPF_REG_0;
-		p[k++].imm = (int32_t)i;
-	}
-	p[k++].code = BPF_JMP | BPF_EXIT;
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
-	attr.insns = (uint64_t)(uintptr_t)p;
-	attr.insn_cnt = k;
-	attr.license = (uint64_t)(uintptr_t)"Dual MIT/GPL";
-	fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-	if (fd < 0)
-		return -errno;
-	r = ioctl(tap->fd, TUNSETSTEERINGEBPF, &fd) < 0 ? -errno : 0;
-	close(fd);
-	return r;
 }

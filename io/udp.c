@@ -11,7 +11,6 @@
 #include "io.h"
 
 #include <ifaddrs.h>
-#include <linux/filter.h>
 #include <net/if.h>
 #include <netinet/udp.h>
 #include <sys/ioctl.h>
@@ -409,31 +408,4 @@ void io_group_leave(const struct io_underlay *ul, int fd, const struct vtep_addr
 		return;
 	(void)membership(fd, ul, group, false);
 	close(fd);
-}
-
-int io_underlay_steer(int fd, const int *cpu_of, unsigned int n)
-{
-	struct sock_filter f[2 + 2 * IO_STEER_MAX];
-	struct sock_fprog prog = { .filter = f };
-	unsigned int k = 0;
-
-	if (n == 0)
-		return setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &k, sizeof(k)) < 0 &&
-		       errno != ENOENT ? -errno : 0;
-	if (n > IO_STEER_MAX)
-		return -EINVAL;
-	/* A = the CPU the datagram is being received on; the socket whose
-	 * worker runs there, or out of range (the kernel then hashes). */
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_CPU);
-	for (unsigned int i = 0; i < n; i++) {
-		if (cpu_of[i] < 0)
-			continue;
-		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)cpu_of[i],
-						      0, 1);
-		f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, i);
-	}
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
-	prog.len = (unsigned short)k;
-	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0 ?
-	       -errno : 0;
 }

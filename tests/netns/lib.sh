@@ -301,19 +301,6 @@ host_add()
 	mkdir -p "$WORK/$h"
 }
 
-# pair_100: the usual pair: hosts A (10.0.0.1) and B (10.0.0.2), VNI 100
-# with head-end replication to each other, VMs A1 (192.168.100.1) and B1
-# (.2). Keys can still be set (conf_set) before vtep_start.
-pair_100()
-{
-	host_add A 1
-	host_add B 2
-	vni_add A 100 flood=unicast peers=10.0.0.2
-	vni_add B 100 flood=unicast peers=10.0.0.1
-	vm_add A1 A 100 192.168.100.1/24
-	vm_add B1 B 100 192.168.100.2/24
-}
-
 # host_kernel H: host H runs the kernel vxlan driver whatever VTEP_IMPL says.
 host_kernel() { HOST_IMPL[$1]=kernel; }
 
