@@ -460,12 +460,12 @@ static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_
 
 /*
  * The frame of a datagram lost to a path of mtu bytes: sent again as
- * fragments when it is IPv4 without DF (then it is not lost after all), or
+ * fragments when it is IPv4 without DF (true: it is not lost after all), or
  * answered on the tap its sender is behind, when it went to the VTEP its
  * destination is known behind. A flood went elsewhere too, and is not
  * answered (as pmtu_blocks).
  */
-static void too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const struct io_event *ev,
+static bool too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const struct io_event *ev,
 			 unsigned int mtu)
 {
 	const uint8_t *frame = ev->data + VXLAN_HLEN;
@@ -474,21 +474,20 @@ static void too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const str
 	struct vtep_mac mac;
 
 	if (ev->len < VXLAN_HLEN + ETH_HLEN)
-		return;
+		return false;
 	if (frag_out(w, v, &ev->src, frame, len, IO_NO_BUF, mtu - vtep_outer_hlen(&ev->src) -
-		     VXLAN_HLEN, eth_flow_hash(frame, len) % w->d->ul.n_tx)) {
-		vc(w, v)->drops[VTEP_DROP_TOO_BIG]--;
-		return;
-	}
+		     VXLAN_HLEN, eth_flow_hash(frame, len) % w->d->ul.n_tx))
+		return true;
 	memcpy(mac.b, frame, sizeof(mac.b));
 	if (!fdb_get(w->d->fdb, v->vni, &mac, &to) || to.type == FDB_LOCAL ||
 	    !vtep_addr_eq(&to.remote, &ev->src))
-		return;
+		return false;
 	memcpy(mac.b, frame + 6, sizeof(mac.b));
 	if (!fdb_get(w->d->fdb, v->vni, &mac, &from) || from.type != FDB_LOCAL ||
 	    from.tap >= VTEP_MAX_TAPS)
-		return;
+		return false;
 	too_big_answer(w, v, from.tap, frame, len, mtu - vtep_outer_hlen(&ev->src) - VXLAN_HLEN);
+	return false;
 }
 
 void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
@@ -496,15 +495,16 @@ void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
 	int mtu = io_path_mtu(&w->d->ul, &ev->src);
 	struct vtep_vni_rt *v = send_vni(w, ev);
 	unsigned int i, hlen = vtep_outer_hlen(&ev->src);
+	/* Not narrower than what failed: a route that changed back since. */
+	bool narrower = mtu > (int)(hlen + VXLAN_HLEN + ETH_HLEN) &&
+			(size_t)mtu < ev->seg_len + hlen;
+	bool resent = v && narrower && too_big_lost(w, v, ev, (unsigned int)mtu);
 	struct dp_pmtu *p;
 
 	if (v)
-		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->count;
-	/* Not narrower than what failed: a route that changed back since. */
-	if (mtu <= (int)(hlen + VXLAN_HLEN + ETH_HLEN) || (size_t)mtu >= ev->seg_len + hlen)
+		vc(w, v)->drops[VTEP_DROP_TOO_BIG] += ev->count - resent;
+	if (!narrower)
 		return;
-	if (v)
-		too_big_lost(w, v, ev, (unsigned int)mtu);
 	p = pmtu_find(w, &ev->src);
 	if (p && p->mtu == (unsigned int)mtu)
 		return;
@@ -541,15 +541,15 @@ static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
 			const struct vtep_addr *dst, const struct io_event *ev, size_t flen,
 			unsigned int how, uint32_t hash)
 {
+	size_t hlen = vtep_outer_hlen(dst) + VXLAN_HLEN, max_frame;
 	unsigned int mtu;
-	size_t max_frame;
 
 	if (!w->n_pmtu)
 		return false;
 	mtu = pmtu_of(w, dst, vtep_now_ms());
-	if (!mtu || vtep_outer_hlen(dst) + VXLAN_HLEN + flen <= mtu)
+	if (!mtu || hlen + flen <= mtu)
 		return false;
-	max_frame = mtu - vtep_outer_hlen(dst) - VXLAN_HLEN;
+	max_frame = mtu - hlen;
 	if ((how & PMTU_SPLIT) && frag_out(w, v, dst, ev->data, ev->len, ev->buf, max_frame,
 					   hash % w->d->ul.n_tx))
 		return true;

@@ -6,6 +6,8 @@
  * entries), and takes it all down again. Also the reload entry point.
  */
 #include "daemon.h"
+#include "proto/eth.h"
+#include "proto/vxlan.h"
 
 #include <sys/random.h>
 #include <unistd.h>
@@ -35,7 +37,7 @@ static int open_underlay(struct vtep_daemon *d)
 		return r;
 	}
 	/* The kernel driver's default: 50 bytes of VXLAN over IPv4, 70 over IPv6. */
-	d->mtu = c->mtu ? c->mtu : d->ul.mtu - vtep_outer_hlen(&c->local) - 8 - 14;
+	d->mtu = c->mtu ? c->mtu : d->ul.mtu - vtep_outer_hlen(&c->local) - VXLAN_HLEN - ETH_HLEN;
 	log_info("underlay %s:%u on '%s' (mtu %u), tap mtu %u, %u source ports",
 		 vtep_addr_fmt(&c->local, why), c->dstport, d->ul.dev, d->ul.mtu, d->mtu,
 		 d->ul.n_tx);
