@@ -491,6 +491,7 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		struct vtep_vni_rt *v = &d->vnis[i];
 		const struct conf_vni *cv = conf_find_vni(conf, v->vni);
+		char tos[VTEP_TOS_STRLEN];
 
 		for (size_t k = 0; k < v->n_taps; k++) {
 			struct vtep_tap_rt *t = &d->taps[v->taps[k]];
@@ -503,9 +504,10 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 		}
 		add_statics(d, cv);
 		fill_fwd(d, conf, v);
-		log_info("vni %u: flood %s, %zu taps, %zu peers, %zu static fdb, %zu static arp",
-			 v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers, cv->n_fdb,
-			 cv->n_arp);
+		v->tos = cv->tos != VTEP_TOS_UNSET ? cv->tos : conf->tos;
+		log_info("vni %u: flood %s, %zu taps, %zu peers, %zu static fdb, %zu static arp, "
+			 "tos %s", v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers,
+			 cv->n_fdb, cv->n_arp, vtep_tos_str(v->tos, tos, sizeof(tos)));
 	}
 	while (d->n_taps && !d->taps[d->n_taps - 1].used)
 		d->n_taps--;

@@ -41,6 +41,7 @@ struct vtep_vni_rt {
 	uint16_t *taps;                 /* tap indices, owned */
 	size_t n_taps;
 	struct fwd_vni fwd;
+	int16_t tos;                    /* outer DS field: DSCP << 2 or VTEP_TOS_INHERIT */
 	struct vtep_counters c;
 };
 
@@ -71,6 +72,7 @@ struct dp_train {
 	struct vtep_vni_rt *v;
 	struct vtep_addr dst;
 	unsigned int k;                 /* source-port socket */
+	uint8_t tos;                    /* outer DS field */
 	size_t seg;                     /* datagram size; only the last may be shorter */
 	size_t bytes;
 	unsigned int n;

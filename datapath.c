@@ -17,6 +17,7 @@
 #include "proto/frag.h"
 #include "proto/gso.h"
 #include "proto/icmp.h"
+#include "proto/tos.h"
 #include "proto/vxlan.h"
 
 #include <time.h>
@@ -214,21 +215,29 @@ static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t, un
 	vc(w, v)->tx_bytes += len;
 }
 
+/* What an inner frame decides about the outer headers of its copies. */
+struct dp_out {
+	uint32_t hash;                  /* inner flow (eth_flow_hash): the send socket */
+	uint8_t tos;                    /* outer DS field (proto/tos.h) */
+};
+
 /* The outer capture of a datagram about to leave through socket k. */
 static void capture_out(struct vtep_worker *w, unsigned int k, const struct vtep_addr *dst,
-			const uint8_t *hdr, size_t len)
+			uint8_t tos, const uint8_t *hdr, size_t len)
 {
 	struct vtep_daemon *d = w->d;
 
 	pthread_mutex_lock(&d->slow_lock);
 	io_capture_outer(d->capture, &d->ul.local, d->ul.tx_port[k], dst, d->ul.dstport,
-			 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl, hdr, len);
+			 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl, tos,
+			 hdr, len);
 	pthread_mutex_unlock(&d->slow_lock);
 }
 
 static void train_flush(struct vtep_worker *w);
 static void capture_segment(struct vtep_worker *w, unsigned int k, const struct vtep_addr *dst,
-			    const uint8_t *hdr, size_t hlen, const uint8_t *pay, size_t n);
+			    uint8_t tos, const uint8_t *hdr, size_t hlen, const uint8_t *pay,
+			    size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Path MTU: frames the underlay path cannot take                     */
@@ -380,17 +389,19 @@ _Static_assert(VXLAN_HLEN + FRAG_HDR_MAX + VTEP_MTU_MAX <= IO_JOB_ARENA,
 
 /*
  * A whole frame (IPv4 without DF) to dst as fragments of at most max_frame
- * bytes each, in the order of their offsets, through send socket k; false
- * when it is not one to fragment (proto/frag.h). The frame lies in receive
- * buffer buf, or, with IO_NO_BUF, anywhere (its bytes are copied).
+ * bytes each, in the order of their offsets, through send socket o->hash %
+ * n_tx with DS field o->tos; false when it is not one to fragment
+ * (proto/frag.h). The frame lies in receive buffer buf, or, with
+ * IO_NO_BUF, anywhere (its bytes are copied).
  */
 static bool frag_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
 		     const uint8_t *frame, size_t len, unsigned int buf, size_t max_frame,
-		     unsigned int k)
+		     const struct dp_out *o)
 {
 	struct vtep_daemon *d = w->d;
 	struct frag_piece p[FRAG_MAX];
 	size_t n = frag_ipv4(frame, len, max_frame, p, FRAG_MAX);
+	unsigned int k = o->hash % d->ul.n_tx;
 
 	if (!n)
 		return false;
@@ -413,10 +424,10 @@ static bool frag_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct 
 			memcpy(h + hlen, pay, p[i].len);
 		if (d->capture) {
 			pthread_mutex_lock(&d->slow_lock);
-			capture_segment(w, k, dst, h, hlen, pay, p[i].len);
+			capture_segment(w, k, dst, o->tos, h, hlen, pay, p[i].len);
 			pthread_mutex_unlock(&d->slow_lock);
 		}
-		if (io_job_send_udp(w->io, job, d->ul.tx_fd[k], dst, d->ul.dstport, 0) < 0) {
+		if (io_job_send_udp(w->io, job, d->ul.tx_fd[k], dst, d->ul.dstport, 0, o->tos) < 0) {
 			count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 			continue;
 		}
@@ -472,11 +483,14 @@ static bool too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const str
 	size_t len = ev->len - VXLAN_HLEN;
 	struct fdb_entry to, from;
 	struct vtep_mac mac;
+	struct dp_out o;
 
 	if (ev->len < VXLAN_HLEN + ETH_HLEN)
 		return false;
+	o.hash = eth_flow_hash(frame, len);
+	o.tos = tos_encap(v->tos, frame, len);
 	if (frag_out(w, v, &ev->src, frame, len, IO_NO_BUF, mtu - vtep_outer_hlen(&ev->src) -
-		     VXLAN_HLEN, eth_flow_hash(frame, len) % w->d->ul.n_tx))
+		     VXLAN_HLEN, &o))
 		return true;
 	memcpy(mac.b, frame, sizeof(mac.b));
 	if (!fdb_get(w->d->fdb, v->vni, &mac, &to) || to.type == FDB_LOCAL ||
@@ -539,7 +553,7 @@ enum {
  */
 static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 			const struct vtep_addr *dst, const struct io_event *ev, size_t flen,
-			unsigned int how, uint32_t hash)
+			unsigned int how, const struct dp_out *o)
 {
 	size_t hlen = vtep_outer_hlen(dst) + VXLAN_HLEN, max_frame;
 	unsigned int mtu;
@@ -550,8 +564,7 @@ static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
 	if (!mtu || hlen + flen <= mtu)
 		return false;
 	max_frame = mtu - hlen;
-	if ((how & PMTU_SPLIT) && frag_out(w, v, dst, ev->data, ev->len, ev->buf, max_frame,
-					   hash % w->d->ul.n_tx))
+	if ((how & PMTU_SPLIT) && frag_out(w, v, dst, ev->data, ev->len, ev->buf, max_frame, o))
 		return true;
 	count_drop(vc(w, v), VTEP_DROP_TOO_BIG);
 	if (how & PMTU_ANSWER) {
@@ -565,16 +578,17 @@ static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
  * written in front of the frame, the send socket is picked by the inner
  * flow hash. */
 static void udp_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
-		    const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
+		    const struct io_event *ev, const uint8_t *hdr, size_t len,
+		    const struct dp_out *o)
 {
 	struct vtep_daemon *d = w->d;
-	unsigned int k = hash % d->ul.n_tx;
+	unsigned int k = o->hash % d->ul.n_tx;
 	int fd = d->ul.tx_fd[k];
 
 	train_flush(w);                 /* what came first goes first */
 	if (d->capture)
-		capture_out(w, k, dst, hdr, len);
-	if (io_send_udp(w->io, fd, dst, d->ul.dstport, ev->buf, hdr, len) < 0) {
+		capture_out(w, k, dst, o->tos, hdr, len);
+	if (io_send_udp(w->io, fd, dst, d->ul.dstport, o->tos, ev->buf, hdr, len) < 0) {
 		count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 		return;
 	}
@@ -608,7 +622,7 @@ static void train_flush(struct vtep_worker *w)
 	}
 	/* One frame alone goes as a plain datagram (io_job_send_udp). */
 	if (io_job_send_udp(w->io, job, d->ul.tx_fd[t->k], &t->dst, d->ul.dstport,
-			    (uint16_t)t->seg) < 0) {
+			    (uint16_t)t->seg, t->tos) < 0) {
 		vc(w, t->v)->drops[VTEP_DROP_NO_BUFFER] += t->n;
 		return;
 	}
@@ -617,18 +631,18 @@ static void train_flush(struct vtep_worker *w)
 }
 
 /*
- * The train that takes the next datagram for (v, dst, socket k): len
- * bytes in pieces pieces, hdr of them header room in the job. The open one
- * when the datagram may follow (its size, at most the train's; room left),
- * else a new one, after the old one is sent. NULL without a job.
+ * The train that takes the next datagram for (v, dst, socket k, DS field
+ * tos): len bytes in pieces pieces, hdr of them header room in the job. The
+ * open one when the datagram may follow (its size, at most the train's;
+ * room left), else a new one, after the old one is sent. NULL without a job.
  */
 static struct io_job *train_open(struct vtep_worker *w, struct vtep_vni_rt *v,
-				 const struct vtep_addr *dst, unsigned int k, size_t len,
-				 unsigned int pieces, size_t hdr)
+				 const struct vtep_addr *dst, unsigned int k, uint8_t tos,
+				 size_t len, unsigned int pieces, size_t hdr)
 {
 	struct dp_train *t = &w->train;
 
-	if (t->job && (t->v != v || t->k != k || t->closed || len > t->seg ||
+	if (t->job && (t->v != v || t->k != k || t->tos != tos || t->closed || len > t->seg ||
 		       t->n >= IO_UDP_MAX_SEGS || t->bytes + len > IO_UDP_MAX_PAYLOAD ||
 		       !io_job_fits(t->job, pieces, hdr) || !vtep_addr_eq(&t->dst, dst)))
 		train_flush(w);
@@ -639,6 +653,7 @@ static struct io_job *train_open(struct vtep_worker *w, struct vtep_vni_rt *v,
 		t->v = v;
 		t->dst = *dst;
 		t->k = k;
+		t->tos = tos;
 		t->seg = len;
 		t->bytes = 0;
 		t->n = 0;
@@ -661,23 +676,24 @@ static void train_took(struct vtep_worker *w, size_t len)
  * event's buffer) joins a train. Without UDP GSO, or without a job, it
  * goes at once. */
 static void train_add(struct vtep_worker *w, struct vtep_vni_rt *v, const struct vtep_addr *dst,
-		      const struct io_event *ev, const uint8_t *hdr, size_t len, uint32_t hash)
+		      const struct io_event *ev, const uint8_t *hdr, size_t len,
+		      const struct dp_out *o)
 {
 	struct vtep_daemon *d = w->d;
-	unsigned int k = hash % d->ul.n_tx;
+	unsigned int k = o->hash % d->ul.n_tx;
 	struct io_job *job;
 
 	if (!io_udp_gso(w->io) || len > IO_UDP_MAX_PAYLOAD) {
-		udp_out(w, v, dst, ev, hdr, len, hash);
+		udp_out(w, v, dst, ev, hdr, len, o);
 		return;
 	}
-	job = train_open(w, v, dst, k, len, 1, 0);
+	job = train_open(w, v, dst, k, o->tos, len, 1, 0);
 	if (!job || !io_job_add_buf(w->io, job, ev->buf, hdr, len)) {
-		udp_out(w, v, dst, ev, hdr, len, hash);
+		udp_out(w, v, dst, ev, hdr, len, o);
 		return;
 	}
 	if (d->capture)
-		capture_out(w, k, dst, hdr, len);
+		capture_out(w, k, dst, o->tos, hdr, len);
 	train_took(w, len);
 }
 
@@ -698,15 +714,15 @@ static const struct vtep_addr *flood_dests(const struct vtep_vni_rt *v, size_t *
 }
 
 static void flood_underlay(struct vtep_worker *w, struct vtep_vni_rt *v,
-			   const struct io_event *ev, uint8_t *hdr, size_t len, uint32_t hash)
+			   const struct io_event *ev, uint8_t *hdr, size_t len,
+			   const struct dp_out *o)
 {
 	size_t n;
 	const struct vtep_addr *dst = flood_dests(v, &n);
 
 	for (size_t i = 0; i < n; i++)
-		if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev, ev->len, PMTU_SPLIT,
-				 hash))
-			udp_out(w, v, &dst[i], ev, hdr, len, hash);
+		if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev, ev->len, PMTU_SPLIT, o))
+			udp_out(w, v, &dst[i], ev, hdr, len, o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -714,7 +730,8 @@ static void flood_underlay(struct vtep_worker *w, struct vtep_vni_rt *v,
 
 /* Outer capture of one built segment: the file wants it contiguous. */
 static void capture_segment(struct vtep_worker *w, unsigned int k, const struct vtep_addr *dst,
-			    const uint8_t *hdr, size_t hlen, const uint8_t *pay, size_t n)
+			    uint8_t tos, const uint8_t *hdr, size_t hlen, const uint8_t *pay,
+			    size_t n)
 {
 	struct vtep_daemon *d = w->d;
 	static uint8_t seg[VXLAN_HLEN + GSO_HLEN_MAX + 65536];
@@ -724,7 +741,7 @@ static void capture_segment(struct vtep_worker *w, unsigned int k, const struct 
 	memcpy(seg, hdr, hlen);
 	memcpy(seg + hlen, pay, n);
 	io_capture_outer(d->capture, &d->ul.local, d->ul.tx_port[k], dst, d->ul.dstport,
-			 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl, seg,
+			 vtep_addr_is_multicast(dst) ? d->conf->mcast_ttl : d->conf->ttl, tos, seg,
 			 hlen + n);
 }
 
@@ -735,7 +752,7 @@ _Static_assert(VXLAN_HLEN + GSO_HLEN_MAX <= IO_HDR_MAX, "a segment's headers fit
  * of its payload, which is ev->data + g->hlen + i * g->mss. */
 static size_t segment_hdr(struct vtep_worker *w, struct vtep_vni_rt *v, const struct io_event *ev,
 			  const struct gso_frame *g, unsigned int i, unsigned int k,
-			  const struct vtep_addr *dst, uint8_t *h)
+			  const struct vtep_addr *dst, uint8_t tos, uint8_t *h)
 {
 	struct vtep_daemon *d = w->d;
 	size_t n;
@@ -744,7 +761,7 @@ static size_t segment_hdr(struct vtep_worker *w, struct vtep_vni_rt *v, const st
 	n = gso_segment(ev->data, g, i, h + VXLAN_HLEN);
 	if (d->capture) {
 		pthread_mutex_lock(&d->slow_lock);
-		capture_segment(w, k, dst, h, VXLAN_HLEN + g->hlen,
+		capture_segment(w, k, dst, tos, h, VXLAN_HLEN + g->hlen,
 				ev->data + g->hlen + (size_t)i * g->mss, n);
 		pthread_mutex_unlock(&d->slow_lock);
 	}
@@ -759,10 +776,10 @@ static size_t segment_hdr(struct vtep_worker *w, struct vtep_vni_rt *v, const st
  */
 static void udp_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 			const struct vtep_addr *dst, const struct io_event *ev,
-			const struct gso_frame *g, uint32_t hash)
+			const struct gso_frame *g, const struct dp_out *o)
 {
 	struct vtep_daemon *d = w->d;
-	unsigned int k = hash % d->ul.n_tx;
+	unsigned int k = o->hash % d->ul.n_tx;
 	size_t hdr = VXLAN_HLEN + g->hlen;
 	bool gso = io_udp_gso(w->io);
 
@@ -777,11 +794,11 @@ static void udp_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 
 		if (gso) {
 			/* Headers in the job, payloads from the buffer. */
-			job = train_open(w, v, dst, k, len, 2, hdr);
+			job = train_open(w, v, dst, k, o->tos, len, 2, hdr);
 			if (job && io_job_fits(job, 2, hdr)) {
 				uint8_t *jh = io_job_hdr(job, hdr);
 
-				n = segment_hdr(w, v, ev, g, i, k, dst, jh);
+				n = segment_hdr(w, v, ev, g, i, k, dst, o->tos, jh);
 				(void)io_job_add_buf(w->io, job, ev->buf, pay, n);
 				train_took(w, hdr + n);
 				continue;
@@ -789,9 +806,9 @@ static void udp_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 		} else {
 			/* One datagram per send: a light request each (a
 			 * super-frame is some 45 of them). */
-			n = segment_hdr(w, v, ev, g, i, k, dst, h);
-			if (io_send_udp_hdr(w->io, d->ul.tx_fd[k], dst, d->ul.dstport, h, hdr,
-					    ev->buf, pay, n) == 0) {
+			n = segment_hdr(w, v, ev, g, i, k, dst, o->tos, h);
+			if (io_send_udp_hdr(w->io, d->ul.tx_fd[k], dst, d->ul.dstport, o->tos, h,
+					    hdr, ev->buf, pay, n) == 0) {
 				vc(w, v)->tx_packets++;
 				vc(w, v)->tx_bytes += hdr + n;
 				continue;
@@ -852,7 +869,7 @@ drop:
 /* The decision for a super-frame, taken on its first segment's worth. */
 static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 		       const struct fwd_decision *dec, const struct io_event *ev,
-		       const struct gso_frame *g, uint32_t hash)
+		       const struct gso_frame *g, const struct dp_out *o)
 {
 	if (dec->out_tap >= 0) {
 		tap_out_gso(w, v, (uint16_t)dec->out_tap, ev, g);
@@ -860,8 +877,8 @@ static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 	}
 	if (dec->to_remote) {
 		if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dec->remote, ev, g->hlen + g->mss,
-				 PMTU_ANSWER, hash))
-			udp_out_gso(w, v, &dec->remote, ev, g, hash);
+				 PMTU_ANSWER, o))
+			udp_out_gso(w, v, &dec->remote, ev, g, o);
 		return;
 	}
 	if (dec->is_bum)
@@ -876,8 +893,8 @@ static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 
 		for (size_t i = 0; i < n; i++)
 			if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev,
-					 g->hlen + g->mss, 0, hash))
-				udp_out_gso(w, v, &dst[i], ev, g, hash);
+					 g->hlen + g->mss, 0, o))
+				udp_out_gso(w, v, &dst[i], ev, g, o);
 	}
 }
 
@@ -910,7 +927,7 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 	struct gso_frame g;
 	bool gso = false;
 	size_t flen = ev->len;
-	uint32_t hash;
+	struct dp_out o = { 0, 0 };
 
 	if (d->capture) {
 		pthread_mutex_lock(&d->slow_lock);
@@ -946,19 +963,22 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 		reply_out(w, v, t, &dec);
 		return;
 	}
+	if (dec.out_tap < 0) {
+		o.hash = eth_flow_hash(ev->data, ev->len);
+		o.tos = tos_encap(v->tos, ev->data, flen);
+	}
 	if (gso) {
-		tap_rx_gso(w, v, &dec, ev, &g, eth_flow_hash(ev->data, ev->len));
+		tap_rx_gso(w, v, &dec, ev, &g, &o);
 		return;
 	}
 	if (dec.out_tap >= 0) {
 		tap_out(w, v, (uint16_t)dec.out_tap, ev->buf, ev->data, ev->len);
 		return;
 	}
-	hash = eth_flow_hash(ev->data, ev->len);
 	vxlan_build(hdr, v->vni);
 	if (dec.to_remote) {
-		if (!pmtu_blocks(w, v, t, &dec.remote, ev, ev->len, PMTU_ANSWER | PMTU_SPLIT, hash))
-			train_add(w, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, hash);
+		if (!pmtu_blocks(w, v, t, &dec.remote, ev, ev->len, PMTU_ANSWER | PMTU_SPLIT, &o))
+			train_add(w, v, &dec.remote, ev, hdr, ev->len + VXLAN_HLEN, &o);
 		return;
 	}
 	if (dec.is_bum)
@@ -966,7 +986,7 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 	if (dec.flood_taps)
 		flood_taps(w, v, dec.exclude_tap, ev, ev->data, ev->len);
 	if (dec.flood_underlay)
-		flood_underlay(w, v, ev, hdr, ev->len + VXLAN_HLEN, hash);
+		flood_underlay(w, v, ev, hdr, ev->len + VXLAN_HLEN, &o);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1111,8 +1131,9 @@ static void memo_keep(struct rx_memo *m, struct vtep_vni_rt *v, const struct fwd
 	memcpy(m->key, data, sizeof(m->key));
 }
 
-/* One VXLAN datagram (of a GRO train with its memo, or alone: NULL). */
-static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const uint8_t *data,
+/* One VXLAN datagram (of a GRO train with its memo, or alone: NULL), in
+ * the event's buffer (an ECN mark may be written into it). */
+static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, uint8_t *data,
 		       size_t len, struct rx_memo *memo)
 {
 	struct vtep_daemon *d = w->d;
@@ -1127,11 +1148,11 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 	if (d->capture) {
 		pthread_mutex_lock(&d->slow_lock);
 		io_capture_outer(d->capture, &ev->src, ev->src_port, &d->ul.local, d->ul.dstport,
-				 d->conf->ttl, data, len);
+				 d->conf->ttl, ev->tos, data, len);
 		pthread_mutex_unlock(&d->slow_lock);
 	}
-	if (d->capture)
-		memo = NULL;            /* capturing: every datagram takes the whole path */
+	if (d->capture || (ev->tos & TOS_ECN_MASK) == TOS_CE)
+		memo = NULL;            /* capturing, or congestion marked: the whole path */
 	if (memo && memo_hit(memo, data, len)) {
 		vc(w, memo->v)->rx_packets++;
 		vc(w, memo->v)->rx_bytes += len;
@@ -1154,6 +1175,16 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, const u
 	}
 	vc(w, v)->rx_packets++;
 	vc(w, v)->rx_bytes += len;
+	switch (tos_decap(ev->tos, data + VXLAN_HLEN, len - VXLAN_HLEN)) {
+	case TOS_DECAP_DROP:
+		count_drop(vc(w, v), VTEP_DROP_ECN);
+		return;
+	case TOS_DECAP_MARKED:
+		vc(w, v)->ecn_marked++;
+		break;
+	case TOS_DECAP_KEEP:
+		break;
+	}
 	if (d->capture) {
 		pthread_mutex_lock(&d->slow_lock);
 		io_capture_inner(d->capture, data + VXLAN_HLEN, len - VXLAN_HLEN);

@@ -157,7 +157,7 @@ static void json_counters(FILE *f, const struct vtep_counters *c)
 		"\"nd_suppressed\": %llu, \"learned\": %llu, \"moved\": %llu, \"aged\": %llu, "
 		"\"arp_learned\": %llu, \"arp_moved\": %llu, \"arp_aged\": %llu, "
 		"\"arp_conflicts\": %llu, \"inner_csum_bad\": %llu, \"icmp_too_big\": %llu, "
-		"\"fragmented\": %llu, \"drops\": {",
+		"\"fragmented\": %llu, \"ecn_marked\": %llu, \"drops\": {",
 		(unsigned long long)c->rx_packets,
 		(unsigned long long)c->tx_packets, (unsigned long long)c->rx_bytes,
 		(unsigned long long)c->tx_bytes, (unsigned long long)c->flooded,
@@ -166,7 +166,8 @@ static void json_counters(FILE *f, const struct vtep_counters *c)
 		(unsigned long long)c->aged, (unsigned long long)c->arp_learned,
 		(unsigned long long)c->arp_moved, (unsigned long long)c->arp_aged,
 		(unsigned long long)c->arp_conflicts, (unsigned long long)c->inner_csum_bad,
-		(unsigned long long)c->icmp_too_big, (unsigned long long)c->fragmented);
+		(unsigned long long)c->icmp_too_big, (unsigned long long)c->fragmented,
+		(unsigned long long)c->ecn_marked);
 	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++)
 		fprintf(f, "%s \"%s\": %llu", r == 1 ? "" : ",", vtep_drop_name(r),
 			(unsigned long long)c->drops[r]);
@@ -251,7 +252,7 @@ static void json_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	fprintf(f, ", \"peers\": [");
 	for (size_t i = 0; i < v->n_peers; i++)
 		fprintf(f, "%s\"%s\"", i ? ", " : "", vtep_addr_fmt(&v->peers[i], a));
-	fprintf(f, "],\n      ");
+	fprintf(f, "], \"tos\": \"%s\",\n      ", vtep_tos_str(v->tos, a, sizeof(a)));
 	json_taps(f, d, v);
 	json_fdb(f, d, s, now);
 	json_arp(f, s, now);
@@ -351,14 +352,14 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 static void text_counters(FILE *f, const char *indent, const struct vtep_counters *c)
 {
 	fprintf(f, "%scounters: rx %llu tx %llu flooded %llu learned %llu moved %llu aged %llu "
-		"inner_csum_bad %llu icmp_too_big %llu fragmented %llu\n"
+		"inner_csum_bad %llu icmp_too_big %llu fragmented %llu ecn_marked %llu\n"
 		"%sarp: suppressed %llu nd_suppressed %llu learned %llu moved %llu aged %llu "
 		"conflicts %llu\n%sdrops:", indent,
 		(unsigned long long)c->rx_packets, (unsigned long long)c->tx_packets,
 		(unsigned long long)c->flooded, (unsigned long long)c->learned,
 		(unsigned long long)c->moved, (unsigned long long)c->aged,
 		(unsigned long long)c->inner_csum_bad, (unsigned long long)c->icmp_too_big,
-		(unsigned long long)c->fragmented, indent,
+		(unsigned long long)c->fragmented, (unsigned long long)c->ecn_marked, indent,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
 		(unsigned long long)c->arp_learned, (unsigned long long)c->arp_moved,
 		(unsigned long long)c->arp_aged, (unsigned long long)c->arp_conflicts, indent);
@@ -411,7 +412,7 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 		fprintf(f, " group %s", vtep_addr_fmt(&v->group, a));
 	for (size_t i = 0; i < v->n_peers; i++)
 		fprintf(f, "%s%s", i ? "," : " peers ", vtep_addr_fmt(&v->peers[i], a));
-	fprintf(f, "\n");
+	fprintf(f, " tos %s\n", vtep_tos_str(v->tos, a, sizeof(a)));
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
 		struct vtep_tap_counters tc;
@@ -563,6 +564,8 @@ static const struct {
 	  offsetof(struct vtep_counters, icmp_too_big) },
 	{ "fragmented", "IPv4 frames without DF too big for the underlay path, sent as fragments.",
 	  offsetof(struct vtep_counters, fragmented) },
+	{ "ecn_marked", "Frames whose outer packet came marked CE, the mark carried inside.",
+	  offsetof(struct vtep_counters, ecn_marked) },
 };
 
 static uint64_t counter_at(const struct vtep_counters *c, size_t off)

@@ -346,6 +346,7 @@ enum vtep_drop {
 	VTEP_DROP_NO_BUFFER,            /* no buffer or SQE for the packet */
 	VTEP_DROP_TX_ERROR,             /* send or tap write failed */
 	VTEP_DROP_MOVE_FROZEN,          /* MAC frozen by move damping */
+	VTEP_DROP_ECN,                  /* outer CE, inner not ECN-capable (RFC 6040) */
 	VTEP_DROP_MAX,
 };
 
@@ -367,6 +368,7 @@ static inline const char *vtep_drop_name(enum vtep_drop d)
 		[VTEP_DROP_NO_BUFFER] = "no_buffer",
 		[VTEP_DROP_TX_ERROR] = "tx_error",
 		[VTEP_DROP_MOVE_FROZEN] = "move_frozen",
+		[VTEP_DROP_ECN] = "ecn",
 	};
 	_Static_assert(VTEP_ARRAY_SIZE(names) == VTEP_DROP_MAX, "drop name table");
 
@@ -395,6 +397,8 @@ struct vtep_counters {
 					 * path could not take (dropped as too_big) */
 	uint64_t fragmented;            /* IPv4 frames without DF too big for the
 					 * underlay path, sent as fragments */
+	uint64_t ecn_marked;            /* frames whose outer packet came marked CE,
+					 * the mark carried onto the inner packet */
 	uint64_t drops[VTEP_DROP_MAX];
 };
 
@@ -410,6 +414,21 @@ struct vtep_tap_counters {
 
 /* ------------------------------------------------------------------ */
 /* Configuration enums shared by conf/ and the daemon                  */
+
+/* The configured outer DS field (key tos): a DSCP shifted left by two
+ * (0..252, ECN bits clear), or one of these. */
+#define VTEP_TOS_INHERIT (-1)           /* the inner packet's DSCP */
+#define VTEP_TOS_UNSET (-2)             /* a VNI without tos: the global one */
+#define VTEP_TOS_STRLEN 8
+
+/* "inherit", or the value in hex ("0xb8"). */
+static inline const char *vtep_tos_str(int tos, char *buf, size_t len)
+{
+	if (tos == VTEP_TOS_INHERIT)
+		return "inherit";
+	snprintf(buf, len, "0x%02x", (unsigned int)tos & 0xff);
+	return buf;
+}
 
 enum vtep_flood {
 	VTEP_FLOOD_AUTO = 0,

@@ -54,6 +54,7 @@ struct conf_vni {
 	size_t n_fdb;
 	struct conf_arp *arp;
 	size_t n_arp;
+	int16_t tos;                    /* VTEP_TOS_UNSET: the global tos */
 	const char *file;
 	int line;
 };
@@ -76,6 +77,7 @@ struct vtep_conf {
 	uint16_t srcport_max;
 	uint8_t ttl;
 	uint8_t mcast_ttl;
+	int16_t tos;                    /* outer DSCP << 2, or VTEP_TOS_INHERIT */
 	uint16_t mtu;                   /* 0 = underlay MTU - 50 */
 	bool learning;
 	uint32_t ageing;                /* seconds */

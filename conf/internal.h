@@ -136,6 +136,7 @@ bool conf_require(struct conf_ctx *ctx, const config_setting_t *g, const char *p
 /* Key readers for the tables; k->off and k->size locate the field in obj. */
 conf_key_fn conf_key_uint;              /* integer in k->lo..k->hi */
 conf_key_fn conf_key_bool;
+conf_key_fn conf_key_tos;               /* DSCP << 2 or "inherit", into an int16_t */
 conf_key_fn conf_key_word;              /* one of k->words, stored as its index */
 conf_key_fn conf_key_str;               /* non-empty string, strdup'd into a char * */
 conf_key_fn conf_key_ifname;            /* interface name into a char array */

@@ -367,7 +367,7 @@ static void key_peers(struct conf_ctx *ctx, const config_setting_t *s, const cha
 	}
 }
 
-/* In a drop-in, for a VNI declared before: group, peers and flood are its own. */
+/* In a drop-in, for a VNI declared before: group, peers, flood and tos are its own. */
 static void key_declared(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 			 void *obj, const struct conf_key *k)
 {
@@ -385,6 +385,7 @@ static const struct conf_key vni_keys[] = {
 	K_CALL("group", key_group),
 	K_CALL("peers", key_peers),
 	K_WORD(struct conf_vni, flood, flood_words),
+	K_FIELD(struct conf_vni, tos, conf_key_tos),
 	K_CALL("taps", key_taps),
 	K_CALL("fdb", key_fdb),
 	K_CALL("arp", key_arp),
@@ -395,6 +396,7 @@ static const struct conf_key extend_keys[] = {
 	K_CALL("group", key_declared),
 	K_CALL("peers", key_declared),
 	K_CALL("flood", key_declared),
+	K_CALL("tos", key_declared),
 	K_CALL("taps", key_taps),
 	K_CALL("fdb", key_fdb),
 	K_CALL("arp", key_arp),
@@ -438,6 +440,7 @@ static void new_vni(struct conf_ctx *ctx, const config_setting_t *vs, const char
 	memset(v, 0, sizeof(*v));
 	v->vni = vni;
 	v->flood = VTEP_FLOOD_AUTO;
+	v->tos = VTEP_TOS_UNSET;
 	v->file = conf_file_name(ctx);
 	v->line = conf_line_of(vs);
 	ctx->vni_idx = c->n_vnis++;
@@ -656,6 +659,7 @@ static const struct conf_key main_keys[] = {
 	K_CALL("srcport", key_srcport),
 	K_UINT(struct vtep_conf, ttl, 1, 255),
 	K_UINT(struct vtep_conf, mcast_ttl, 1, 255),
+	K_FIELD(struct vtep_conf, tos, conf_key_tos),
 	K_UINT(struct vtep_conf, mtu, VTEP_MTU_MIN, VTEP_MTU_MAX),
 	K_FIELD(struct vtep_conf, learning, conf_key_bool),
 	K_UINT(struct vtep_conf, ageing, 1, SECONDS_MAX),

@@ -407,6 +407,38 @@ void conf_key_bool(struct conf_ctx *ctx, const config_setting_t *s, const char *
 	memcpy(field(obj, k), &v, sizeof(v));
 }
 
+/* The outer DS field: "inherit", or a number whose two low (ECN) bits are
+ * clear, since ECN always follows the inner packet (RFC 6040). */
+void conf_key_tos(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		  void *obj, const struct conf_key *k)
+{
+	char q[CONF_QUOTE_MAX];
+	int16_t tos;
+	int64_t v;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		const char *w = config_setting_get_string(s);
+
+		if (strcmp(w, "inherit") != 0) {
+			conf_report(ctx, s, path, "invalid value '%s' (a number or \"inherit\")",
+				    conf_quote(w, q, sizeof(q)));
+			return;
+		}
+		tos = VTEP_TOS_INHERIT;
+	} else {
+		if (!conf_get_int(ctx, s, path, 0, 255, &v))
+			return;
+		if (v & 3) {
+			conf_report(ctx, s, path, "'%" PRId64 "' sets ECN bits: the two low bits "
+				    "follow the inner packet (RFC 6040); give the DSCP times 4 "
+				    "(184 = 0xb8 for EF)", v);
+			return;
+		}
+		tos = (int16_t)v;
+	}
+	memcpy(field(obj, k), &tos, sizeof(tos));
+}
+
 /* One of k->words; stores its index (the enum value). */
 void conf_key_word(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 		   void *obj, const struct conf_key *k)

@@ -92,11 +92,12 @@ static void put16(uint8_t *p, uint16_t v)
 /* The outer IP header at ip for a datagram of udp_len bytes; the length of
  * the header. IPv4 with DF (a VTEP never fragments). */
 static size_t outer_ip(uint8_t *ip, const struct vtep_addr *src, const struct vtep_addr *dst,
-		       uint8_t ttl, size_t udp_len)
+		       uint8_t ttl, uint8_t tos, size_t udp_len)
 {
 	if (src->family == AF_INET6) {
 		memset(ip, 0, 40);
-		ip[0] = 0x60;
+		ip[0] = (uint8_t)(0x60 | tos >> 4);
+		ip[1] = (uint8_t)(tos << 4);
 		put16(ip + 4, (uint16_t)udp_len);
 		ip[6] = 17;
 		ip[7] = ttl;
@@ -106,6 +107,7 @@ static size_t outer_ip(uint8_t *ip, const struct vtep_addr *src, const struct vt
 	}
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
+	ip[1] = tos;
 	put16(ip + 2, (uint16_t)(20 + udp_len));
 	put16(ip + 6, 0x4000);
 	ip[8] = ttl;
@@ -117,7 +119,7 @@ static size_t outer_ip(uint8_t *ip, const struct vtep_addr *src, const struct vt
 }
 
 void io_capture_outer(struct io_capture *cap, const struct vtep_addr *src, uint16_t sport,
-		      const struct vtep_addr *dst, uint16_t dport, uint8_t ttl,
+		      const struct vtep_addr *dst, uint16_t dport, uint8_t ttl, uint8_t tos,
 		      const uint8_t *vxlan, size_t len)
 {
 	static const uint8_t macs[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
@@ -132,7 +134,7 @@ void io_capture_outer(struct io_capture *cap, const struct vtep_addr *src, uint1
 	b = cap->scratch;
 	memcpy(b, macs, sizeof(macs));
 	put16(b + 12, v6 ? 0x86dd : 0x0800);
-	udp = b + 14 + outer_ip(b + 14, src, dst, ttl, 8 + len);
+	udp = b + 14 + outer_ip(b + 14, src, dst, ttl, tos, 8 + len);
 	put16(udp, sport);
 	put16(udp + 2, dport);
 	put16(udp + 4, (uint16_t)(8 + len));

@@ -45,9 +45,9 @@ void io_capture_inner(struct io_capture *cap, const uint8_t *frame, size_t len);
 /* An outer packet src:sport -> dst:dport carrying the UDP payload vxlan
  * (VXLAN header + inner frame), if the inner frame passes the filter. The
  * IPv4 and UDP headers are rebuilt for the file (the kernel builds the real
- * ones); ttl is the outer TTL. */
+ * ones); ttl is the outer TTL, tos its DS field. */
 void io_capture_outer(struct io_capture *cap, const struct vtep_addr *src, uint16_t sport,
-		      const struct vtep_addr *dst, uint16_t dport, uint8_t ttl,
+		      const struct vtep_addr *dst, uint16_t dport, uint8_t ttl, uint8_t tos,
 		      const uint8_t *vxlan, size_t len);
 
 /* Packets written and files rotated so far. */

@@ -186,6 +186,9 @@ struct io_event {
 	const uint8_t *vnet;            /* IO_EV_TAP_RX on a vnet port: the virtio_net_hdr
 					 * (IO_VNET_HLEN bytes, just before data), else NULL */
 	uint16_t gso_size;              /* IO_EV_UDP_RX: UDP GRO segment size, 0 = one datagram */
+	uint8_t tos;                    /* IO_EV_UDP_RX: the outer DS field (IPv4 TOS, IPv6
+					 * Traffic Class), one for a whole GRO train (the
+					 * kernel merges only datagrams that agree) */
 	struct vtep_addr src;           /* IO_EV_UDP_RX: outer source address;
 					 * IO_EV_TX_TOO_BIG, IO_EV_TX_ERROR: the destination */
 	uint16_t src_port;
@@ -224,7 +227,7 @@ struct io_stats {
  * The first struct cmsghdr sits right after the address room, so that room
  * must keep it aligned: sizeof(struct sockaddr_in6) (28) rounded up to 8. */
 #define IO_RECV_NAMELEN 32
-#define IO_RECV_CMSG_SPACE 64           /* room for the UDP_GRO cmsg */
+#define IO_RECV_CMSG_SPACE 64           /* room for the UDP_GRO and IP_TOS/IPV6_TCLASS cmsgs */
 #define IO_RECV_OUT_LEN 16              /* sizeof(struct io_uring_recvmsg_out) */
 /* Where a receive buffer starts in its slot (slots are 64-byte aligned).
  * The kernel's copies into a buffer run about 20% faster when the bulk of
@@ -251,22 +254,23 @@ int io_set_tick(struct io_ctx *ctx, unsigned int interval_ms);
 
 /*
  * Queue a write of data[0..len) to a tap port, or a send to dst:dstport
- * through underlay socket fd. data must lie inside the receive buffer named
- * by buf (it stays referenced until the request completes). Sends go out
- * with the next io_run. Returns 0, or a negative errno when nothing could be
- * queued (counted by the caller).
+ * through underlay socket fd with outer DS field tos (0: the socket's, which
+ * is 0). data must lie inside the receive buffer named by buf (it stays
+ * referenced until the request completes). Sends go out with the next
+ * io_run. Returns 0, or a negative errno when nothing could be queued
+ * (counted by the caller).
  */
 int io_write_tap(struct io_ctx *ctx, int port, unsigned int buf, const uint8_t *data, size_t len);
 int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
-		unsigned int buf, const uint8_t *data, size_t len);
+		uint8_t tos, unsigned int buf, const uint8_t *data, size_t len);
 /* The same for a frame built by the caller (an ARP reply): it is copied. */
 int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t len);
 /* A datagram of a header built by the caller (copied; at most IO_HDR_MAX
  * bytes) followed by data[0..len) inside receive buffer buf: a segment of
  * a super-frame sent on its own (UDP GSO off). */
 int io_send_udp_hdr(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
-		    const uint8_t *hdr, size_t hlen, unsigned int buf, const uint8_t *data,
-		    size_t len);
+		    uint8_t tos, const uint8_t *hdr, size_t hlen, unsigned int buf,
+		    const uint8_t *data, size_t len);
 
 /* A tap port's frames carry a virtio_net_hdr (the tap had IFF_VNET_HDR).
  * io_write_tap and io_write_tap_copy add a zeroed one by themselves. */
@@ -303,9 +307,10 @@ bool io_job_add(struct io_job *job, const uint8_t *data, size_t len);
  * too (frames of several receives in one request); false when full. */
 bool io_job_add_buf(struct io_ctx *ctx, struct io_job *job, unsigned int buf,
 		    const uint8_t *data, size_t len);
-/* gso_size 0: one datagram; else every gso_size bytes are one datagram. */
+/* gso_size 0: one datagram; else every gso_size bytes are one datagram.
+ * tos: the outer DS field of them all. */
 int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct vtep_addr *dst,
-		    uint16_t dstport, uint16_t gso_size);
+		    uint16_t dstport, uint16_t gso_size, uint8_t tos);
 /* The pieces are written as they are (the caller put the vnet header first
  * on a vnet port). */
 int io_job_write_tap(struct io_ctx *ctx, struct io_job *job, int port);

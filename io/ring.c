@@ -97,6 +97,10 @@ struct op {
 	struct msghdr msg;
 	struct iovec iov[2];
 	struct sockaddr_in6 addr;
+	union {
+		struct cmsghdr hdr;
+		uint8_t b[CMSG_SPACE(sizeof(int))];
+	} cmsg;                         /* IP_TOS or IPV6_TCLASS */
 	uint8_t vnet[IO_VNET_HLEN];
 	uint8_t copy[COPY_MAX];
 };
@@ -116,8 +120,8 @@ struct io_job {
 	struct sockaddr_in6 addr;
 	union {
 		struct cmsghdr hdr;
-		uint8_t b[CMSG_SPACE(sizeof(uint16_t))];
-	} cmsg;
+		uint8_t b[CMSG_SPACE(sizeof(uint16_t)) + CMSG_SPACE(sizeof(int))];
+	} cmsg;                         /* UDP_SEGMENT, IP_TOS or IPV6_TCLASS */
 	struct iovec iov[IO_JOB_IOVS];
 	uint8_t arena[IO_JOB_ARENA];
 };
@@ -377,14 +381,21 @@ static bool udp_event(struct port *p, uint8_t *buf, int res, struct io_event *ev
 	ev->len = io_uring_recvmsg_payload_length(out, res, &p->msg);
 	for (struct cmsghdr *c = io_uring_recvmsg_cmsg_firsthdr(out, &p->msg); c;
 	     c = io_uring_recvmsg_cmsg_nexthdr(out, &p->msg, c)) {
-		int gso;
+		int v;
 
-		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
-		    c->cmsg_len < CMSG_LEN(sizeof(gso)))
+		if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_TOS &&
+		    c->cmsg_len >= CMSG_LEN(1)) {
+			ev->tos = *CMSG_DATA(c);        /* one byte, on receipt */
 			continue;
-		memcpy(&gso, CMSG_DATA(c), sizeof(gso));
-		if (gso > 0 && gso < 65536 && (size_t)gso < ev->len)
-			ev->gso_size = (uint16_t)gso;
+		}
+		if (c->cmsg_len < CMSG_LEN(sizeof(v)))
+			continue;
+		memcpy(&v, CMSG_DATA(c), sizeof(v));
+		if (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_TCLASS)
+			ev->tos = (uint8_t)v;
+		else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && v > 0 &&
+			 v < 65536 && (size_t)v < ev->len)
+			ev->gso_size = (uint16_t)v;
 	}
 	return true;
 }
@@ -660,10 +671,24 @@ int io_write_tap_copy(struct io_ctx *ctx, int port, const uint8_t *data, size_t 
 	return queue_write(ctx, op, port, NULL, op->copy, len);
 }
 
+/* A control message setting the outer DS field of a send to dst, at c
+ * (CMSG_SPACE(sizeof(int)) bytes); its size. */
+static size_t tos_cmsg(struct cmsghdr *c, const struct vtep_addr *dst, uint8_t tos)
+{
+	int v = tos;
+
+	memset(c, 0, CMSG_SPACE(sizeof(v)));
+	c->cmsg_level = dst->family == AF_INET6 ? SOL_IPV6 : SOL_IP;
+	c->cmsg_type = dst->family == AF_INET6 ? IPV6_TCLASS : IP_TOS;
+	c->cmsg_len = CMSG_LEN(sizeof(v));
+	memcpy(CMSG_DATA(c), &v, sizeof(v));
+	return CMSG_SPACE(sizeof(v));
+}
+
 /* hdr (copied into the op; NULL: none) then data inside buf, to dst. */
 static int send_op(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
-		   const uint8_t *hdr, size_t hlen, unsigned int buf, const uint8_t *data,
-		   size_t len)
+		   uint8_t tos, const uint8_t *hdr, size_t hlen, unsigned int buf,
+		   const uint8_t *data, size_t len)
 {
 	struct io_uring_sqe *sqe;
 	struct op *op;
@@ -690,6 +715,10 @@ static int send_op(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint
 	op->msg.msg_namelen = io_sockaddr(dst, dstport, 0, &op->addr);
 	op->msg.msg_iov = op->iov;
 	op->msg.msg_iovlen = n;
+	if (tos) {
+		op->msg.msg_control = op->cmsg.b;
+		op->msg.msg_controllen = tos_cmsg(&op->cmsg.hdr, dst, tos);
+	}
 	sqe = get_sqe(ctx);
 	if (!sqe) {
 		op_release(ctx, op);
@@ -701,16 +730,16 @@ static int send_op(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint
 }
 
 int io_send_udp(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
-		unsigned int buf, const uint8_t *data, size_t len)
+		uint8_t tos, unsigned int buf, const uint8_t *data, size_t len)
 {
-	return send_op(ctx, fd, dst, dstport, NULL, 0, buf, data, len);
+	return send_op(ctx, fd, dst, dstport, tos, NULL, 0, buf, data, len);
 }
 
 int io_send_udp_hdr(struct io_ctx *ctx, int fd, const struct vtep_addr *dst, uint16_t dstport,
-		    const uint8_t *hdr, size_t hlen, unsigned int buf, const uint8_t *data,
-		    size_t len)
+		    uint8_t tos, const uint8_t *hdr, size_t hlen, unsigned int buf,
+		    const uint8_t *data, size_t len)
 {
-	return send_op(ctx, fd, dst, dstport, hdr, hlen, buf, data, len);
+	return send_op(ctx, fd, dst, dstport, tos, hdr, hlen, buf, data, len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -814,8 +843,10 @@ bool io_udp_gso(const struct io_ctx *ctx)
 }
 
 int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct vtep_addr *dst,
-		    uint16_t dstport, uint16_t gso_size)
+		    uint16_t dstport, uint16_t gso_size, uint8_t tos)
 {
+	size_t clen = 0;
+
 	struct io_uring_sqe *sqe = get_sqe(ctx);
 
 	if (!sqe) {
@@ -833,14 +864,19 @@ int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct
 	if (job->gso_size) {
 		struct cmsghdr *c = &job->cmsg.hdr;
 
-		memset(&job->cmsg, 0, sizeof(job->cmsg));
+		memset(c, 0, CMSG_SPACE(sizeof(uint16_t)));
 		c->cmsg_level = SOL_UDP;
 		c->cmsg_type = UDP_SEGMENT;
 		c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
 		memcpy(CMSG_DATA(c), &job->gso_size, sizeof(uint16_t));
-		job->msg.msg_control = job->cmsg.b;
-		job->msg.msg_controllen = sizeof(job->cmsg.b);
+		clen = CMSG_SPACE(sizeof(uint16_t));
 		ctx->stats.gso_sends++;
+	}
+	if (tos)
+		clen += tos_cmsg((struct cmsghdr *)(void *)(job->cmsg.b + clen), dst, tos);
+	if (clen) {
+		job->msg.msg_control = job->cmsg.b;
+		job->msg.msg_controllen = clen;
 	}
 	io_uring_prep_sendmsg(sqe, fd, &job->msg, 0);
 	io_uring_sqe_set_data64(sqe, UD(UD_JOB, 0, job - ctx->jobs));

@@ -6,7 +6,8 @@
  * choosing the socket), and one receive socket per multicast group bound to
  * group:dstport and joined on dev. DF is set everywhere: a VTEP never
  * fragments (RFC 7348 section 4.3). The underlay is IPv4 or IPv6, as local
- * is: every socket is of that family (IPv6 ones with IPV6_V6ONLY).
+ * is: every socket is of that family (IPv6 ones with IPV6_V6ONLY). The DS
+ * field is chosen per send (a control message) and read on receipt.
  */
 #include "io.h"
 
@@ -207,6 +208,8 @@ static int sock_common(const struct io_underlay_params *p, int ifindex, int fd)
 		{ six ? IPV6_UNICAST_HOPS : IP_TTL, p->ttl },
 		{ six ? IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, p->mcast_ttl },
 		{ six ? IPV6_MULTICAST_LOOP : IP_MULTICAST_LOOP, 0 },
+		/* The outer DS field of what arrives, for ECN (RFC 6040). */
+		{ six ? IPV6_RECVTCLASS : IP_RECVTOS, 1 },
 	};
 	int r = 0;
 

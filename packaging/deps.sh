@@ -7,7 +7,7 @@
 set -eu
 
 PACKAGES="build-essential pkg-config git liburing-dev libconfig-dev libpcap-dev libsystemd-dev
-libcmocka-dev iproute2 iputils-ping iperf3 ethtool tcpdump tshark python3 procps kmod mandoc
+libcmocka-dev iproute2 iputils-ping iperf3 ethtool tcpdump tshark python3 procps kmod mandoc nftables
 man-db systemd debhelper dpkg-dev clang valgrind"
 
 case "${1:-}" in

@@ -10,9 +10,14 @@
  * 0-2 pick the outer source address (peers, allowed, foreign, multicast,
  * unspecified, IPv6), the rest drive the clock and ageing (world_tick).
  * Also checked: vxlan_build parses back, vxlan_src_port stays in range,
- * and gso_l4_csum_check agrees with gso_tcp_parse's checksum check.
+ * gso_l4_csum_check agrees with gso_tcp_parse's checksum check, and the
+ * DS field rules (proto/tos) on the inner frame: what encapsulation puts
+ * outside never carries CE and keeps the inner DSCP under "inherit", and a
+ * CE mark from outside changes nothing but the ECN bits (and the IPv4
+ * header checksum, which stays valid), drops only what is not ECN-capable.
  */
 #include "../../proto/gso.h"
+#include "../../proto/tos.h"
 #include "../../proto/vxlan.h"
 #include "world.h"
 
@@ -41,6 +46,64 @@ static struct vtep_addr outer_source(unsigned int sel)
 	}
 }
 
+/* The sum of an IPv4 header that tos_of_frame found (0xffff: valid). */
+static uint16_t ipv4_sum(const uint8_t *ip)
+{
+	uint32_t s = 0;
+	size_t hl = (size_t)(ip[0] & 0x0f) * 4;
+
+	for (size_t i = 0; i + 1 < hl; i += 2)
+		s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static void check_tos(const uint8_t *f, size_t n, uint8_t outer)
+{
+	int inner = tos_of_frame(f, n);
+	uint8_t *c = fz_dup(f, n);
+	uint8_t enc = tos_encap(TOS_INHERIT, f, n);
+	size_t ip = 0;
+	bool v4 = false, sum_ok = false;
+	enum tos_decap r;
+
+	if (!c)
+		return;
+	CHECK((enc & TOS_ECN_MASK) != TOS_CE && (tos_encap(0xb8, f, n) & ~TOS_ECN_MASK) == 0xb8);
+	CHECK(inner < 0 ? enc == 0 : (enc & ~TOS_ECN_MASK) == (inner & ~TOS_ECN_MASK));
+	if (inner >= 0) {
+		struct eth_view e;
+
+		/* The IP header, found by the other parser: its DS field is
+		 * the one byte that may move (with the IPv4 checksum). */
+		CHECK(eth_parse(f, n, &e) == VTEP_DROP_NONE && e.l3_off + 20 <= n);
+		ip = e.l3_off;
+		v4 = f[ip] >> 4 == 4;
+		CHECK(v4 ? e.ethertype == ETH_TYPE_IPV4 && f[ip + 1] == inner
+			 : e.ethertype == ETH_TYPE_IPV6 &&
+			   ((f[ip] & 0x0f) << 4 | f[ip + 1] >> 4) == inner);
+		sum_ok = v4 && n - ip >= (size_t)(f[ip] & 0x0f) * 4 && (f[ip] & 0x0f) >= 5 &&
+			 ipv4_sum(f + ip) == 0xffff;
+	}
+	CHECK(tos_decap((uint8_t)(outer & ~1), c, n) == TOS_DECAP_KEEP || (outer & 3) == 3);
+	r = tos_decap((uint8_t)(outer | TOS_CE), c, n);
+	if (r != TOS_DECAP_MARKED) {
+		CHECK(memcmp(c, f, n) == 0);
+		CHECK(r == TOS_DECAP_DROP ? inner >= 0 && (inner & 3) == TOS_NOT_ECT
+					  : inner < 0 || (inner & 3) == TOS_CE);
+	} else {
+		CHECK(inner >= 0 && (inner & 3) != TOS_NOT_ECT && (inner & 3) != TOS_CE);
+		CHECK(tos_of_frame(c, n) == (inner | TOS_CE));
+		for (size_t i = 0; i < n; i++)
+			if (i != ip + 1 && !(v4 && (i == ip + 10 || i == ip + 11)))
+				CHECK(c[i] == f[i]);
+		if (sum_ok)
+			CHECK(ipv4_sum(c + ip) == 0xffff);
+	}
+	free(c);
+}
+
 static void one_packet(struct world *w, unsigned int sel, const uint8_t *p, size_t n)
 {
 	struct vtep_addr src = outer_source(sel);
@@ -65,6 +128,7 @@ static void one_packet(struct world *w, unsigned int sel, const uint8_t *p, size
 		vxlan_build(hdr, vni);
 		CHECK(vxlan_parse(hdr, sizeof(hdr), false, &back) == VTEP_DROP_NONE && back == vni);
 	}
+	check_tos(p + VXLAN_HLEN, n - VXLAN_HLEN, p[1]);
 	if (vni == FZ_VNI_A)
 		v = &w->va;
 	else if (vni == FZ_VNI_B)

@@ -304,6 +304,19 @@ static const struct conf_case cases[] = {
 	{ "arp missing mac", L1 "vnis = ( { vni = 1; arp = ( { ip = \"192.168.7.2\"; } ); } );\n",
 	  "t.conf:2: vnis[0].arp[0]: missing required key 'mac'\n" },
 
+	/* Outer DS field */
+	{ "tos values", L1 "tos = 184;\n"
+	  "vnis = ( { vni = 1; tos = \"inherit\"; }, { vni = 2; tos = 0; } );\n", OK },
+	{ "tos ecn bits", L1 V2 "tos = 0xb9;\n",
+	  "t.conf:3: tos: '185' sets ECN bits: the two low bits follow the inner packet "
+	  "(RFC 6040); give the DSCP times 4 (184 = 0xb8 for EF)\n" },
+	{ "tos range", L1 V2 "tos = 256;\n",
+	  "t.conf:3: tos: '256' out of range (0..255)\n" },
+	{ "tos word", L1 "vnis = ( { vni = 1; tos = \"copy\"; } );\n",
+	  "t.conf:2: vnis[0].tos: invalid value 'copy' (a number or \"inherit\")\n" },
+	{ "tos type", L1 V2 "tos = true;\n",
+	  "t.conf:3: tos: expected integer, got boolean 'true'\n" },
+
 	/* Capture */
 	{ "capture unknown key", L1 V2 "capture = { file = \"/tmp/x.pcap\"; snaplen = 96; };\n",
 	  "t.conf:3: capture: unknown key 'snaplen'\n" },
@@ -417,6 +430,7 @@ static void defaults(void **state)
 	assert_int_equal(conf->srcport_max, 65535);
 	assert_int_equal(conf->ttl, 64);
 	assert_int_equal(conf->mcast_ttl, 8);
+	assert_int_equal(conf->tos, 0);
 	assert_int_equal(conf->mtu, 0);
 	assert_true(conf->learning);
 	assert_int_equal(conf->ageing, 300);
@@ -470,7 +484,7 @@ static const char full_text[] =
 	"dstport = 8472;\n"
 	"srcport = [ 40000, 50000 ];\n"
 	"ttl = 32;\n"
-	"mcast_ttl = 4;\n"
+	"mcast_ttl = 4; tos = \"inherit\";\n"
 	"mtu = 1400;\n"
 	"learning = false;\n"
 	"ageing = 120;\n"
@@ -497,7 +511,7 @@ static const char full_text[] =
 	"    fdb = ( { mac = \"52:54:00:12:34:56\"; remote = \"10.0.0.2\"; } );\n"
 	"    arp = ( { ip = \"192.168.7.2\"; mac = \"52:54:00:12:34:56\"; },\n"
 	"            { ip = \"fd00::2\"; mac = \"52:54:00:12:34:57\"; } ); },\n"
-	"  { vni = 16777215; flood = \"unicast\"; peers = [ \"10.0.0.4\" ]; }\n"
+	"  { vni = 16777215; flood = \"unicast\"; peers = [ \"10.0.0.4\" ]; tos = 0x28; }\n"
 	");\n";
 
 static void full_config(void **state)
@@ -515,6 +529,7 @@ static void full_config(void **state)
 	assert_int_equal(conf->srcport_max, 50000);
 	assert_int_equal(conf->ttl, 32);
 	assert_int_equal(conf->mcast_ttl, 4);
+	assert_int_equal(conf->tos, VTEP_TOS_INHERIT);
 	assert_int_equal(conf->mtu, 1400);
 	assert_false(conf->learning);
 	assert_int_equal(conf->ageing, 120);
@@ -574,11 +589,13 @@ static void full_config(void **state)
 	assert_string_equal(vtep_mac_fmt(&v->arp[1].mac, buf), "52:54:00:12:34:57");
 	assert_string_equal(v->file, "t.conf");
 	assert_int_equal(v->line, 27);
+	assert_int_equal(v->tos, VTEP_TOS_UNSET);
 
 	v = conf_find_vni(conf, 16777215);
 	assert_non_null(v);
 	assert_int_equal(v->flood, VTEP_FLOOD_UNICAST);
 	assert_false(v->has_group);
+	assert_int_equal(v->tos, 0x28);
 	assert_null(conf_find_vni(conf, 101));
 	conf_free(conf);
 }
@@ -823,7 +840,8 @@ static void dropin_errors(void **state)
 		 "vnis = ( { vni = 100; group = \"239.1.1.2\";\n"
 		 "  arp = ( { ip = \"192.168.0.1\"; mac = \"52:54:00:00:00:01\"; } );\n"
 		 "  fdb = ( { mac = \"52:54:00:00:00:01\"; remote = \"10.0.0.3\"; } ); },\n"
-		 "  { vni = 300; flood = \"multicast\"; } );\n");
+		 "  { vni = 300; flood = \"multicast\"; },\n"
+		 "  { vni = 100; tos = 4; } );\n");
 	put_file(d->path, "c.conf", "vnis = ( { vni = 100; arp = ( { ip = \"192.168.0.1\";\n"
 		 "  mac = \"52:54:00:00:00:02\"; } ); } );\n");
 	put_file(d->path, "d.conf", "vnis = ( { vni = 400;\n");
@@ -840,6 +858,8 @@ static void dropin_errors(void **state)
 		 "%1$s/b.conf:3: vnis[0].fdb[0].mac: duplicate static MAC '52:54:00:00:00:01' "
 		 "(first at %1$s/a.conf:3)\n"
 		 "%1$s/b.conf:4: vnis[1].flood: 'multicast' needs a group\n"
+		 "%1$s/b.conf:5: vnis[2].tos: VNI '100' is declared at main.conf:3; "
+		 "a drop-in may only add taps, fdb and arp to it\n"
 		 "%1$s/c.conf:1: vnis[0].arp[0].ip: duplicate static ARP entry '192.168.0.1' "
 		 "(first at %1$s/b.conf:2)\n"
 		 "%1$s/d.conf:1: syntax error\n"
