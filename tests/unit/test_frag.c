@@ -19,6 +19,7 @@
 
 #include "../../proto/eth.h"
 #include "../../proto/frag.h"
+#include "sum.h"
 
 static uint8_t frame[9100];
 static struct frag_piece pieces[FRAG_MAX];
@@ -41,18 +42,6 @@ static void put16(uint8_t *p, size_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-/* RFC 1071 over the header: 0xffff when the checksum in it is right. */
-static uint16_t hdr_sum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 struct spec {
@@ -120,7 +109,7 @@ static void split_and_check(const struct spec *s, size_t ip_max, size_t want_n)
 		assert_int_equal(p->hlen, l3 + hl);
 		assert_int_equal(rd16(h + 2), hl + p->len);
 		assert_true(rd16(h + 2) <= ip_max);
-		assert_int_equal(hdr_sum(h, hl), 0xffff);
+		assert_int_equal(rfc1071_sum(h, hl), 0xffff);
 		assert_memory_equal(h + 1, orig + 1, 1);                /* TOS */
 		assert_memory_equal(h + 4, orig + 4, 2);                /* ID */
 		assert_memory_equal(h + 8, orig + 8, 2);                /* TTL, protocol */

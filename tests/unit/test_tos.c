@@ -18,21 +18,11 @@
 
 #include "../../proto/eth.h"
 #include "../../proto/tos.h"
+#include "sum.h"
 
-enum { F4 = ETH_HLEN + 20 + 8, F6 = ETH_HLEN + 40 + 8 };
+enum { F6 = ETH_HLEN + 40 + 8 };
 
-static uint16_t sum16(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-/* An Ethernet frame (tags VLAN tags) carrying an IPv4 header with DS field
+/* An Ethernet frame (with tags VLAN tags) carrying an IPv4 header with DS field
  * ds and a valid checksum, then 8 bytes of UDP; its length. */
 static size_t ipv4_frame(uint8_t *f, int tags, uint8_t ds)
 {
@@ -55,7 +45,7 @@ static size_t ipv4_frame(uint8_t *f, int tags, uint8_t ds)
 	f[off + 8] = 64;
 	f[off + 9] = 17;
 	memcpy(f + off + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
-	c = (uint16_t)~sum16(f + off, 20);
+	c = (uint16_t)~rfc1071_sum(f + off, 20);
 	f[off + 10] = (uint8_t)(c >> 8);
 	f[off + 11] = (uint8_t)c;
 	return off + 28;
@@ -171,7 +161,7 @@ static void decap_table(void **state)
 					assert_int_equal(f[15] & 0x0f, 0x0a);
 					assert_memory_equal(f + 16, before + 16, n - 16);
 				} else {
-					assert_int_equal(sum16(f + 18, 20), 0xffff);
+					assert_int_equal(rfc1071_sum(f + 18, 20), 0xffff);
 				}
 			}
 		}
@@ -198,13 +188,13 @@ static void decap_checksum_random(void **state)
 		}
 		f[15] = (uint8_t)((f[15] & ~3) | (1 + (it & 1)));  /* ECT(1) or ECT(0) */
 		f[24] = f[25] = 0;
-		c = (uint16_t)~sum16(f + 14, 20);
+		c = (uint16_t)~rfc1071_sum(f + 14, 20);
 		f[24] = (uint8_t)(c >> 8);
 		f[25] = (uint8_t)c;
-		assert_int_equal(sum16(f + 14, 20), 0xffff);
+		assert_int_equal(rfc1071_sum(f + 14, 20), 0xffff);
 		assert_int_equal(tos_decap(TOS_CE, f, n), TOS_DECAP_MARKED);
 		assert_int_equal(f[15] & 3, TOS_CE);
-		assert_int_equal(sum16(f + 14, 20), 0xffff);
+		assert_int_equal(rfc1071_sum(f + 14, 20), 0xffff);
 	}
 }
 
