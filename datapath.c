@@ -473,8 +473,8 @@ static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_
  * The frame of a datagram lost to a path of mtu bytes: sent again as
  * fragments when it is IPv4 without DF (true: it is not lost after all), or
  * answered on the tap its sender is behind, when it went to the VTEP its
- * destination is known behind. A flood went elsewhere too, and is not
- * answered (as pmtu_blocks).
+ * destination is known behind or was flooded (its destination unknown; a
+ * group destination gets no answer, proto/icmp.h), as pmtu_blocks does.
  */
 static bool too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const struct io_event *ev,
 			 unsigned int mtu)
@@ -493,8 +493,8 @@ static bool too_big_lost(struct vtep_worker *w, struct vtep_vni_rt *v, const str
 		     VXLAN_HLEN, &o))
 		return true;
 	memcpy(mac.b, frame, sizeof(mac.b));
-	if (!fdb_get(w->d->fdb, v->vni, &mac, &to) || to.type == FDB_LOCAL ||
-	    !vtep_addr_eq(&to.remote, &ev->src))
+	if (fdb_get(w->d->fdb, v->vni, &mac, &to) &&
+	    (to.type == FDB_LOCAL || !vtep_addr_eq(&to.remote, &ev->src)))
 		return false;
 	memcpy(mac.b, frame + 6, sizeof(mac.b));
 	if (!fdb_get(w->d->fdb, v->vni, &mac, &from) || from.type != FDB_LOCAL ||
@@ -539,17 +539,20 @@ void datapath_tx_too_big(struct vtep_worker *w, const struct io_event *ev)
 
 /* What pmtu_blocks may do with a frame too big for the path. */
 enum {
-	PMTU_ANSWER = 1,                /* one destination: ICMP too-big when due */
+	PMTU_ANSWER = 1,                /* ICMP too-big when due */
 	PMTU_SPLIT = 2,                 /* a whole frame, not a super-frame: it may
 					 * be fragmented (IPv4 without DF) */
+	PMTU_FLOOD = 4,                 /* one copy of a flood: the frame may reach
+					 * other VTEPs, so its tap did not drop it */
 };
 
 /*
  * Would a frame of flen bytes (a super-frame's: its first segment's) from
  * tap t be too big for the path to dst? Then it is fragmented (PMTU_SPLIT,
  * IPv4 without DF), or counted (too_big) and, with PMTU_ANSWER, answered
- * and counted as dropped by the tap; either way the caller sends nothing.
- * A frame flooded to several VTEPs is not answered (it went elsewhere).
+ * and, but for a copy of a flood, counted as dropped by the tap; either way
+ * the caller sends nothing. A flood is answered once, for the first VTEP
+ * whose path it does not fit (the kernel driver answers for each).
  */
 static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 			const struct vtep_addr *dst, const struct io_event *ev, size_t flen,
@@ -567,10 +570,10 @@ static bool pmtu_blocks(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
 	if ((how & PMTU_SPLIT) && frag_out(w, v, dst, ev->data, ev->len, ev->buf, max_frame, o))
 		return true;
 	count_drop(vc(w, v), VTEP_DROP_TOO_BIG);
-	if (how & PMTU_ANSWER) {
+	if (how & PMTU_ANSWER)
 		too_big_answer(w, v, t, ev->data, ev->len, max_frame);
+	if ((how & (PMTU_ANSWER | PMTU_FLOOD)) == PMTU_ANSWER)
 		tc(w, &w->d->taps[t])->rx_dropped++;
-	}
 	return true;
 }
 
@@ -717,12 +720,16 @@ static void flood_underlay(struct vtep_worker *w, struct vtep_vni_rt *v,
 			   const struct io_event *ev, uint8_t *hdr, size_t len,
 			   const struct dp_out *o)
 {
+	unsigned int how = PMTU_SPLIT | PMTU_ANSWER | PMTU_FLOOD;
 	size_t n;
 	const struct vtep_addr *dst = flood_dests(v, &n);
 
-	for (size_t i = 0; i < n; i++)
-		if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev, ev->len, PMTU_SPLIT, o))
+	for (size_t i = 0; i < n; i++) {
+		if (pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev, ev->len, how, o))
+			how &= ~PMTU_ANSWER;    /* answered once (or fragmented: none due) */
+		else
 			udp_out(w, v, &dst[i], ev, hdr, len, o);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -888,13 +895,17 @@ static void tap_rx_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 			if ((int)v->taps[i] != dec->exclude_tap)
 				tap_out_gso(w, v, v->taps[i], ev, g);
 	if (dec->flood_underlay) {
+		unsigned int how = PMTU_ANSWER | PMTU_FLOOD;
 		size_t n;
 		const struct vtep_addr *dst = flood_dests(v, &n);
 
-		for (size_t i = 0; i < n; i++)
-			if (!pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev,
-					 g->hlen + g->mss, 0, o))
+		for (size_t i = 0; i < n; i++) {
+			if (pmtu_blocks(w, v, (uint16_t)ev->cookie, &dst[i], ev,
+					g->hlen + g->mss, how, o))
+				how &= ~PMTU_ANSWER;
+			else
 				udp_out_gso(w, v, &dst[i], ev, g, o);
+		}
 	}
 }
 

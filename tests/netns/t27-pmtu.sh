@@ -54,6 +54,13 @@
 #   - ping -M do -s 1400 and ping -6 -M do -s 1400 pass again within 5 s;
 #     a normal ping passes; then 3 more ping -M do -s 1400 all pass, and
 #     (vtep only) neither too_big nor icmp_too_big moved during them.
+#  ul0 MTU 1400 again, frames flooded (A1 has a static neighbour .99 /
+#  fd00::99 at a MAC no VTEP has learnt):
+#   - ping -M do -s 1400 and ping -6 -M do -s 1400 to it are answered with
+#     mtu 1350 from the first ping on (its send failed: answered from the
+#     failure); with the path known and A1's route cache flushed, one more
+#     is answered before it leaves; vtep only: flooded and icmp_too_big
+#     grew by 3, tapA1's rx_dropped did not (a flood may reach other VTEPs).
 # Under VTEP_IMPL=kernel every host is a kernel vxlan host and the vtep-only
 # checks (counters, log) are skipped.
 set -eu
@@ -260,6 +267,40 @@ check "recovery: 3 more ping -M do -s 1400 all pass" pings A1 "$B4" 1400
 if ! is_kernel A && dump_json A; then
 	check_eq "recovery: A's too_big did not move" "$(($(vdrop A too_big) - tb0))" 0
 	check_eq "recovery: A's icmp_too_big did not move" "$(($(vc A icmp_too_big) - icmp0))" 0
+fi
+
+# ---------------------------------------------------------------- flooded frames
+# A frame for a MAC nobody has learnt is flooded to every peer; too big for
+# the path to one of them, it is answered the same way (the kernel's bridge
+# and vxlan answer too), the first frame included (its send fails before
+# the path is known again).
+ul_mtu 1400
+note "ul0 mtu 1400 again; A1 sends to .99 and fd00::99 at 52:54:00:00:00:99, a MAC nobody has"
+in_vm A1 ip neigh replace 192.168.100.99 lladdr 52:54:00:00:00:99 dev "$(vtap A1)" nud permanent
+in_vm A1 ip -6 neigh replace fd00::99 lladdr 52:54:00:00:00:99 dev "$(vtap A1)" nud permanent
+flush4 A1
+flush6 A1
+if ! is_kernel A; then
+	dump_json A
+	icmp0=$(vc A icmp_too_big)
+	fl0=$(vc A flooded)
+	rxd0=$(jget A "vni(100)['taps'][0]['rx_dropped']")
+fi
+answered A1 192.168.100.99 4 "flood: ping -M do -s 1400 to an unknown MAC answered, mtu = 1350" \
+	"flood: the first ping (icmp_seq=1) is answered"
+answered A1 fd00::99 6 "flood: ping -6 -M do -s 1400 to an unknown MAC answered, mtu 1350" \
+	"flood: the first ping -6 (icmp_seq=1) is answered"
+# The path is known now: a frame that would not fit is caught before it
+# leaves (A1's route cache flushed, so that A1 sends one).
+out=$(fresh_big A1 192.168.100.99 2>&1 || true)
+check "flood, path known: a fresh ping -M do -s 1400 is answered too" \
+	grep -Eiq "frag needed and DF set \(mtu = 1350\)" <<<"$out"
+if ! is_kernel A && dump_json A; then
+	# One frame each: the guest sends no more 1400-byte pings once told.
+	check_ge "flood: A flooded the 3 frames" "$(($(vc A flooded) - fl0))" 3
+	check_ge "flood: A's icmp_too_big grew by 3" "$(($(vc A icmp_too_big) - icmp0))" 3
+	check_eq "flood: tapA1's rx_dropped did not move (a flood may reach other VTEPs)" \
+		"$(($(jget A "vni(100)['taps'][0]['rx_dropped']") - rxd0))" 0
 fi
 
 for h in A B; do
