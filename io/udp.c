@@ -217,6 +217,11 @@ static int sock_common(const struct io_underlay_params *p, int ifindex, int fd)
 		r = set_int(fd, six ? IPPROTO_IPV6 : IPPROTO_IP, o[i].opt, o[i].val);
 	if (r == 0)
 		r = set_mcast_if(fd, &p->local, ifindex);
+	/* RFC 7348 5: a zero UDP checksum MUST be accepted; over IPv6 the
+	 * kernel drops one unless told (RFC 6935 allows it for tunnels, and
+	 * VTEPs send it: the kernel driver with udp6zerocsumtx). */
+	if (r == 0 && six)
+		r = set_int(fd, IPPROTO_UDP, UDP_NO_CHECK6_RX, 1);
 	if (r < 0)
 		return r;
 	(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, 4 << 20);

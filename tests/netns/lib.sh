@@ -49,7 +49,7 @@ PASSED=0
 FAILED=0
 NAMESPACES=()
 BG_PIDS=()           # tcpdump, ping, ...: SIGTERM on cleanup
-declare -A HOST_IP=() HOST_IMPL=() HOST_PID=() HOST_CONF=() HOST_VNIS=() HOST_KEYS=()
+declare -A HOST_IP=() HOST_IMPL=() HOST_PID=() HOST_CONF=() HOST_VNIS=() HOST_KEYS=() KVX_ARGS=()
 declare -A VNI_OPT=()          # "H:VNI" -> "group=.. peers=a,b flood=.."
 declare -A VNI_FLOOD=()        # "H:VNI" -> flood mode in effect (kernel hosts)
 declare -A VM_HOST=() VM_VNI=() VM_IP=() VM_MAC=()
@@ -304,6 +304,12 @@ host_add()
 # host_kernel H: host H runs the kernel vxlan driver whatever VTEP_IMPL says.
 host_kernel() { HOST_IMPL[$1]=kernel; }
 
+# kvx_args H WORD...: more options for every vxlan device of H when it runs
+# the kernel driver (`kvx_args C udp6zerocsumtx`); a vtep host ignores them.
+# The kernel's devices on one port share a socket: their receive options
+# (udp6zerocsumrx, ...) must agree.
+kvx_args() { local h=$1; shift; KVX_ARGS[$h]="$*"; }
+
 # conf_set H KEY VALUE: a top-level config key, VALUE in libconfig syntax
 # (conf_set A ageing 5; conf_set A allow '[ "10.0.0.0/29" ]').
 conf_set() { HOST_KEYS[$1]+="$2 = $3;"$'\n'; }
@@ -550,6 +556,7 @@ kvx_start()
 		t=$(vni_opt "$h" "$vni" tos)
 		t=${t:-$tos}
 		[ -z "$t" ] || args+=" tos $t"
+		[ -z "${KVX_ARGS[$h]:-}" ] || args+=" ${KVX_ARGS[$h]}"
 		ip -n "$ns" link add "br$vni" type bridge mcast_snooping 0 \
 			${ageing:+ageing_time $((ageing * 100))}
 		ip -n "$ns" link set "br$vni" up

@@ -22,7 +22,9 @@
 #     default over IPv6), and the join of ff05::100; tapA1 has mtu 1430;
 #   - VNI 100 (multicast): ping A1 -> B1, A1 -> C1, C1 -> B1; A's first ARP
 #     request goes to ff05::100; nothing is sent over IPv4;
-#   - VNI 200 (head-end replication): ping A2 -> B2, C2 -> A2; A's ARP
+#   - VNI 200 (head-end replication): ping A2 -> B2, C2 -> A2, where C
+#     sends zero UDP checksums (udp6zerocsumtx; the capture shows them),
+#     which A accepts; A's ARP
 #     request is replicated to fd00:1::2 and fd00:1::3; nothing of VNI 200
 #     goes to a multicast address;
 #   - VNI 400 on A and B floods to ff02::400, a group of link-local scope
@@ -78,6 +80,11 @@ vni_add C 100 group=$G6
 vni_add A 200 flood=unicast peers=$B6,$C6
 vni_add B 200 flood=unicast peers=$A6,$C6
 vni_add C 200 flood=unicast peers=$A6,$B6
+# C sends zero UDP checksums (RFC 6935; RFC 7348 5: they MUST be accepted):
+# a kernel host must be told to accept them, vtep always does.
+kvx_args A udp6zerocsumrx
+kvx_args B udp6zerocsumrx
+kvx_args C udp6zerocsumtx udp6zerocsumrx
 vni_add A 300 group=ff05::300 flood=auto
 vni_add A 400 group=ff02::400
 vni_add B 400 group=ff02::400
@@ -130,6 +137,8 @@ check_ge "VNI 200: A's ARP request replicated to $C6" \
 	"$(cap_count ul "$F6_VX and src host $A6 and dst host $C6 and $(f6_vni 200) and $F6_ARP")" 1
 check_eq "VNI 200: nothing to a multicast address" \
 	"$(cap_count ul "$F6_VX and $(f6_vni 200) and dst net ff00::/8")" 0
+check_ge "VNI 200: C's datagrams to A carry a zero UDP checksum (and were answered)" \
+	"$(cap_count ul "$F6_VX and src host $C6 and dst host $A6 and $(f6_vni 200) and ip6[46:2] = 0")" 3
 check_ge "VNI 100: the kernel's packets reach A (from $C6)" \
 	"$(cap_count ul "$F6_VX and src host $C6 and dst host $A6 and $(f6_vni 100)")" 3
 
