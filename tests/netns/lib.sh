@@ -301,6 +301,34 @@ host_add()
 	mkdir -p "$WORK/$h"
 }
 
+# conf_refused NAME TEXT LINE MESSAGE: `vtep -t` on a file holding TEXT
+# exits 1 and reports MESSAGE (a grep pattern) at FILE:LINE.
+conf_refused()
+{
+	local f=$WORK/refused.conf rc=0 out
+	printf '%s\n' "$2" >"$f"
+	out=$("$VTEP" -t -c "$f" 2>&1) || rc=$?
+	check_eq "vtep -t: $1: exit status" "$rc" 1
+	check "vtep -t: $1: FILE:LINE and message" grep -q "^$f:$3: $4" <<<"$out"
+}
+
+# rcvbuf_errors H: UDP datagrams host H's kernel dropped for a full receive
+# buffer (Udp RcvbufErrors in its namespace).
+# shellcheck disable=SC2016 # awk's own $
+rcvbuf_errors()
+{
+	in_host "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 }
+		else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
+# vxspray_build: build tests/tools/vxspray.c into $SPRAY (skip without cc).
+vxspray_build()
+{
+	command -v cc >/dev/null 2>&1 || skip "no C compiler (cc) to build tests/tools/vxspray.c"
+	SPRAY=$WORK/vxspray
+	cc -O2 -o "$SPRAY" "$TOP/tests/tools/vxspray.c" || { not_ok "build vxspray"; finish; }
+}
+
 # host_kernel H: host H runs the kernel vxlan driver whatever VTEP_IMPL says.
 host_kernel() { HOST_IMPL[$1]=kernel; }
 

@@ -23,9 +23,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 [ "$VTEP_IMPL" != kernel ] || skip "counters and RSS are vtep's (VTEP_IMPL=kernel)"
 require
-command -v cc >/dev/null 2>&1 || skip "no C compiler (cc) to build tests/tools/vxspray.c"
-SPRAY=$WORK/vxspray
-cc -O2 -o "$SPRAY" "$TOP/tests/tools/vxspray.c" || { not_ok "build vxspray"; finish; }
+vxspray_build
 MAX=1000
 N=100000
 S=02:5a:00:00:00:01
@@ -48,11 +46,6 @@ vtep_start B || finish
 check "ping A1 -> B1 before" vm_ping A1 "$(vm_addr B1)" 3
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/${HOST_PID[A]}/status"; }
-rcvbuf_errors()
-{
-	in_host A awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 }
-		else print $col["RcvbufErrors"] }' /proc/net/snmp
-}
 learned_n() { jget A "sum(1 for e in vni(100)['fdb'] if e['type'] in ('local', 'remote'))"; }
 spray() { in_host C "$SPRAY" --dst 10.0.0.1 --src 10.0.0.3 --inner-dst $S "$@"; }
 
@@ -65,7 +58,7 @@ sleep 0.5
 dump_json A || finish
 check_eq "table full after the warm-up: learned entries = maxaddress" "$(learned_n)" $MAX
 rss0=$(rss)
-err0=$(rcvbuf_errors)
+err0=$(rcvbuf_errors A)
 full0=$(jget A "drops('fdb_full')")
 nodest0=$(jget A "drops('no_dest')")
 learned0=$(jget A "counter('learned')")
@@ -82,7 +75,7 @@ in_host C python3 "$VXSEND" --dst 10.0.0.1 --src 10.0.0.3 --vni 100 --inner-src 
 note "spray took $(($(now_ms) - t0)) ms"
 sleep 1
 dump_json A || finish
-lost=$(($(rcvbuf_errors) - err0))
+lost=$(($(rcvbuf_errors A) - err0))
 got=$((N - lost))
 note "A's socket dropped $lost datagrams (RcvbufErrors), so A received $got"
 check_eq "learned entries still = maxaddress" "$(learned_n)" $MAX
@@ -103,12 +96,12 @@ SLACK=512
 check_ge "RSS flat: grew by at most $SLACK kB" $((rss0 + SLACK)) "$rss1"
 
 # A second, flat-out spray: the table and RSS do not care about the rate.
-err0=$(rcvbuf_errors)
+err0=$(rcvbuf_errors A)
 full0=$(jget A "drops('fdb_full')")
 note "flat-out spray: $(spray --start 2000000 --count $N --pps 0)"
 sleep 1
 dump_json A || finish
-got=$((N - $(rcvbuf_errors) + err0))
+got=$((N - $(rcvbuf_errors A) + err0))
 note "A received $got of $N"
 check_eq "flat out: one fdb_full per datagram received" "$(($(jget A "drops('fdb_full')") - full0))" "$got"
 check_eq "flat out: learned entries still = maxaddress" "$(learned_n)" $MAX
