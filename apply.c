@@ -457,6 +457,7 @@ static void retire_old(struct vtep_daemon *d, struct stage *st)
 			kept = kept || st->vnis[k].vni == v->vni;
 		if (!kept) {
 			(void)fdb_flush_vni(d->fdb, v->vni);
+			(void)fdb_set_vni_max(d->fdb, v->vni, 0);
 			(void)arpc_flush_vni(d->arpc, v->vni);
 			log_info("vni %u removed", v->vni);
 		}
@@ -491,7 +492,8 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		struct vtep_vni_rt *v = &d->vnis[i];
 		const struct conf_vni *cv = conf_find_vni(conf, v->vni);
-		char tos[VTEP_TOS_STRLEN];
+		char tos[VTEP_TOS_STRLEN], max[32];
+		int r;
 
 		for (size_t k = 0; k < v->n_taps; k++) {
 			struct vtep_tap_rt *t = &d->taps[v->taps[k]];
@@ -505,9 +507,15 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 		add_statics(d, cv);
 		fill_fwd(d, conf, v);
 		v->tos = cv->tos != VTEP_TOS_UNSET ? cv->tos : conf->tos;
+		r = fdb_set_vni_max(d->fdb, v->vni, cv->maxaddress);
+		if (r < 0)
+			log_error_errno(r, "vni %u: maxaddress %u not set", v->vni, cv->maxaddress);
+		max[0] = '\0';
+		if (cv->maxaddress)
+			snprintf(max, sizeof(max), ", maxaddress %u", cv->maxaddress);
 		log_info("vni %u: flood %s, %zu taps, %zu peers, %zu static fdb, %zu static arp, "
-			 "tos %s", v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers,
-			 cv->n_fdb, cv->n_arp, vtep_tos_str(v->tos, tos, sizeof(tos)));
+			 "tos %s%s", v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers,
+			 cv->n_fdb, cv->n_arp, vtep_tos_str(v->tos, tos, sizeof(tos)), max);
 	}
 	while (d->n_taps && !d->taps[d->n_taps - 1].used)
 		d->n_taps--;

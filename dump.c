@@ -243,6 +243,7 @@ static void json_arp(FILE *f, const struct vni_slice *s, uint64_t now)
 static void json_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni_rt *v,
 		     const struct vni_slice *s, uint64_t now)
 {
+	const struct conf_vni *cv = conf_find_vni(d->conf, v->vni);
 	char a[VTEP_ADDR_STRLEN];
 	struct vtep_counters vc;
 
@@ -252,7 +253,11 @@ static void json_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	fprintf(f, ", \"peers\": [");
 	for (size_t i = 0; i < v->n_peers; i++)
 		fprintf(f, "%s\"%s\"", i ? ", " : "", vtep_addr_fmt(&v->peers[i], a));
-	fprintf(f, "], \"tos\": \"%s\",\n      ", vtep_tos_str(v->tos, a, sizeof(a)));
+	fprintf(f, "], \"tos\": \"%s\", \"maxaddress\": ", vtep_tos_str(v->tos, a, sizeof(a)));
+	if (cv && cv->maxaddress)
+		fprintf(f, "%u,\n      ", cv->maxaddress);
+	else
+		fprintf(f, "null,\n      ");
 	json_taps(f, d, v);
 	json_fdb(f, d, s, now);
 	json_arp(f, s, now);
@@ -404,6 +409,7 @@ static void text_tables(FILE *f, const struct vtep_daemon *d, const struct vtep_
 static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni_rt *v,
 		     const struct vni_slice *s, uint64_t now)
 {
+	const struct conf_vni *cv = conf_find_vni(d->conf, v->vni);
 	char a[VTEP_ADDR_STRLEN];
 	struct vtep_counters vc;
 
@@ -412,7 +418,10 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 		fprintf(f, " group %s", vtep_addr_fmt(&v->group, a));
 	for (size_t i = 0; i < v->n_peers; i++)
 		fprintf(f, "%s%s", i ? "," : " peers ", vtep_addr_fmt(&v->peers[i], a));
-	fprintf(f, " tos %s\n", vtep_tos_str(v->tos, a, sizeof(a)));
+	fprintf(f, " tos %s", vtep_tos_str(v->tos, a, sizeof(a)));
+	if (cv && cv->maxaddress)
+		fprintf(f, " maxaddress %u", cv->maxaddress);
+	fprintf(f, "\n");
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
 		struct vtep_tap_counters tc;

@@ -55,6 +55,7 @@ struct conf_vni {
 	struct conf_arp *arp;
 	size_t n_arp;
 	int16_t tos;                    /* VTEP_TOS_UNSET: the global tos */
+	uint32_t maxaddress;            /* learned FDB entries of this VNI; 0 = only the global cap */
 	const char *file;
 	int line;
 };

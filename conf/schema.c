@@ -367,7 +367,10 @@ static void key_peers(struct conf_ctx *ctx, const config_setting_t *s, const cha
 	}
 }
 
-/* In a drop-in, for a VNI declared before: group, peers, flood and tos are its own. */
+#define TABLE_MAX 16777216
+
+/* In a drop-in, for a VNI declared before: group, peers, flood, tos and
+ * maxaddress are its own. */
 static void key_declared(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 			 void *obj, const struct conf_key *k)
 {
@@ -386,6 +389,7 @@ static const struct conf_key vni_keys[] = {
 	K_CALL("peers", key_peers),
 	K_WORD(struct conf_vni, flood, flood_words),
 	K_FIELD(struct conf_vni, tos, conf_key_tos),
+	K_UINT(struct conf_vni, maxaddress, 1, TABLE_MAX),
 	K_CALL("taps", key_taps),
 	K_CALL("fdb", key_fdb),
 	K_CALL("arp", key_arp),
@@ -397,6 +401,7 @@ static const struct conf_key extend_keys[] = {
 	K_CALL("peers", key_declared),
 	K_CALL("flood", key_declared),
 	K_CALL("tos", key_declared),
+	K_CALL("maxaddress", key_declared),
 	K_CALL("taps", key_taps),
 	K_CALL("fdb", key_fdb),
 	K_CALL("arp", key_arp),
@@ -648,7 +653,6 @@ static void key_capture(struct conf_ctx *ctx, const config_setting_t *s, const c
 }
 
 #define SECONDS_MAX 604800              /* a week */
-#define TABLE_MAX 16777216
 
 static const char *const reserved_words[] = { "drop", "ignore", NULL };
 

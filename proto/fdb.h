@@ -201,6 +201,16 @@ size_t fdb_count(const struct fdb *fdb, enum fdb_type type);
  */
 int fdb_set_max_learned(struct fdb *fdb, uint32_t max_learned);
 int fdb_set_max_static(struct fdb *fdb, uint32_t max_static);
+/*
+ * A cap of VNI vni's own on its learned entries, within max_learned (a
+ * tenant spraying MACs fills its own share, not the table); 0 lifts it.
+ * As for the caps above, lowering it evicts nothing. At most VTEP_MAX_VNIS
+ * VNIs capped at once (-ENOSPC beyond). Not for the datapath (the first cap
+ * of a VNI counts its entries). Returns 0, -EINVAL (vni), -ENOSPC or -ENOMEM.
+ */
+int fdb_set_vni_max(struct fdb *fdb, uint32_t vni, uint32_t max_learned);
+/* Learned (local + remote) entries of one VNI. */
+size_t fdb_vni_learned(const struct fdb *fdb, uint32_t vni);
 
 /*
  * Move damping (see the top of this file): freeze a learned MAC after

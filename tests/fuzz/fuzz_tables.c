@@ -2,7 +2,7 @@
 /*
  * fuzz_tables - the FDB and the ARP/ND cache driven by the input as a
  * sequence of operations (learn, snoop, static add, del, lookup, expire,
- * flush, set_max, set_router, set_seed, clock ticks), each checked against
+ * flush, set_max, a VNI's own cap, set_router, set_seed, clock ticks), each checked against
  * a naive shadow model: every return value, every entry (type, location,
  * MAC, flags, seen_ms) and every count must agree after each step, and the
  * learned/snooped counts may exceed their caps only by lowering a cap.
@@ -105,6 +105,7 @@ struct fdb_model {
 	size_t n;
 	uint32_t max_learned;
 	uint32_t max_static;
+	uint32_t vni_max[8];            /* fdb_set_vni_max, by pick_vni's index */
 	uint32_t damp_limit;
 	uint64_t damp_window;
 	uint64_t damp_hold;
@@ -116,6 +117,25 @@ static struct fdb_entry *fm_find(struct fdb_model *m, uint32_t vni, const struct
 		if (m->e[i].vni == vni && vtep_mac_eq(&m->e[i].mac, mac))
 			return &m->e[i];
 	return NULL;
+}
+
+/* Learned entries of one VNI. */
+static size_t fm_vni_learned(const struct fdb_model *m, uint32_t vni)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		c += m->e[i].vni == vni && m->e[i].type != FDB_STATIC;
+	return c;
+}
+
+/* The cap of vni's own (0: none). */
+static uint32_t fm_vni_max(const struct fdb_model *m, uint32_t vni)
+{
+	for (uint8_t b = 0; b < 8; b++)
+		if (pick_vni(b) == vni && m->vni_max[b])
+			return m->vni_max[b];
+	return 0;
 }
 
 static size_t fm_count(const struct fdb_model *m, int type)
@@ -221,6 +241,8 @@ static enum fdb_learn fm_learn(struct fdb_model *m, uint32_t vni, const struct v
 	}
 	if (fm_count(m, FDB_LOCAL) + fm_count(m, FDB_REMOTE) >= m->max_learned)
 		return FDB_LEARN_FULL;
+	if (fm_vni_max(m, vni) && fm_vni_learned(m, vni) >= fm_vni_max(m, vni))
+		return FDB_LEARN_FULL;
 	CHECK(m->n < MODEL_MAX);
 	memset(&m->d[m->n], 0, sizeof(m->d[m->n]));
 	e = &m->e[m->n++];
@@ -292,6 +314,9 @@ static void fdb_compare(const struct fdb *fdb, struct fdb_model *m, uint64_t now
 
 	for (int t = 0; t <= FDB_TYPE_MAX; t++)
 		CHECK(fdb_count(fdb, t) == fm_count(m, t));
+	for (uint8_t b = 0; b < 8; b++)
+		if (pick_vni(b) <= VTEP_VNI_MAX)
+			CHECK(fdb_vni_learned(fdb, pick_vni(b)) == fm_vni_learned(m, pick_vni(b)));
 	fdb_foreach(fdb, fdb_walk_cb, &w);
 	CHECK(w.seen == m->n);
 	for (size_t i = 0; i < m->n; i++) {
@@ -452,7 +477,16 @@ static void fdb_op(struct fdb *fdb, struct fdb_model *m, uint8_t op, struct fz *
 		break;
 	}
 	case 10:
-		if (a & 1) {
+		if (a & 2) {
+			/* A VNI's own cap (0 lifts it); one slot per VNI value. */
+			uint32_t cap = b % CAP_MOD;
+
+			r = fdb_set_vni_max(fdb, vni, cap);
+			CHECK(r == (vni > VTEP_VNI_MAX ? -EINVAL : 0));
+			for (uint8_t k = 0; r == 0 && k < 8; k++)
+				if (pick_vni(k) == vni)
+					m->vni_max[k] = cap;
+		} else if (a & 1) {
 			m->max_learned = b % CAP_MOD;
 			CHECK(fdb_set_max_learned(fdb, m->max_learned) == 0);
 		} else {

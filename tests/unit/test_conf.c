@@ -314,6 +314,10 @@ static const struct conf_case cases[] = {
 	  "t.conf:3: tos: '256' out of range (0..255)\n" },
 	{ "tos word", L1 "vnis = ( { vni = 1; tos = \"copy\"; } );\n",
 	  "t.conf:2: vnis[0].tos: invalid value 'copy' (a number or \"inherit\")\n" },
+	{ "vni maxaddress", L1 "maxaddress = 100;\n"
+	  "vnis = ( { vni = 1; maxaddress = 500; }, { vni = 2; maxaddress = 16777216; } );\n", OK },
+	{ "vni maxaddress zero", L1 "vnis = ( { vni = 1; maxaddress = 0; } );\n",
+	  "t.conf:2: vnis[0].maxaddress: '0' out of range (1..16777216)\n" },
 	{ "tos type", L1 V2 "tos = true;\n",
 	  "t.conf:3: tos: expected integer, got boolean 'true'\n" },
 
@@ -511,7 +515,8 @@ static const char full_text[] =
 	"    fdb = ( { mac = \"52:54:00:12:34:56\"; remote = \"10.0.0.2\"; } );\n"
 	"    arp = ( { ip = \"192.168.7.2\"; mac = \"52:54:00:12:34:56\"; },\n"
 	"            { ip = \"fd00::2\"; mac = \"52:54:00:12:34:57\"; } ); },\n"
-	"  { vni = 16777215; flood = \"unicast\"; peers = [ \"10.0.0.4\" ]; tos = 0x28; }\n"
+	"  { vni = 16777215; flood = \"unicast\"; peers = [ \"10.0.0.4\" ]; tos = 0x28;\n"
+	"    maxaddress = 77; }\n"
 	");\n";
 
 static void full_config(void **state)
@@ -590,12 +595,14 @@ static void full_config(void **state)
 	assert_string_equal(v->file, "t.conf");
 	assert_int_equal(v->line, 27);
 	assert_int_equal(v->tos, VTEP_TOS_UNSET);
+	assert_int_equal(v->maxaddress, 0);
 
 	v = conf_find_vni(conf, 16777215);
 	assert_non_null(v);
 	assert_int_equal(v->flood, VTEP_FLOOD_UNICAST);
 	assert_false(v->has_group);
 	assert_int_equal(v->tos, 0x28);
+	assert_int_equal(v->maxaddress, 77);
 	assert_null(conf_find_vni(conf, 101));
 	conf_free(conf);
 }
@@ -841,7 +848,7 @@ static void dropin_errors(void **state)
 		 "  arp = ( { ip = \"192.168.0.1\"; mac = \"52:54:00:00:00:01\"; } );\n"
 		 "  fdb = ( { mac = \"52:54:00:00:00:01\"; remote = \"10.0.0.3\"; } ); },\n"
 		 "  { vni = 300; flood = \"multicast\"; },\n"
-		 "  { vni = 100; tos = 4; } );\n");
+		 "  { vni = 100; tos = 4; maxaddress = 9; } );\n");
 	put_file(d->path, "c.conf", "vnis = ( { vni = 100; arp = ( { ip = \"192.168.0.1\";\n"
 		 "  mac = \"52:54:00:00:00:02\"; } ); } );\n");
 	put_file(d->path, "d.conf", "vnis = ( { vni = 400;\n");
@@ -859,6 +866,8 @@ static void dropin_errors(void **state)
 		 "(first at %1$s/a.conf:3)\n"
 		 "%1$s/b.conf:4: vnis[1].flood: 'multicast' needs a group\n"
 		 "%1$s/b.conf:5: vnis[2].tos: VNI '100' is declared at main.conf:3; "
+		 "a drop-in may only add taps, fdb and arp to it\n"
+		 "%1$s/b.conf:5: vnis[2].maxaddress: VNI '100' is declared at main.conf:3; "
 		 "a drop-in may only add taps, fdb and arp to it\n"
 		 "%1$s/c.conf:1: vnis[0].arp[0].ip: duplicate static ARP entry '192.168.0.1' "
 		 "(first at %1$s/b.conf:2)\n"

@@ -2,7 +2,9 @@
 /*
  * test_fdb - the forwarding database (proto/fdb): learn, lookup, refresh,
  * move, move damping (freeze after N moves in T, hold, thaw, 32-bit wrap),
- * static protection, the maxaddress cap, ageing with "now" advanced,
+ * static protection, the maxaddress cap and a VNI's own cap (also against
+ * a model under random learns, moves, deletes, static adds, expiry,
+ * flushes and cap changes on thousands of VNIs), ageing with "now" advanced,
  * flushes, deletion under collisions (checked against a model), foreach,
  * resizing on reload, and scale.
  */
@@ -356,6 +358,190 @@ static void test_maxaddress(void **state)
 	m = mac_n(5);
 	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_NEW);
 	assert_int_equal(fdb_count(f, FDB_TYPE_MAX), 5);
+	fdb_free(f);
+}
+
+static void test_vni_max(void **state)
+{
+	struct fdb *f = new_fdb(100, 10);
+	struct vtep_addr r = addr4(10, 0, 0, 2);
+	struct vtep_mac m;
+
+	(void)state;
+	assert_int_equal(fdb_set_vni_max(f, VTEP_VNI_MAX + 1, 3), -EINVAL);
+	assert_int_equal(fdb_set_vni_max(f, 7, 0), 0);         /* nothing to lift */
+	assert_int_equal(fdb_set_vni_max(f, 1, 3), 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		m = mac_n(i);
+		assert_int_equal(i % 2 ? fdb_learn_local(f, 1, &m, 1, 0, NULL) :
+				 fdb_learn_remote(f, 1, &m, &r, 0, NULL), FDB_LEARN_NEW);
+	}
+	assert_int_equal(fdb_vni_learned(f, 1), 3);
+	m = mac_n(3);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_FULL);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &r, 0, NULL), FDB_LEARN_FULL);
+	/* Other VNIs learn on; the capped one still refreshes and moves. */
+	assert_int_equal(fdb_learn_local(f, 2, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	m = mac_n(1);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 5, NULL), FDB_LEARN_REFRESHED);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &r, 5, NULL), FDB_LEARN_MOVED);
+	assert_int_equal(fdb_vni_learned(f, 1), 3);
+	/* A static entry taking a learned one's place frees its share. */
+	assert_int_equal(fdb_add_static(f, 1, &m, &r, 5), 0);
+	assert_int_equal(fdb_vni_learned(f, 1), 2);
+	m = mac_n(3);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	m = mac_n(4);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_FULL);
+	/* Deleting makes room; lowering evicts nothing; lifting lets in. */
+	m = mac_n(0);
+	assert_int_equal(fdb_del(f, 1, &m), 0);
+	m = mac_n(4);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	assert_int_equal(fdb_set_vni_max(f, 1, 1), 0);
+	assert_int_equal(fdb_vni_learned(f, 1), 3);
+	m = mac_n(5);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_FULL);
+	assert_int_equal(fdb_set_vni_max(f, 1, 0), 0);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	/* A cap set on a VNI with entries counts them first. */
+	for (uint32_t i = 10; i < 15; i++) {
+		m = mac_n(i);
+		assert_int_equal(fdb_learn_local(f, 3, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	}
+	assert_int_equal(fdb_set_vni_max(f, 3, 5), 0);
+	assert_int_equal(fdb_vni_learned(f, 3), 5);
+	m = mac_n(15);
+	assert_int_equal(fdb_learn_local(f, 3, &m, 1, 0, NULL), FDB_LEARN_FULL);
+	/* Ageing and flushing give the share back. */
+	assert_int_equal(fdb_flush_vni(f, 3), 5);
+	assert_int_equal(fdb_vni_learned(f, 3), 0);
+	assert_int_equal(fdb_learn_local(f, 3, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	assert_int_equal(fdb_expire(f, AGE_MS + 1, AGE_MS, NULL, NULL), 6);
+	assert_int_equal(fdb_vni_learned(f, 3), 0);
+	assert_int_equal(fdb_vni_learned(f, 1), 0);
+	/* The global cap still holds over the VNI's. */
+	assert_int_equal(fdb_set_max_learned(f, 2), 0);
+	assert_int_equal(fdb_set_vni_max(f, 3, 50), 0);
+	for (uint32_t i = 20; i < 23; i++) {
+		m = mac_n(i);
+		assert_int_equal(fdb_learn_local(f, 3, &m, 1, AGE_MS + 2, NULL),
+				 i < 22 ? FDB_LEARN_NEW : FDB_LEARN_FULL);
+	}
+	fdb_free(f);
+}
+
+static uint64_t rng_next(uint64_t *s);
+
+struct vni_tally {
+	size_t n[4];
+};
+
+static void tally(const struct fdb_entry *e, void *arg)
+{
+	struct vni_tally *t = arg;
+
+	if (e->type != FDB_STATIC && e->vni < 4)
+		t->n[e->vni]++;
+}
+
+/* Random learns, moves, deletes, static adds, expiry, flushes and cap
+ * changes in VNIs 1..3, with caps also set and lifted on thousands of
+ * other VNIs (so the cap table is compacted): every VNI's count matches a
+ * walk of the table, and a capped VNI never passes its cap by learning. */
+static void test_vni_max_model(void **state)
+{
+	struct fdb *f = new_fdb(4096, 64);
+	struct vtep_addr r = addr4(10, 0, 0, 3);
+	uint32_t cap[4] = { 0, 0, 0, 0 };
+	uint64_t rng = 42;
+
+	(void)state;
+	for (int step = 0; step < 20000; step++) {
+		uint32_t vni = (uint32_t)(rng_next(&rng) % 3) + 1;
+		struct vtep_mac m = mac_n((uint32_t)(rng_next(&rng) % 200));
+		uint64_t now = (uint64_t)step * 100;
+		struct vni_tally t;
+		size_t before = fdb_vni_learned(f, vni);
+		enum fdb_learn lr;
+
+		switch (rng_next(&rng) % 16) {
+		case 0:
+			cap[vni] = (uint32_t)(rng_next(&rng) % 40);
+			assert_int_equal(fdb_set_vni_max(f, vni, cap[vni]), 0);
+			break;
+		case 1:
+			(void)fdb_del(f, vni, &m);
+			break;
+		case 2:
+			(void)fdb_add_static(f, vni, &m, &r, now);
+			break;
+		case 3:
+			if (rng_next(&rng) % 50 == 0)
+				(void)fdb_flush_vni(f, vni);
+			else
+				(void)fdb_expire(f, now, 30000, NULL, NULL);
+			break;
+		case 4: {
+			/* Churn: caps on other VNIs, set then lifted. */
+			uint32_t other = 100 + (uint32_t)(rng_next(&rng) % 20000);
+
+			assert_int_equal(fdb_set_vni_max(f, other, 7), 0);
+			if (rng_next(&rng) % 4)
+				assert_int_equal(fdb_set_vni_max(f, other, 0), 0);
+			break;
+		}
+		default:
+			lr = rng_next(&rng) % 2 ? fdb_learn_local(f, vni, &m, 1, now, NULL) :
+			     fdb_learn_remote(f, vni, &m, &r, now, NULL);
+			if (lr == FDB_LEARN_NEW && cap[vni])
+				assert_true(before < cap[vni]);
+			if (lr == FDB_LEARN_FULL)
+				assert_true(cap[vni] && before >= cap[vni]);
+			break;
+		}
+		memset(&t, 0, sizeof(t));
+		fdb_foreach(f, tally, &t);
+		for (uint32_t v = 1; v < 4; v++)
+			if (fdb_vni_learned(f, v) != t.n[v])
+				fail_msg("step %d: vni %u counted %zu, holds %zu", step, v,
+					 fdb_vni_learned(f, v), t.n[v]);
+	}
+	fdb_free(f);
+}
+
+/* Caps on many VNIs: lifted ones make room again (compaction keeps the
+ * capped ones, counts and all); more than VTEP_MAX_VNIS at once is refused
+ * rather than looped on. */
+static void test_vni_max_many(void **state)
+{
+	struct fdb *f = new_fdb(64, 0);
+	struct vtep_mac m;
+
+	(void)state;
+	for (uint32_t i = 0; i < 3; i++) {
+		m = mac_n(i);
+		assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	}
+	assert_int_equal(fdb_set_vni_max(f, 1, 3), 0);
+	for (uint32_t v = 1000; v < 1000 + 5 * VTEP_MAX_VNIS; v++) {
+		assert_int_equal(fdb_set_vni_max(f, v, 2), 0);
+		assert_int_equal(fdb_set_vni_max(f, v, 0), 0);
+	}
+	m = mac_n(3);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_FULL);
+	assert_int_equal(fdb_vni_learned(f, 1), 3);
+	for (uint32_t v = 2; v <= VTEP_MAX_VNIS; v++)
+		assert_int_equal(fdb_set_vni_max(f, v, 1), 0);
+	assert_int_equal(fdb_set_vni_max(f, VTEP_MAX_VNIS + 1, 1), -ENOSPC);
+	/* Lifting one makes room for another. */
+	assert_int_equal(fdb_set_vni_max(f, 2, 0), 0);
+	assert_int_equal(fdb_set_vni_max(f, VTEP_MAX_VNIS + 1, 1), 0);
+	assert_int_equal(fdb_learn_local(f, VTEP_MAX_VNIS + 1, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	m = mac_n(4);
+	assert_int_equal(fdb_learn_local(f, VTEP_MAX_VNIS + 1, &m, 1, 0, NULL), FDB_LEARN_FULL);
+	assert_int_equal(fdb_learn_local(f, 2, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_FULL);
 	fdb_free(f);
 }
 
@@ -740,6 +926,9 @@ int main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_static_protected),
 		cmocka_unit_test(test_maxaddress),
+		cmocka_unit_test(test_vni_max),
+		cmocka_unit_test(test_vni_max_model),
+		cmocka_unit_test(test_vni_max_many),
 		cmocka_unit_test(test_ageing),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_vni_isolation),
