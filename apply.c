@@ -503,6 +503,13 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 				(void)fdb_flush_tap(d->fdb, v->taps[k]);
 			t->vni_idx = i;
 			t->vni = v->vni;
+			t->n_macs = 0;
+			for (size_t c = 0; c < cv->n_taps; c++) {
+				if (strcmp(cv->taps[c].name, t->io.name) != 0)
+					continue;
+				t->n_macs = cv->taps[c].n_macs;
+				memcpy(t->macs, cv->taps[c].macs, sizeof(t->macs));
+			}
 		}
 		add_statics(d, cv);
 		fill_fwd(d, conf, v);

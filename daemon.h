@@ -29,6 +29,8 @@ struct vtep_tap_rt {
 	struct vtep_tap_counters c;     /* the main thread's; workers keep their own */
 	struct rate_bucket bum;         /* bum_rate (proto/rate; zeroed = full) */
 	pthread_mutex_t bum_lock;       /* bum, shared by the workers reading the tap */
+	struct vtep_mac macs[VTEP_TAP_MACS];    /* key macs: the only source MACs taken */
+	size_t n_macs;                  /* 0 = any */
 };
 
 struct vtep_vni_rt {

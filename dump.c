@@ -193,6 +193,9 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 		n_offs = io_tap_offload_names(&t->io, offs);
 		for (size_t k = 0; k < n_offs; k++)
 			fprintf(f, "%s\"%s\"", k ? ", " : "", offs[k]);
+		fprintf(f, "], \"macs\": [");
+		for (size_t k = 0; k < t->n_macs; k++)
+			fprintf(f, "%s\"%s\"", k ? ", " : "", vtep_mac_fmt(&t->macs[k], mac));
 		fprintf(f, "], \"mac\": \"%s\", "
 			"\"up\": %s, \"created\": %s, \"lost\": %u, \"rx_packets\": %llu, "
 			"\"rx_bytes\": %llu, "

@@ -30,6 +30,7 @@ enum vtep_limits {
 	VTEP_PORT_DEFAULT = 4789,       /* IANA VXLAN port, RFC 7348 section 5 */
 	VTEP_MAX_VNIS = 4096,           /* VNIs per instance */
 	VTEP_MAX_TAPS = 1024,           /* taps per instance */
+	VTEP_TAP_MACS = 8,              /* source MACs a tap may be pinned to (key macs) */
 	VTEP_MAX_PEERS = 1024,          /* head-end replication peers per VNI */
 	VTEP_MAX_ALLOW = 1024,          /* allow prefixes */
 	VTEP_MAX_CPUS = 1024,           /* cpus: CPU numbers 0..1023 (CPU_SETSIZE) */
@@ -347,6 +348,7 @@ enum vtep_drop {
 	VTEP_DROP_TX_ERROR,             /* send or tap write failed */
 	VTEP_DROP_MOVE_FROZEN,          /* MAC frozen by move damping */
 	VTEP_DROP_ECN,                  /* outer CE, inner not ECN-capable (RFC 6040) */
+	VTEP_DROP_SPOOFED,              /* source MAC not among its tap's macs */
 	VTEP_DROP_MAX,
 };
 
@@ -369,6 +371,7 @@ static inline const char *vtep_drop_name(enum vtep_drop d)
 		[VTEP_DROP_TX_ERROR] = "tx_error",
 		[VTEP_DROP_MOVE_FROZEN] = "move_frozen",
 		[VTEP_DROP_ECN] = "ecn",
+		[VTEP_DROP_SPOOFED] = "spoofed",
 	};
 	_Static_assert(VTEP_ARRAY_SIZE(names) == VTEP_DROP_MAX, "drop name table");
 

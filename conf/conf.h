@@ -23,6 +23,8 @@ enum conf_capture_point {
 struct conf_tap {
 	char name[VTEP_IFNAMSIZ];
 	char netns[VTEP_NETNS_MAX];     /* "" = stay in our namespace */
+	struct vtep_mac macs[VTEP_TAP_MACS];    /* the only source MACs taken from it */
+	size_t n_macs;                  /* 0 = any */
 	const char *file;               /* file that declared it (owned by conf) */
 	int line;
 };

@@ -130,12 +130,60 @@ static bool static_dup(struct conf_ctx *ctx, bool arp, size_t ei, const config_s
 	return true;
 }
 
+/* How many elements array s has, min to max (else reported): or -1. */
+static int array_len(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		     int min, int max)
+{
+	int n;
+
+	if (!conf_expect(ctx, s, path, CONFIG_TYPE_ARRAY))
+		return -1;
+	n = config_setting_length(s);
+	if (n > max) {
+		conf_report(ctx, s, path, "too many entries (at most %d)", max);
+		return -1;
+	}
+	if (n < min) {
+		conf_report(ctx, s, path, "must not be empty");
+		return -1;
+	}
+	return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* VNI entries                                                         */
+
+/* The source MACs a tap is pinned to: distinct unicast addresses. */
+static void key_tap_macs(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+			 void *obj, const struct conf_key *k)
+{
+	struct conf_tap *t = obj;
+	char p[CONF_PATH_MAX];
+	char b[VTEP_MAC_STRLEN];
+	int n = array_len(ctx, s, path, 1, VTEP_TAP_MACS);
+
+	(void)k;
+	for (int i = 0; i < n; i++) {
+		struct vtep_mac m;
+		bool dup = false;
+
+		conf_path_elem(p, path, i);
+		if (!conf_get_mac(ctx, config_setting_get_elem(s, (unsigned int)i), p, &m))
+			continue;
+		for (size_t j = 0; j < t->n_macs; j++)
+			dup = dup || vtep_mac_eq(&t->macs[j], &m);
+		if (dup)
+			conf_report(ctx, config_setting_get_elem(s, (unsigned int)i), p,
+				    "'%s' is listed twice", vtep_mac_fmt(&m, b));
+		else
+			t->macs[t->n_macs++] = m;
+	}
+}
 
 static const struct conf_key tap_keys[] = {
 	K_FIELD(struct conf_tap, name, conf_key_ifname),
 	K_FIELD(struct conf_tap, netns, conf_key_netns),
+	K_CALL("macs", key_tap_macs),
 };
 
 static const struct conf_key fdb_keys[] = {
@@ -564,16 +612,11 @@ static void *array_room(struct conf_ctx *ctx, const config_setting_t *s, const c
 			int max, size_t size, int *ret_n)
 {
 	void *room;
-	int n;
+	int n = array_len(ctx, s, path, 0, max);
 
 	*ret_n = 0;
-	if (!conf_expect(ctx, s, path, CONFIG_TYPE_ARRAY))
+	if (n < 0)
 		return NULL;
-	n = config_setting_length(s);
-	if (n > max) {
-		conf_report(ctx, s, path, "too many entries (at most %d)", max);
-		return NULL;
-	}
 	room = calloc((size_t)n + 1, size);
 	if (!room) {
 		ctx->oom = true;

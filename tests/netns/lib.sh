@@ -53,6 +53,7 @@ declare -A HOST_IP=() HOST_IMPL=() HOST_PID=() HOST_CONF=() HOST_VNIS=() HOST_KE
 declare -A VNI_OPT=()          # "H:VNI" -> "group=.. peers=a,b flood=.."
 declare -A VNI_FLOOD=()        # "H:VNI" -> flood mode in effect (kernel hosts)
 declare -A VM_HOST=() VM_VNI=() VM_IP=() VM_MAC=()
+declare -A VM_TAPKEYS=()        # V -> more keys of its tap entry ('macs = [ ... ];')
 declare -A CAP_PID=() CAP_FILE=()
 
 # ---------------------------------------------------------------- reporting
@@ -444,7 +445,7 @@ conf_write()
 				[ "${VM_VNI[$v]}" = "$vni" ] || continue
 				[ "$first_tap" = 1 ] || taps+=", "
 				first_tap=0
-				taps+="{ name = \"$(vtap "$v")\"; netns = \"$(vns "$v")\"; }"
+				taps+="{ name = \"$(vtap "$v")\"; netns = \"$(vns "$v")\";${VM_TAPKEYS[$v]:+ ${VM_TAPKEYS[$v]}} }"
 			done
 			echo "    taps = ( $taps );"
 			echo "  }"

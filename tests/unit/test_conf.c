@@ -304,6 +304,24 @@ static const struct conf_case cases[] = {
 	{ "arp missing mac", L1 "vnis = ( { vni = 1; arp = ( { ip = \"192.168.7.2\"; } ); } );\n",
 	  "t.conf:2: vnis[0].arp[0]: missing required key 'mac'\n" },
 
+	/* Port security */
+	{ "tap macs", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\";\n"
+	  "  macs = [ \"52:54:00:00:00:01\", \"52:54:00:00:00:02\" ]; } ); } );\n", OK },
+	{ "tap macs empty", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; macs = [ ]; } ); } );\n",
+	  "t.conf:2: vnis[0].taps[0].macs: must not be empty\n" },
+	{ "tap macs too many", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; macs = [\n"
+	  "  \"52:54:00:00:00:01\", \"52:54:00:00:00:02\", \"52:54:00:00:00:03\",\n"
+	  "  \"52:54:00:00:00:04\", \"52:54:00:00:00:05\", \"52:54:00:00:00:06\",\n"
+	  "  \"52:54:00:00:00:07\", \"52:54:00:00:00:08\", \"52:54:00:00:00:09\" ]; } ); } );\n",
+	  "t.conf:2: vnis[0].taps[0].macs: too many entries (at most 8)\n" },
+	{ "tap macs bad", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\";\n"
+	  "  macs = [ \"52:54:00:00:00:01\", \"01:00:5e:00:00:01\", \"52:54:00:00:00:01\", \"x\" ]; } ); } );\n",
+	  "t.conf:3: vnis[0].taps[0].macs[1]: '01:00:5e:00:00:01' is not a unicast MAC address\n"
+	  "t.conf:3: vnis[0].taps[0].macs[2]: '52:54:00:00:00:01' is listed twice\n"
+	  "t.conf:3: vnis[0].taps[0].macs[3]: invalid MAC address 'x'\n" },
+	{ "tap macs type", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; macs = \"52:54:00:00:00:01\"; } ); } );\n",
+	  "t.conf:2: vnis[0].taps[0].macs: expected array, got string '52:54:00:00:00:01'\n" },
+
 	/* Outer DS field */
 	{ "tos values", L1 "tos = 184;\n"
 	  "vnis = ( { vni = 1; tos = \"inherit\"; }, { vni = 2; tos = 0; } );\n", OK },
@@ -511,7 +529,8 @@ static const char full_text[] =
 	"vnis = (\n"
 	"  { vni = 100; group = \"239.1.1.100\"; peers = [ \"10.0.0.2\", \"10.0.0.3\" ];\n"
 	"    flood = \"multicast\";\n"
-	"    taps = ( { name = \"vm1\"; }, { name = \"vm2\"; netns = \"blue\"; } );\n"
+	"    taps = ( { name = \"vm1\"; macs = [ \"52:54:00:00:0a:01\" ]; },"
+	" { name = \"vm2\"; netns = \"blue\"; } );\n"
 	"    fdb = ( { mac = \"52:54:00:12:34:56\"; remote = \"10.0.0.2\"; } );\n"
 	"    arp = ( { ip = \"192.168.7.2\"; mac = \"52:54:00:12:34:56\"; },\n"
 	"            { ip = \"fd00::2\"; mac = \"52:54:00:12:34:57\"; } ); },\n"
@@ -580,6 +599,9 @@ static void full_config(void **state)
 	assert_int_equal(v->n_taps, 2);
 	assert_string_equal(v->taps[0].name, "vm1");
 	assert_string_equal(v->taps[0].netns, "");
+	assert_int_equal(v->taps[0].n_macs, 1);
+	assert_string_equal(vtep_mac_fmt(&v->taps[0].macs[0], buf), "52:54:00:00:0a:01");
+	assert_int_equal(v->taps[1].n_macs, 0);
 	assert_string_equal(v->taps[1].name, "vm2");
 	assert_string_equal(v->taps[1].netns, "blue");
 	assert_string_equal(v->taps[1].file, "t.conf");
