@@ -845,9 +845,8 @@ bool io_udp_gso(const struct io_ctx *ctx)
 int io_job_send_udp(struct io_ctx *ctx, struct io_job *job, int fd, const struct vtep_addr *dst,
 		    uint16_t dstport, uint16_t gso_size, uint8_t tos)
 {
-	size_t clen = 0;
-
 	struct io_uring_sqe *sqe = get_sqe(ctx);
+	size_t clen = 0;
 
 	if (!sqe) {
 		io_job_abort(ctx, job);

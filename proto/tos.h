@@ -15,7 +15,7 @@
 
 #include "eth.h"
 
-#define TOS_INHERIT (-1)                /* the configured tos: copy the inner DSCP */
+#define TOS_INHERIT VTEP_TOS_INHERIT    /* the configured tos: copy the inner DSCP */
 #define TOS_ECN_MASK 0x03
 
 enum tos_ecn {
