@@ -31,6 +31,8 @@ struct vtep_tap_rt {
 	pthread_mutex_t bum_lock;       /* bum, shared by the workers reading the tap */
 	struct vtep_mac macs[VTEP_TAP_MACS];    /* key macs: the only source MACs taken */
 	size_t n_macs;                  /* 0 = any */
+	struct vtep_addr ips[VTEP_TAP_IPS];     /* key ips: the only addresses claimed */
+	size_t n_ips;                   /* 0 = any */
 };
 
 struct vtep_vni_rt {

@@ -16,6 +16,7 @@
 #include "proto/eth.h"
 #include "proto/frag.h"
 #include "proto/gso.h"
+#include "proto/guard.h"
 #include "proto/icmp.h"
 #include "proto/tos.h"
 #include "proto/vxlan.h"
@@ -926,21 +927,6 @@ static bool tap_rx_vnet(const struct io_event *ev, struct gso_frame *g, bool *re
 	return true;
 }
 
-/* Port security: the frame's source MAC is one the tap is pinned to (a
- * frame too short to have one is left to the parsers, which drop it). */
-static bool tap_mac_ok(const struct vtep_tap_rt *tap, const uint8_t *frame, size_t len)
-{
-	struct vtep_mac src;
-
-	if (len < ETH_HLEN)
-		return true;
-	memcpy(src.b, frame + 6, sizeof(src.b));
-	for (size_t i = 0; i < tap->n_macs; i++)
-		if (vtep_mac_eq(&tap->macs[i], &src))
-			return true;
-	return false;
-}
-
 void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 {
 	struct vtep_daemon *d = w->d;
@@ -969,7 +955,8 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 		count_drop(vc(w, v), VTEP_DROP_MALFORMED);
 		return;
 	}
-	if (tap->n_macs && !tap_mac_ok(tap, ev->data, ev->len)) {
+	if ((tap->n_macs && !guard_mac_ok(ev->data, ev->len, tap->macs, tap->n_macs)) ||
+	    (tap->n_ips && !guard_ip_ok(ev->data, ev->len, tap->ips, tap->n_ips))) {
 		tc(w, tap)->rx_dropped++;
 		count_drop(vc(w, v), VTEP_DROP_SPOOFED);
 		return;

@@ -180,7 +180,7 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
 		const char *offs[IO_TAP_OFFLOADS];
-		char mac[VTEP_MAC_STRLEN];
+		char mac[VTEP_MAC_STRLEN], ip[VTEP_ADDR_STRLEN];
 		struct vtep_tap_counters tc;
 		size_t n_offs;
 
@@ -196,6 +196,9 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 		fprintf(f, "], \"macs\": [");
 		for (size_t k = 0; k < t->n_macs; k++)
 			fprintf(f, "%s\"%s\"", k ? ", " : "", vtep_mac_fmt(&t->macs[k], mac));
+		fprintf(f, "], \"ips\": [");
+		for (size_t k = 0; k < t->n_ips; k++)
+			fprintf(f, "%s\"%s\"", k ? ", " : "", vtep_addr_fmt(&t->ips[k], ip));
 		fprintf(f, "], \"mac\": \"%s\", "
 			"\"up\": %s, \"created\": %s, \"lost\": %u, \"rx_packets\": %llu, "
 			"\"rx_bytes\": %llu, "

@@ -31,6 +31,7 @@ enum vtep_limits {
 	VTEP_MAX_VNIS = 4096,           /* VNIs per instance */
 	VTEP_MAX_TAPS = 1024,           /* taps per instance */
 	VTEP_TAP_MACS = 8,              /* source MACs a tap may be pinned to (key macs) */
+	VTEP_TAP_IPS = 8,               /* and source IP addresses (key ips) */
 	VTEP_MAX_PEERS = 1024,          /* head-end replication peers per VNI */
 	VTEP_MAX_ALLOW = 1024,          /* allow prefixes */
 	VTEP_MAX_CPUS = 1024,           /* cpus: CPU numbers 0..1023 (CPU_SETSIZE) */
@@ -348,7 +349,7 @@ enum vtep_drop {
 	VTEP_DROP_TX_ERROR,             /* send or tap write failed */
 	VTEP_DROP_MOVE_FROZEN,          /* MAC frozen by move damping */
 	VTEP_DROP_ECN,                  /* outer CE, inner not ECN-capable (RFC 6040) */
-	VTEP_DROP_SPOOFED,              /* source MAC not among its tap's macs */
+	VTEP_DROP_SPOOFED,              /* source MAC or IP not among its tap's macs, ips */
 	VTEP_DROP_MAX,
 };
 

@@ -25,6 +25,8 @@ struct conf_tap {
 	char netns[VTEP_NETNS_MAX];     /* "" = stay in our namespace */
 	struct vtep_mac macs[VTEP_TAP_MACS];    /* the only source MACs taken from it */
 	size_t n_macs;                  /* 0 = any */
+	struct vtep_addr ips[VTEP_TAP_IPS];     /* the only IP addresses it may claim */
+	size_t n_ips;                   /* 0 = any */
 	const char *file;               /* file that declared it (owned by conf) */
 	int line;
 };

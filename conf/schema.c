@@ -153,37 +153,94 @@ static int array_len(struct conf_ctx *ctx, const config_setting_t *s, const char
 /* ------------------------------------------------------------------ */
 /* VNI entries                                                         */
 
-/* The source MACs a tap is pinned to: distinct unicast addresses. */
+/* A kind of value in a list of distinct ones (list_distinct): get reads
+ * element e into ret, or reports why not and returns false; eq compares. */
+struct list_kind {
+	bool (*get)(struct conf_ctx *ctx, const config_setting_t *e, const char *path, void *ret);
+	bool (*eq)(const void *a, const void *b);
+	size_t size;
+};
+
+static bool get_mac(struct conf_ctx *ctx, const config_setting_t *e, const char *path, void *ret)
+{
+	return conf_get_mac(ctx, e, path, ret);
+}
+
+static bool eq_mac(const void *a, const void *b)
+{
+	return vtep_mac_eq(a, b);
+}
+
+static bool get_unicast(struct conf_ctx *ctx, const config_setting_t *e, const char *path,
+			void *ret)
+{
+	return conf_get_addr(ctx, e, path, CONF_ADDR_UNICAST, ret);
+}
+
+static bool eq_addr(const void *a, const void *b)
+{
+	return vtep_addr_eq(a, b);
+}
+
+static const struct list_kind macs_kind = { get_mac, eq_mac, sizeof(struct vtep_mac) };
+static const struct list_kind ips_kind = { get_unicast, eq_addr, sizeof(struct vtep_addr) };
+
+/* Array s of 1 to max distinct values of kind k into out; returns how
+ * many. A repeated one is reported in the words the file spells it. */
+static size_t list_distinct(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+			    int max, const struct list_kind *k, void *out)
+{
+	int n = array_len(ctx, s, path, 1, max);
+	union {
+		struct vtep_addr a;
+		struct vtep_mac m;
+	} v;                            /* room for a value of any kind, aligned */
+	char p[CONF_PATH_MAX];
+	char q[CONF_QUOTE_MAX];
+	size_t have = 0;
+
+	for (int i = 0; i < n && k->size <= sizeof(v); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned int)i);
+		bool dup = false;
+
+		conf_path_elem(p, path, i);
+		if (!k->get(ctx, e, p, &v))
+			continue;
+		for (size_t j = 0; j < have; j++)
+			dup = dup || k->eq((uint8_t *)out + j * k->size, &v);
+		if (dup)
+			conf_report(ctx, e, p, "'%s' is listed twice",
+				    conf_quote(config_setting_get_string(e), q, sizeof(q)));
+		else
+			memcpy((uint8_t *)out + have++ * k->size, &v, k->size);
+	}
+	return have;
+}
+
+/* The source MACs a tap is pinned to, and the IP addresses its guest may claim. */
 static void key_tap_macs(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 			 void *obj, const struct conf_key *k)
 {
 	struct conf_tap *t = obj;
-	char p[CONF_PATH_MAX];
-	char b[VTEP_MAC_STRLEN];
-	int n = array_len(ctx, s, path, 1, VTEP_TAP_MACS);
 
 	(void)k;
-	for (int i = 0; i < n; i++) {
-		struct vtep_mac m;
-		bool dup = false;
+	t->n_macs = list_distinct(ctx, s, path, VTEP_TAP_MACS, &macs_kind, t->macs);
+}
 
-		conf_path_elem(p, path, i);
-		if (!conf_get_mac(ctx, config_setting_get_elem(s, (unsigned int)i), p, &m))
-			continue;
-		for (size_t j = 0; j < t->n_macs; j++)
-			dup = dup || vtep_mac_eq(&t->macs[j], &m);
-		if (dup)
-			conf_report(ctx, config_setting_get_elem(s, (unsigned int)i), p,
-				    "'%s' is listed twice", vtep_mac_fmt(&m, b));
-		else
-			t->macs[t->n_macs++] = m;
-	}
+static void key_tap_ips(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+			void *obj, const struct conf_key *k)
+{
+	struct conf_tap *t = obj;
+
+	(void)k;
+	t->n_ips = list_distinct(ctx, s, path, VTEP_TAP_IPS, &ips_kind, t->ips);
 }
 
 static const struct conf_key tap_keys[] = {
 	K_FIELD(struct conf_tap, name, conf_key_ifname),
 	K_FIELD(struct conf_tap, netns, conf_key_netns),
 	K_CALL("macs", key_tap_macs),
+	K_CALL("ips", key_tap_ips),
 };
 
 static const struct conf_key fdb_keys[] = {

@@ -3,9 +3,11 @@
 # t77-port-security: a tap pinned to its guest's MAC (macs in the tap entry)
 # takes frames from that source MAC only, as OVS port_security or libvirt's
 # no-mac-spoofing filter do: a guest that changes its MAC, or takes another
-# guest's, is cut off and cannot move that MAC's FDB entry to itself.
+# guest's, is cut off and cannot move that MAC's FDB entry to itself. With
+# ips as well, it cannot send from another address or poison the ARP cache.
 #
-#   vtvA1 .100.1 (tapA1: macs = [ A1 ])   vtvA3 .100.3 (tapA3: any)   vtvB1 .100.2
+#   vtvA1 .100.1 fd00::1                  vtvA3 .100.3 (tapA3: any)   vtvB1 .100.2 fd00::2
+#     (tapA1: macs = [ A1 ], ips = [ .100.1, fd00::1 ])
 #   vthA: vtep 10.0.0.1, VNI 100, peers [ 10.0.0.2 ]                  vthB: vtep 10.0.0.2
 #
 # Checks:
@@ -19,7 +21,11 @@
 #     moved did not grow;
 #   - A1 back to its MAC: ping works again;
 #   - A3 (not pinned) changes its MAC freely: ping A3 -> B1 works;
-#   - a reload adding 52:54:00:de:ad:01 to tapA1's macs: A1 under it pings.
+#   - a reload adding 52:54:00:de:ad:01 to tapA1's macs: A1 under it pings;
+#   - ips: ping and ping -6 A1 -> B1 from its own addresses work; from a
+#     second address (.100.50) the ping fails and spoofed grows; a forged
+#     ARP reply from A1 saying B1's .100.2 is at A1's MAC is dropped (spoofed)
+#     and A's ARP cache keeps .100.2 at B1's MAC.
 set -eu
 . "$(dirname "$0")/lib.sh"
 [ "$VTEP_IMPL" != kernel ] || skip "a vtep key (VTEP_IMPL=kernel)"
@@ -40,7 +46,8 @@ vm_add A1 A 100 192.168.100.1/24
 vm_add A3 A 100 192.168.100.3/24
 vm_add B1 B 100 192.168.100.2/24
 A1MAC=$(vm_mac A1) B1MAC=$(vm_mac B1)
-VM_TAPKEYS[A1]="macs = [ \"$A1MAC\" ];"
+IPS="ips = [ \"192.168.100.1\", \"fd00::1\" ];"
+VM_TAPKEYS[A1]="macs = [ \"$A1MAC\" ]; $IPS"
 vtep_start A || finish
 vtep_start B || finish
 B1IP=$(vm_addr B1)
@@ -89,7 +96,7 @@ set_mac A3 52:54:00:de:ad:03
 check "A3 (not pinned) under a new MAC: ping A3 -> B1" vm_ping A3 "$B1IP"
 
 # shellcheck disable=SC2034 # read by conf_write (lib.sh)
-VM_TAPKEYS[A1]="macs = [ \"$A1MAC\", \"$NEW\" ];"
+VM_TAPKEYS[A1]="macs = [ \"$A1MAC\", \"$NEW\" ]; $IPS"
 conf_write A "${HOST_CONF[A]}"
 check "reload adding $NEW to tapA1's macs applied" \
 	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
@@ -97,6 +104,28 @@ set_mac A1 $NEW
 check "A1 under $NEW, now allowed: ping A1 -> B1" vm_ping A1 "$B1IP"
 dump_json A || finish
 check_eq "A learned $NEW on tapA1" "$(fdb_of A 100 $NEW)" "local null tapA1"
+set_mac A1 "$A1MAC"
+
+# ---------------------------------------------------------------- ips
+check_eq "A's dump: tapA1's ips" \
+	"$(jget A "[t for t in vni(100)['taps'] if t['name'] == 'tapA1'][0]['ips']")" \
+	'["192.168.100.1", "fd00::1"]'
+v6_up A1 fd00::1
+v6_up B1 fd00::2
+check "ips: ping A1 -> B1 from its own address" vm_ping A1 "$B1IP"
+check "ips: ping -6 A1 -> B1 from its own address" in_vm A1 ping -6 -n -q -c 3 -i 0.2 -w 5 fd00::2
+sp0=$(vdrop spoofed)
+in_vm A1 ip addr add 192.168.100.50/24 dev "$(vtap A1)"
+check_fails "ips: ping -I 192.168.100.50 A1 -> B1 fails" \
+	in_vm A1 ping -n -q -I 192.168.100.50 -c 3 -i 0.2 -W 1 "$B1IP"
+in_vm A1 python3 "$TOP/tests/tools/ethsend.py" --dev "$(vtap A1)" \
+	--arp "reply,$A1MAC,$B1IP,ff:ff:ff:ff:ff:ff,$B1IP" >/dev/null
+dump_json A || finish
+check_ge "ips: A counted the other source and the forged ARP as spoofed" \
+	"$(($(vdrop spoofed) - sp0))" 4
+check_eq "ips: A's ARP cache keeps $B1IP at B1's MAC" \
+	"$(jget A "next((e['mac'] for e in vni(100)['arp'] if e['ip'] == '$B1IP'), 'missing')")" \
+	"$B1MAC"
 vtep_stop A
 vtep_stop B
 finish

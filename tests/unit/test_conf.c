@@ -322,6 +322,16 @@ static const struct conf_case cases[] = {
 	{ "tap macs type", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; macs = \"52:54:00:00:00:01\"; } ); } );\n",
 	  "t.conf:2: vnis[0].taps[0].macs: expected array, got string '52:54:00:00:00:01'\n" },
 
+	{ "tap ips", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\";\n"
+	  "  ips = [ \"192.168.1.1\", \"fd00::1\" ]; } ); } );\n", OK },
+	{ "tap ips bad", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\";\n"
+	  "  ips = [ \"192.168.1.1\", \"224.0.0.1\", \"192.168.1.1\", \"x\" ]; } ); } );\n",
+	  "t.conf:3: vnis[0].taps[0].ips[1]: '224.0.0.1' is not a unicast address\n"
+	  "t.conf:3: vnis[0].taps[0].ips[2]: '192.168.1.1' is listed twice\n"
+	  "t.conf:3: vnis[0].taps[0].ips[3]: invalid IP address 'x'\n" },
+	{ "tap ips empty", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; ips = [ ]; } ); } );\n",
+	  "t.conf:2: vnis[0].taps[0].ips: must not be empty\n" },
+
 	/* Outer DS field */
 	{ "tos values", L1 "tos = 184;\n"
 	  "vnis = ( { vni = 1; tos = \"inherit\"; }, { vni = 2; tos = 0; } );\n", OK },
