@@ -412,6 +412,19 @@ static void text_tables(FILE *f, const struct vtep_daemon *d, const struct vtep_
 	}
 }
 
+/* A pinned tap's port security: "    security: macs M,M ips A,A". */
+static void text_security(FILE *f, const struct vtep_tap_rt *t)
+{
+	char b[VTEP_ADDR_STRLEN];
+
+	fprintf(f, "    security:");
+	for (size_t k = 0; k < t->n_macs; k++)
+		fprintf(f, "%s%s", k ? "," : " macs ", vtep_mac_fmt(&t->macs[k], b));
+	for (size_t k = 0; k < t->n_ips; k++)
+		fprintf(f, "%s%s", k ? "," : " ips ", vtep_addr_fmt(&t->ips[k], b));
+	fprintf(f, "\n");
+}
+
 static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni_rt *v,
 		     const struct vni_slice *s, uint64_t now)
 {
@@ -442,6 +455,8 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 			(unsigned long long)tc.rx_bytes, (unsigned long long)tc.rx_packets,
 			(unsigned long long)tc.rx_dropped, (unsigned long long)tc.tx_bytes,
 			(unsigned long long)tc.tx_packets, (unsigned long long)tc.tx_dropped);
+		if (t->n_macs || t->n_ips)
+			text_security(f, t);
 	}
 	text_tables(f, d, v, s, now);
 	daemon_vni_counters(d, (size_t)(v - d->vnis), &vc);

@@ -110,6 +110,8 @@ set_mac A1 "$A1MAC"
 check_eq "A's dump: tapA1's ips" \
 	"$(jget A "[t for t in vni(100)['taps'] if t['name'] == 'tapA1'][0]['ips']")" \
 	'["192.168.100.1", "fd00::1"]'
+check "A's text dump: tapA1's security line" grep -qx \
+	"    security: macs $A1MAC,$NEW ips 192.168.100.1,fd00::1" "$WORK/A/vtep.dump"
 v6_up A1 fd00::1
 v6_up B1 fd00::2
 check "ips: ping A1 -> B1 from its own address" vm_ping A1 "$B1IP"
