@@ -503,16 +503,11 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 				(void)fdb_flush_tap(d->fdb, v->taps[k]);
 			t->vni_idx = i;
 			t->vni = v->vni;
-			t->n_macs = 0;
-			t->n_ips = 0;
-			for (size_t c = 0; c < cv->n_taps; c++) {
-				if (strcmp(cv->taps[c].name, t->io.name) != 0)
-					continue;
-				t->n_macs = cv->taps[c].n_macs;
-				memcpy(t->macs, cv->taps[c].macs, sizeof(t->macs));
-				t->n_ips = cv->taps[c].n_ips;
-				memcpy(t->ips, cv->taps[c].ips, sizeof(t->ips));
-			}
+			/* stage_taps put them in the order of cv->taps. */
+			t->n_macs = cv->taps[k].n_macs;
+			memcpy(t->macs, cv->taps[k].macs, sizeof(t->macs));
+			t->n_ips = cv->taps[k].n_ips;
+			memcpy(t->ips, cv->taps[k].ips, sizeof(t->ips));
 		}
 		add_statics(d, cv);
 		fill_fwd(d, conf, v);
