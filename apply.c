@@ -23,6 +23,8 @@ struct stage {
 	size_t n_vnis;
 	bool tap_new[VTEP_MAX_TAPS];    /* slot opened by this apply */
 	bool tap_keep[VTEP_MAX_TAPS];   /* running slot the new config keeps */
+	bool tap_member[VTEP_MAX_TAPS]; /* slot in a VNI of the new config */
+	uint16_t *vids[VTEP_MAX_TAPS];  /* a trunk device's new VID map (tap_rt.vids) */
 	struct vtep_group *groups;      /* memberships the new config needs */
 	size_t n_groups;
 	bool *group_new;                /* per staged group: joined by this apply */
@@ -128,25 +130,42 @@ static int stage_mode(struct vtep_daemon *d, struct stage *st, size_t idx,
 	return 0;
 }
 
-static int find_tap(const struct vtep_daemon *d, const struct stage *st,
-		    const struct conf_tap *ct)
+static bool claimed(const struct stage *st, size_t i)
+{
+	return st->tap_new[i] || st->tap_keep[i];
+}
+
+/* The running device ct names (claimed by this apply or not), or -1. */
+static int find_dev(const struct vtep_daemon *d, const struct conf_tap *ct)
 {
 	for (size_t i = 0; i < d->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[i];
 
-		if (t->used && !st->tap_new[i] && !st->tap_keep[i] &&
-		    strcmp(t->io.name, ct->name) == 0 && strcmp(t->io.netns, ct->netns) == 0)
+		if (t->used && !t->vlan && strcmp(t->io.name, ct->name) == 0 &&
+		    strcmp(t->io.netns, ct->netns) == 0)
 			return (int)i;
 	}
 	return -1;
 }
 
-static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_tap *ct)
+/* A running sub-port of device dev for ct's VLAN not yet claimed, or -1. */
+static int find_sub(const struct vtep_daemon *d, const struct stage *st, int dev,
+		    const struct conf_tap *ct)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		const struct vtep_tap_rt *t = &d->taps[i];
+
+		if (t->used && t->vlan == ct->vlan && t->dev == dev && !claimed(st, i))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* A free slot, taken by this apply (its state reset), or -ENOSPC. */
+static int new_slot(struct vtep_daemon *d, struct stage *st)
 {
 	struct vtep_tap_rt *tap;
-	char offs[IO_TAP_OFFLOADS_STRLEN];
 	size_t i;
-	int r;
 
 	for (i = 0; i < VTEP_MAX_TAPS; i++)
 		if (!d->taps[i].used)
@@ -154,19 +173,41 @@ static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_t
 	if (i == VTEP_MAX_TAPS)
 		return -ENOSPC;
 	tap = &d->taps[i];
-	r = io_tap_open(ct->name, ct->netns, d->mtu, d->conf->workers > 1, &tap->io);
-	if (r < 0) {
-		log_error_errno(r, "%s:%d: tap '%s'%s%s", ct->file, ct->line, ct->name,
-				ct->netns[0] ? " in netns " : "", ct->netns);
-		return r;
-	}
+	memset(&tap->io, 0, sizeof(tap->io));
+	tap->io.fd = -1;
 	memset(&tap->c, 0, sizeof(tap->c));
 	memset(&tap->bum, 0, sizeof(tap->bum));
+	tap->port = -1;
+	tap->lost_count = 0;
+	tap->vlan = 0;
+	tap->dev = (uint16_t)i;
+	tap->vids = NULL;
+	tap->vni_idx = SIZE_MAX;
+	tap->vni = 0;
 	tap->used = true;
 	st->tap_new[i] = true;
 	if (i + 1 > d->n_taps)
 		d->n_taps = i + 1;
-	tap->port = io_add_port(d->io, IO_PORT_TAP, tap->io.fd, i);
+	return (int)i;
+}
+
+static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_tap *ct)
+{
+	struct vtep_tap_rt *tap;
+	char offs[IO_TAP_OFFLOADS_STRLEN];
+	int i = new_slot(d, st), r;
+
+	if (i < 0)
+		return i;
+	tap = &d->taps[i];
+	r = io_tap_open(ct->name, ct->netns, d->mtu, d->conf->workers > 1, &tap->io);
+	if (r < 0) {
+		log_error_errno(r, "%s:%d: tap '%s'%s%s", ct->file, ct->line, ct->name,
+				ct->netns[0] ? " in netns " : "", ct->netns);
+		tap->io.fd = -1;
+		return r;
+	}
+	tap->port = io_add_port(d->io, IO_PORT_TAP, tap->io.fd, (uint64_t)i);
 	if (tap->port < 0)
 		return tap->port;
 	log_info("tap '%s'%s%s %s, offloads %s%s", ct->name, ct->netns[0] ? " in netns " : "",
@@ -174,7 +215,44 @@ static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_t
 		 io_tap_offloads_str(&tap->io, offs, sizeof(offs)),
 		 d->conf->workers > 1 && !tap->io.multi_queue ?
 		 " (one queue: only the main thread reads it)" : "");
-	return (int)i;
+	return i;
+}
+
+/* A VLAN sub-port of device dev: a slot with no fd of its own. */
+static int open_sub(struct vtep_daemon *d, struct stage *st, int dev, const struct conf_tap *ct)
+{
+	int i = new_slot(d, st);
+
+	if (i < 0)
+		return i;
+	snprintf(d->taps[i].io.name, sizeof(d->taps[i].io.name), "%s", ct->name);
+	snprintf(d->taps[i].io.netns, sizeof(d->taps[i].io.netns), "%s", ct->netns);
+	d->taps[i].vlan = ct->vlan;
+	d->taps[i].dev = (uint16_t)dev;
+	log_info("tap '%s' vlan %u: sub-port added", ct->name, (unsigned int)ct->vlan);
+	return i;
+}
+
+/* The slot of one tap entry: its device, opened or carried over (shared by
+ * every entry naming it), and for a VLAN its sub-port. */
+static int stage_tap(struct vtep_daemon *d, struct stage *st, const struct conf_tap *ct)
+{
+	int dev = find_dev(d, ct), slot;
+
+	if (dev < 0)
+		dev = open_tap(d, st, ct);
+	if (dev < 0)
+		return dev;
+	if (!st->tap_new[dev])
+		st->tap_keep[dev] = true;
+	if (!ct->vlan)
+		return dev;
+	slot = find_sub(d, st, dev, ct);
+	if (slot >= 0) {
+		st->tap_keep[slot] = true;
+		return slot;
+	}
+	return open_sub(d, st, dev, ct);
 }
 
 static int stage_taps(struct vtep_daemon *d, struct stage *st, size_t idx,
@@ -183,15 +261,28 @@ static int stage_taps(struct vtep_daemon *d, struct stage *st, size_t idx,
 	struct vtep_vni_rt *v = &st->vnis[idx];
 
 	for (size_t i = 0; i < cv->n_taps; i++) {
-		int slot = find_tap(d, st, &cv->taps[i]);
+		int slot = stage_tap(d, st, &cv->taps[i]);
 
-		if (slot >= 0)
-			st->tap_keep[slot] = true;
-		else
-			slot = open_tap(d, st, &cv->taps[i]);
 		if (slot < 0)
 			return slot;
+		st->tap_member[slot] = true;
 		v->taps[v->n_taps++] = (uint16_t)slot;
+	}
+	return 0;
+}
+
+/* The VID maps of the devices the new configuration gives sub-ports. */
+static int stage_trunks(struct vtep_daemon *d, struct stage *st)
+{
+	for (size_t i = 0; i < d->n_taps; i++) {
+		const struct vtep_tap_rt *t = &d->taps[i];
+		uint16_t **map = &st->vids[t->dev];
+
+		if (!t->used || !t->vlan || !claimed(st, i))
+			continue;
+		if (!*map && !(*map = calloc(VTEP_VLAN_IDS, sizeof(**map))))
+			return -ENOMEM;
+		(*map)[t->vlan] = (uint16_t)(i + 1);
 	}
 	return 0;
 }
@@ -300,13 +391,17 @@ static void free_vni_arrays(struct vtep_vni_rt *vnis, size_t n)
 	free(vnis);
 }
 
+/* A device goes after its sub-ports (no apply keeps one without it). */
 static void close_tap(struct vtep_daemon *d, size_t i)
 {
 	struct vtep_tap_rt *t = &d->taps[i];
 
 	if (t->port >= 0)
 		io_del_port(d->io, t->port);
-	io_tap_close(&t->io);
+	if (!t->vlan)
+		io_tap_close(&t->io);
+	free(t->vids);
+	t->vids = NULL;
 	t->used = false;
 	t->port = -1;
 	(void)fdb_flush_tap(d->fdb, (uint16_t)i);
@@ -320,7 +415,7 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 		char offs[IO_TAP_OFFLOADS_STRLEN];
 		int r, port;
 
-		if (!t->used || t->port >= 0)
+		if (!t->used || t->vlan || t->port >= 0)
 			continue;
 		if (!create && !io_tap_present(t->io.name, t->io.netns))
 			continue;
@@ -378,8 +473,11 @@ static void unstage(struct vtep_daemon *d, struct stage *st, const struct vtep_c
 		if (st->group_new[i])
 			leave_group(d, &st->groups[i]);
 	for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
-		if (st->tap_new[i])
-			close_tap(d, i);
+		free(st->vids[i]);
+	for (int pass = 0; pass < 2; pass++)      /* sub-ports, then devices */
+		for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
+			if (st->tap_new[i] && (pass == 0) != (d->taps[i].vlan == 0))
+				close_tap(d, i);
 	free_vni_arrays(st->vnis, st->n_vnis);
 	free(st->groups);
 	io_capture_close(st->capture);
@@ -440,11 +538,30 @@ static void fill_fwd(const struct vtep_daemon *d, const struct vtep_conf *c,
 /* Taps and groups the new configuration no longer has; VNIs it dropped. */
 static void retire_old(struct vtep_daemon *d, struct stage *st)
 {
-	for (size_t i = 0; i < d->n_taps; i++) {
-		if (d->taps[i].used && !st->tap_new[i] && !st->tap_keep[i]) {
-			log_info("tap '%s' removed", d->taps[i].io.name);
+	for (int pass = 0; pass < 2; pass++) {
+		/* Sub-ports first: their devices' vids still map them. */
+		for (size_t i = 0; i < d->n_taps; i++) {
+			struct vtep_tap_rt *t = &d->taps[i];
+
+			if (!t->used || claimed(st, i) || (pass == 0) == (t->vlan == 0))
+				continue;
+			if (t->vlan)
+				log_info("tap '%s' vlan %u: sub-port removed", t->io.name,
+					 (unsigned int)t->vlan);
+			else
+				log_info("tap '%s' removed", t->io.name);
 			close_tap(d, i);
 		}
+	}
+	for (size_t i = 0; i < d->n_taps; i++) {
+		/* The VID maps of the devices that stay: the new ones. */
+		struct vtep_tap_rt *t = &d->taps[i];
+
+		if (!t->used || t->vlan)
+			continue;
+		free(t->vids);
+		t->vids = st->vids[i];
+		st->vids[i] = NULL;
 	}
 	for (size_t i = 0; i < d->n_groups; i++)
 		if (!st->group_taken[i])
@@ -522,6 +639,16 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 			 "tos %s%s", v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers,
 			 cv->n_fdb, cv->n_arp, vtep_tos_str(v->tos, tos, sizeof(tos)), max);
 	}
+	for (size_t i = 0; i < d->n_taps; i++) {
+		/* A trunk device left in no VNI itself: untagged frames go nowhere. */
+		struct vtep_tap_rt *t = &d->taps[i];
+
+		if (t->used && !st->tap_member[i] && t->vni_idx != SIZE_MAX) {
+			(void)fdb_flush_tap(d->fdb, (uint16_t)i);
+			t->vni_idx = SIZE_MAX;
+			t->vni = 0;
+		}
+	}
 	while (d->n_taps && !d->taps[d->n_taps - 1].used)
 		d->n_taps--;
 }
@@ -552,6 +679,11 @@ int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep
 		r = stage_vni(d, st, i, &conf->vnis[i]);
 		if (r < 0)
 			snprintf(why, whylen, "vni %u: %s", conf->vnis[i].vni, strerror(-r));
+	}
+	if (r == 0) {
+		r = stage_trunks(d, st);
+		if (r < 0)
+			snprintf(why, whylen, "VLAN maps: %s", strerror(-r));
 	}
 	if (r < 0)
 		unstage(d, st, old);

@@ -19,12 +19,25 @@
 #include <pthread.h>
 #include <sched.h>
 
+/*
+ * A slot is a tap device, or a VLAN sub-port of one (a trunk: key vlan in a
+ * tap entry). A device owns the fd, the port and the offloads; a sub-port
+ * only has an identity of its own (FDB entries, counters, VNI, port
+ * security) and reads and writes through its device, which takes its
+ * 802.1Q tag off frames it reads and puts it on frames written to it.
+ */
 struct vtep_tap_rt {
 	bool used;
-	struct io_tap io;
-	int port;                       /* io port id, -1 while down (lost: retried every tick) */
+	struct io_tap io;               /* a sub-port: name and netns only (fd -1) */
+	int port;                       /* io port id, -1 while down (lost: retried every tick);
+					 * a sub-port: always -1 (its device's is used) */
 	unsigned int lost_count;        /* times it went away (dump: "lost") */
-	size_t vni_idx;                 /* index into daemon.vnis */
+	uint16_t vlan;                  /* 0: a device; else the VID of a sub-port */
+	uint16_t dev;                   /* the device's slot (its own for a device) */
+	uint16_t *vids;                 /* a trunk device: VID -> its sub-port's slot + 1
+					 * (VTEP_VLAN_IDS entries); NULL: no sub-ports */
+	size_t vni_idx;                 /* index into daemon.vnis; SIZE_MAX: a trunk device
+					 * in no VNI itself (untagged frames are dropped) */
 	uint32_t vni;
 	struct vtep_tap_counters c;     /* the main thread's; workers keep their own */
 	struct rate_bucket bum;         /* bum_rate (proto/rate; zeroed = full) */
@@ -194,6 +207,13 @@ struct vtep_daemon {
 	cpu_set_t cpus_all;             /* CPUs the daemon could run on at start */
 	pthread_mutex_t slow_lock;      /* log rate limits and the capture, across workers */
 };
+
+/* The device a slot reads and writes through (itself, but for a sub-port). */
+static inline const struct vtep_tap_rt *tap_dev(const struct vtep_daemon *d,
+						const struct vtep_tap_rt *t)
+{
+	return &d->taps[t->dev];
+}
 
 /* Monotonic milliseconds (CLOCK_MONOTONIC_COARSE: a vDSO read). */
 uint64_t vtep_now_ms(void);

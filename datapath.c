@@ -42,9 +42,10 @@ static struct vtep_tap_counters *tc(struct vtep_worker *w, struct vtep_tap_rt *t
 	return w->id ? &w->taps[tap - w->d->taps].c : &tap->c;
 }
 
+/* A sub-port's writes go through its device's port. */
 static int tport(const struct vtep_worker *w, const struct vtep_tap_rt *tap)
 {
-	return w->id ? w->taps[tap - w->d->taps].port : tap->port;
+	return w->id ? w->taps[tap->dev].port : w->d->taps[tap->dev].port;
 }
 
 static struct vtep_counters *gc(struct vtep_worker *w)
@@ -179,6 +180,63 @@ static void account_snoop(struct vtep_worker *w, struct vtep_vni_rt *v,
 	pthread_mutex_unlock(&d->slow_lock);
 }
 
+/* ------------------------------------------------------------------ */
+/* Writes to taps: a VLAN sub-port's frames get its 802.1Q tag        */
+
+/*
+ * Header room of a tap write: vh bytes of virtio-net header (vnet, or
+ * zeroes: no offload asked), then hdr[0..hlen) (hlen >= 12) with, for a
+ * sub-port's VID vid (0: none), the 802.1Q tag after the MAC addresses and
+ * the virtio-net header's offsets moved past it. False: the job is full.
+ */
+static bool job_frame_hdr(struct io_job *job, uint16_t vid, const uint8_t *vnet, size_t vh,
+			  const uint8_t *hdr, size_t hlen)
+{
+	size_t tag = vid ? ETH_VLAN_HLEN : 0;
+	uint8_t *p = io_job_hdr(job, vh + hlen + tag);
+
+	if (!p)
+		return false;
+	if (vnet)
+		memcpy(p, vnet, vh);
+	else
+		memset(p, 0, vh);
+	if (vnet && tag)
+		gso_vnet_shift(p, (int)tag);
+	memcpy(p + vh, hdr, ETH_ADDRS_LEN);
+	if (tag) {
+		vtep_wr16(p + vh + ETH_ADDRS_LEN, ETH_TYPE_VLAN);
+		vtep_wr16(p + vh + ETH_ADDRS_LEN + 2, vid);
+	}
+	memcpy(p + vh + ETH_ADDRS_LEN + tag, hdr + ETH_ADDRS_LEN, hlen - ETH_ADDRS_LEN);
+	return true;
+}
+
+/*
+ * frame[0..len) to tap as one job: from receive buffer buf (only the MAC
+ * addresses are copied, to put a sub-port's tag after them), or, with
+ * IO_NO_BUF, copied whole (a frame built here). vnet: the virtio-net header
+ * to pass on (NULL: a zeroed one). The frames of an untagged tap take
+ * io_write_tap and friends instead, but for built ones (too_big_answer).
+ */
+static bool tap_write_job(struct vtep_worker *w, const struct vtep_tap_rt *tap,
+			  unsigned int buf, const uint8_t *vnet, const uint8_t *frame, size_t len)
+{
+	int port = tport(w, tap);
+	size_t vh = port >= 0 && io_port_vnet(w->io, port) ? IO_VNET_HLEN : 0;
+	size_t hlen = buf == IO_NO_BUF ? len : ETH_ADDRS_LEN;
+	struct io_job *job;
+
+	if (port < 0 || len < ETH_ADDRS_LEN || !(job = io_job_new(w->io, buf)))
+		return false;
+	if (!job_frame_hdr(job, tap->vlan, vh ? vnet : NULL, vh, frame, hlen) ||
+	    (len > hlen && !io_job_add(job, frame + hlen, len - hlen))) {
+		io_job_abort(w->io, job);
+		return false;
+	}
+	return io_job_write_tap(w->io, job, port) == 0;
+}
+
 /* A locally built ARP reply or NA goes back out of the asking tap. */
 static void reply_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 		      const struct fwd_decision *dec)
@@ -186,7 +244,8 @@ static void reply_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 
-	if (io_write_tap_copy(w->io, tport(w, tap), dec->reply, dec->reply_len) < 0) {
+	if (tap->vlan ? !tap_write_job(w, tap, IO_NO_BUF, NULL, dec->reply, dec->reply_len) :
+	    io_write_tap_copy(w->io, tport(w, tap), dec->reply, dec->reply_len) < 0) {
 		count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 		return;
 	}
@@ -205,7 +264,8 @@ static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t, un
 	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 
-	if (tport(w, tap) < 0 || io_write_tap(w->io, tport(w, tap), buf, frame, len) < 0) {
+	if (tap->vlan ? !tap_write_job(w, tap, buf, NULL, frame, len) :
+	    tport(w, tap) < 0 || io_write_tap(w->io, tport(w, tap), buf, frame, len) < 0) {
 		tc(w, tap)->tx_dropped++;
 		count_drop(vc(w, v), VTEP_DROP_NO_BUFFER);
 		return;
@@ -372,7 +432,7 @@ void datapath_tx_error(struct vtep_worker *w, const struct io_event *ev)
 		if (ev->cookie >= VTEP_MAX_TAPS || !d->taps[ev->cookie].used)
 			return;
 		tap = &d->taps[ev->cookie];
-		v = &d->vnis[tap->vni_idx];
+		v = tap->vni_idx != SIZE_MAX ? &d->vnis[tap->vni_idx] : NULL;
 		n = tap_write_frames(w, ev);
 		tc(w, tap)->tx_dropped += n;
 	} else {
@@ -444,26 +504,13 @@ static void too_big_answer(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_
 			   const uint8_t *frame, size_t len, size_t max_frame)
 {
 	struct vtep_tap_rt *tap = &w->d->taps[t];
-	int port = tport(w, tap);
 	uint8_t ans[ICMP_TOO_BIG_MAX];
-	size_t n, vh;
-	struct io_job *job;
-	uint8_t *p;
+	size_t n;
 
-	if (port < 0 || !rate_take(&w->too_big_rate, TOO_BIG_RATE, vtep_now_ms()))
+	if (tport(w, tap) < 0 || !rate_take(&w->too_big_rate, TOO_BIG_RATE, vtep_now_ms()))
 		return;
 	n = icmp_too_big(frame, len, max_frame, ans);
-	if (!n || !(job = io_job_new(w->io, IO_NO_BUF)))
-		return;
-	vh = io_port_vnet(w->io, port) ? IO_VNET_HLEN : 0;
-	p = io_job_hdr(job, vh + n);
-	if (!p) {
-		io_job_abort(w->io, job);
-		return;
-	}
-	memset(p, 0, vh);               /* no offload asked */
-	memcpy(p + vh, ans, n);
-	if (io_job_write_tap(w->io, job, port) < 0)
+	if (!n || !tap_write_job(w, tap, IO_NO_BUF, NULL, ans, n))
 		return;
 	vc(w, v)->icmp_too_big++;
 	tc(w, tap)->tx_packets++;
@@ -838,7 +885,8 @@ static void tap_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
 	unsigned int i;
 
 	if (io_port_vnet(w->io, tport(w, tap))) {
-		if (io_write_tap_vnet(w->io, tport(w, tap), ev->buf, ev->vnet, ev->data, ev->len) < 0)
+		if (tap->vlan ? !tap_write_job(w, tap, ev->buf, ev->vnet, ev->data, ev->len) :
+		    io_write_tap_vnet(w->io, tport(w, tap), ev->buf, ev->vnet, ev->data, ev->len) < 0)
 			goto drop;
 		tc(w, tap)->tx_packets += g->nseg;
 		tc(w, tap)->tx_bytes += ev->len;
@@ -848,16 +896,14 @@ static void tap_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
 	}
 	for (i = 0; i < g->nseg; i++) {
 		struct io_job *job = tport(w, tap) >= 0 ? io_job_new(w->io, ev->buf) : NULL;
-		uint8_t *h = job ? io_job_hdr(job, g->hlen) : NULL;
+		uint8_t h[GSO_HLEN_MAX];
 		size_t n;
 
-		if (!h) {
-			if (job)
-				io_job_abort(w->io, job);
+		if (!job)
 			goto drop;
-		}
 		n = gso_segment(ev->data, g, i, h);
-		if (!io_job_add(job, ev->data + g->hlen + (size_t)i * g->mss, n)) {
+		if (!job_frame_hdr(job, tap->vlan, NULL, 0, h, g->hlen) ||
+		    !io_job_add(job, ev->data + g->hlen + (size_t)i * g->mss, n)) {
 			io_job_abort(w->io, job);
 			goto drop;
 		}
@@ -927,7 +973,9 @@ static bool tap_rx_vnet(const struct io_event *ev, struct gso_frame *g, bool *re
 	return true;
 }
 
-void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
+/* A frame from tap slot ev->cookie (a device, or a sub-port with its tag
+ * taken off). */
+static void tap_rx(struct vtep_worker *w, const struct io_event *ev)
 {
 	struct vtep_daemon *d = w->d;
 	uint16_t t = (uint16_t)ev->cookie;
@@ -941,11 +989,6 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 	size_t flen = ev->len;
 	struct dp_out o = { 0, 0 };
 
-	if (d->capture) {
-		pthread_mutex_lock(&d->slow_lock);
-		io_capture_inner(d->capture, ev->data, ev->len);
-		pthread_mutex_unlock(&d->slow_lock);
-	}
 	tc(w, tap)->rx_packets++;
 	tc(w, tap)->rx_bytes += ev->len;
 	vc(w, v)->rx_packets++;
@@ -1007,6 +1050,66 @@ void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
 		flood_underlay(w, v, ev, hdr, ev->len + VXLAN_HLEN, &o);
 }
 
+/*
+ * A frame read from a trunk device (one with VLAN sub-ports): a tagged one
+ * becomes its VID's sub-port's, the tag taken off in place (the address
+ * bytes move up over it, a virtio-net header's offsets with them, into
+ * vnet); an untagged or priority-tagged (VID 0) one stays the device's when
+ * the device is in a VNI itself. Anything else is dropped (vlan): false.
+ */
+static bool trunk_rx(struct vtep_worker *w, const struct io_event *ev, struct io_event *e,
+		     uint8_t vnet[IO_VNET_HLEN])
+{
+	struct vtep_tap_rt *tap = &w->d->taps[ev->cookie];
+	unsigned int vid = 0, slot = 0;
+
+	*e = *ev;
+	if (ev->len >= ETH_HLEN + ETH_VLAN_HLEN &&
+	    vtep_rd16(ev->data + ETH_ADDRS_LEN) == ETH_TYPE_VLAN) {
+		vid = vtep_rd16(ev->data + ETH_ADDRS_LEN + 2) & 0x0fff;
+		slot = tap->vids[vid];
+	}
+	if (slot) {
+		memmove(ev->data + ETH_VLAN_HLEN, ev->data, ETH_ADDRS_LEN);
+		e->data = ev->data + ETH_VLAN_HLEN;
+		e->len = ev->len - ETH_VLAN_HLEN;
+		e->cookie = slot - 1;
+		if (ev->vnet) {
+			memcpy(vnet, ev->vnet, IO_VNET_HLEN);
+			gso_vnet_shift(vnet, -ETH_VLAN_HLEN);
+			e->vnet = vnet;
+		}
+		return true;
+	}
+	if (!vid && tap->vni_idx != SIZE_MAX)
+		return true;
+	tc(w, tap)->rx_packets++;
+	tc(w, tap)->rx_bytes += ev->len;
+	tc(w, tap)->rx_dropped++;
+	count_drop(gc(w), VTEP_DROP_VLAN);
+	return false;
+}
+
+void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev)
+{
+	struct vtep_daemon *d = w->d;
+	struct io_event e;
+	uint8_t vnet[IO_VNET_HLEN];
+
+	/* What the tap saw, tags and all. */
+	if (d->capture) {
+		pthread_mutex_lock(&d->slow_lock);
+		io_capture_inner(d->capture, ev->data, ev->len);
+		pthread_mutex_unlock(&d->slow_lock);
+	}
+	if (!d->taps[ev->cookie].vids) {
+		tap_rx(w, ev);
+		return;
+	}
+	if (trunk_rx(w, ev, &e, vnet))
+		tap_rx(w, &e);
+}
+
 /* ------------------------------------------------------------------ */
 /* Underlay to tap, with coalescing                                   */
 
@@ -1018,26 +1121,34 @@ static void run_flush(struct vtep_worker *w)
 	struct dp_run *run = &w->run;
 	struct vtep_tap_rt *tap = &d->taps[run->tap];
 	unsigned int n = run->c.n;
+	uint8_t hb[GSO_VNET_HLEN + GSO_HLEN_MAX];
 	struct io_job *job = NULL;
-	uint8_t *h = NULL;
+	bool ok = false;
 	size_t bytes = 0;
 	unsigned int i;
+	uint8_t *h;
 
 	if (!n)
 		return;
 	run->c.n = 0;
 	if (n > 1 && tport(w, tap) >= 0)
 		job = io_job_new(w->io, IO_NO_BUF);
-	if (job)
-		h = io_job_hdr(job, GSO_VNET_HLEN + run->c.h.hlen);
-	if (!h) {
+	if (job && !tap->vlan && (h = io_job_hdr(job, GSO_VNET_HLEN + run->c.h.hlen))) {
+		gso_coalesce_build(&run->c, h);
+		ok = true;
+	} else if (job && tap->vlan) {
+		/* Built aside, then copied in with the tag. */
+		gso_coalesce_build(&run->c, hb);
+		ok = job_frame_hdr(job, tap->vlan, hb, GSO_VNET_HLEN, hb + GSO_VNET_HLEN,
+				   run->c.h.hlen);
+	}
+	if (!ok) {
 		if (job)
 			io_job_abort(w->io, job);
 		for (i = 0; i < n; i++)
 			tap_out(w, run->v, run->tap, run->buf[i], run->frame[i], run->len[i]);
 		goto release;
 	}
-	gso_coalesce_build(&run->c, h);
 	for (i = 0; i < n; i++) {
 		/* Cannot fail: a job takes 2 * IO_UDP_MAX_SEGS + 2 pieces. */
 		(void)io_job_add_buf(w->io, job, run->buf[i], run->frame[i] + run->c.h.hlen,
@@ -1297,7 +1408,9 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 		io_tap_close(&tap->io);
 		tap->port = -1;         /* daemon_revive_taps brings it back */
 		tap->lost_count++;
-		(void)fdb_flush_tap(d->fdb, (uint16_t)i);
+		for (size_t k = 0; k < d->n_taps; k++)     /* it and its sub-ports */
+			if (d->taps[k].used && d->taps[k].dev == i)
+				(void)fdb_flush_tap(d->fdb, (uint16_t)k);
 	}
 }
 

@@ -179,6 +179,7 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 	fprintf(f, "\"taps\": [");
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
+		const struct vtep_tap_rt *dev = tap_dev(d, t);
 		const char *offs[IO_TAP_OFFLOADS];
 		char mac[VTEP_MAC_STRLEN], ip[VTEP_ADDR_STRLEN];
 		struct vtep_tap_counters tc;
@@ -189,8 +190,12 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 		json_str(f, t->io.name);
 		fprintf(f, ", \"netns\": ");
 		json_str(f, t->io.netns);
-		fprintf(f, ", \"vnet_hdr\": %s, \"offloads\": [", t->io.vnet_hdr ? "true" : "false");
-		n_offs = io_tap_offload_names(&t->io, offs);
+		if (t->vlan)
+			fprintf(f, ", \"vlan\": %u", (unsigned int)t->vlan);
+		else
+			fprintf(f, ", \"vlan\": null");
+		fprintf(f, ", \"vnet_hdr\": %s, \"offloads\": [", dev->io.vnet_hdr ? "true" : "false");
+		n_offs = io_tap_offload_names(&dev->io, offs);
 		for (size_t k = 0; k < n_offs; k++)
 			fprintf(f, "%s\"%s\"", k ? ", " : "", offs[k]);
 		fprintf(f, "], \"macs\": [");
@@ -203,9 +208,9 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 			"\"up\": %s, \"created\": %s, \"lost\": %u, \"rx_packets\": %llu, "
 			"\"rx_bytes\": %llu, "
 			"\"rx_dropped\": %llu, \"tx_packets\": %llu, \"tx_bytes\": %llu, "
-			"\"tx_dropped\": %llu }", vtep_mac_fmt(&t->io.mac, mac),
-			t->port >= 0 ? "true" : "false", t->io.created ? "true" : "false",
-			t->lost_count, (unsigned long long)tc.rx_packets, (unsigned long long)tc.rx_bytes,
+			"\"tx_dropped\": %llu }", vtep_mac_fmt(&dev->io.mac, mac),
+			dev->port >= 0 ? "true" : "false", dev->io.created ? "true" : "false",
+			dev->lost_count, (unsigned long long)tc.rx_packets, (unsigned long long)tc.rx_bytes,
 			(unsigned long long)tc.rx_dropped, (unsigned long long)tc.tx_packets,
 			(unsigned long long)tc.tx_bytes, (unsigned long long)tc.tx_dropped);
 	}
@@ -226,6 +231,10 @@ static void json_fdb(FILE *f, const struct vtep_daemon *d, const struct vni_slic
 		json_str(f, local ? NULL : vtep_addr_fmt(&e->remote, a));
 		fprintf(f, ", \"tap\": ");
 		json_str(f, local ? d->taps[e->tap].io.name : NULL);
+		if (local && d->taps[e->tap].vlan)
+			fprintf(f, ", \"vlan\": %u", (unsigned int)d->taps[e->tap].vlan);
+		else
+			fprintf(f, ", \"vlan\": null");
 		fprintf(f, ", \"age_s\": %llu, \"frozen\": %s }", age_s(now, e->seen_ms),
 			fdb_frozen(d->fdb, e, now) ? "true" : "false");
 	}
@@ -379,6 +388,17 @@ static void text_counters(FILE *f, const char *indent, const struct vtep_counter
 	fprintf(f, "\n");
 }
 
+enum { VLAN_STRLEN = 16 };
+
+/* " vlan N" after a sub-port's name in the text dump; "" for a tap. */
+static const char *vlan_str(const struct vtep_tap_rt *t, char buf[VLAN_STRLEN])
+{
+	buf[0] = '\0';
+	if (t->vlan)
+		snprintf(buf, VLAN_STRLEN, " vlan %u", (unsigned int)t->vlan);
+	return buf;
+}
+
 static void text_tables(FILE *f, const struct vtep_daemon *d, const struct vtep_vni_rt *v,
 			const struct vni_slice *s, uint64_t now)
 {
@@ -386,11 +406,12 @@ static void text_tables(FILE *f, const struct vtep_daemon *d, const struct vtep_
 
 	for (size_t i = 0; i < s->n_fdb; i++) {
 		const struct fdb_entry *e = &s->fdb[i];
+		char vlan[VLAN_STRLEN];
 
 		if (e->type == FDB_LOCAL)
-			fprintf(f, "  %s dev %s vni %u local age %llus\n",
-				vtep_mac_fmt(&e->mac, mac), d->taps[e->tap].io.name, v->vni,
-				age_s(now, e->seen_ms));
+			fprintf(f, "  %s dev %s%s vni %u local age %llus\n",
+				vtep_mac_fmt(&e->mac, mac), d->taps[e->tap].io.name,
+				vlan_str(&d->taps[e->tap], vlan), v->vni, age_s(now, e->seen_ms));
 		else if (e->type == FDB_REMOTE)
 			fprintf(f, "  %s dst %s vni %u remote age %llus%s\n",
 				vtep_mac_fmt(&e->mac, mac), vtep_addr_fmt(&e->remote, a), v->vni,
@@ -443,15 +464,17 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	fprintf(f, "\n");
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
+		const struct vtep_tap_rt *dev = tap_dev(d, t);
 		struct vtep_tap_counters tc;
-		char offs[IO_TAP_OFFLOADS_STRLEN];
+		char offs[IO_TAP_OFFLOADS_STRLEN], vlan[VLAN_STRLEN];
 
 		daemon_tap_counters(d, v->taps[i], &tc);
-		fprintf(f, "  tap %s%s%s %s offloads %s\n"
+		fprintf(f, "  tap %s%s%s%s %s offloads %s\n"
 			"    RX: bytes %llu packets %llu dropped %llu\n"
-			"    TX: bytes %llu packets %llu dropped %llu\n", t->io.name,
+			"    TX: bytes %llu packets %llu dropped %llu\n", t->io.name, vlan_str(t, vlan),
 			t->io.netns[0] ? " netns " : "", t->io.netns,
-			t->port >= 0 ? "UP" : "DOWN", io_tap_offloads_str(&t->io, offs, sizeof(offs)),
+			dev->port >= 0 ? "UP" : "DOWN",
+			io_tap_offloads_str(&dev->io, offs, sizeof(offs)),
 			(unsigned long long)tc.rx_bytes, (unsigned long long)tc.rx_packets,
 			(unsigned long long)tc.rx_dropped, (unsigned long long)tc.tx_bytes,
 			(unsigned long long)tc.tx_packets, (unsigned long long)tc.tx_dropped);

@@ -151,9 +151,11 @@ void daemon_teardown(struct vtep_daemon *d)
 	/* The ring goes first: nothing may still read from the fds we close. */
 	io_ctx_free(d->io);
 	d->io = NULL;
-	for (size_t i = 0; d->taps && i < d->n_taps; i++)
+	for (size_t i = 0; d->taps && i < d->n_taps; i++) {
 		if (d->taps[i].used)
 			io_tap_close(&d->taps[i].io);
+		free(d->taps[i].vids);
+	}
 	io_underlay_close(&d->ul);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);

@@ -32,6 +32,7 @@ enum vtep_limits {
 	VTEP_MAX_TAPS = 1024,           /* taps per instance */
 	VTEP_TAP_MACS = 8,              /* source MACs a tap may be pinned to (key macs) */
 	VTEP_TAP_IPS = 8,               /* and source IP addresses (key ips) */
+	VTEP_VLAN_IDS = 4096,           /* 802.1Q VIDs 0..4095 (1..4094 usable) */
 	VTEP_MAX_PEERS = 1024,          /* head-end replication peers per VNI */
 	VTEP_MAX_ALLOW = 1024,          /* allow prefixes */
 	VTEP_MAX_CPUS = 1024,           /* cpus: CPU numbers 0..1023 (CPU_SETSIZE) */
@@ -350,6 +351,7 @@ enum vtep_drop {
 	VTEP_DROP_MOVE_FROZEN,          /* MAC frozen by move damping */
 	VTEP_DROP_ECN,                  /* outer CE, inner not ECN-capable (RFC 6040) */
 	VTEP_DROP_SPOOFED,              /* source MAC or IP not among its tap's macs, ips */
+	VTEP_DROP_VLAN,                 /* from a trunk tap, in a VLAN it does not carry */
 	VTEP_DROP_MAX,
 };
 
@@ -373,6 +375,7 @@ static inline const char *vtep_drop_name(enum vtep_drop d)
 		[VTEP_DROP_MOVE_FROZEN] = "move_frozen",
 		[VTEP_DROP_ECN] = "ecn",
 		[VTEP_DROP_SPOOFED] = "spoofed",
+		[VTEP_DROP_VLAN] = "vlan",
 	};
 	_Static_assert(VTEP_ARRAY_SIZE(names) == VTEP_DROP_MAX, "drop name table");
 

@@ -23,6 +23,7 @@ enum conf_capture_point {
 struct conf_tap {
 	char name[VTEP_IFNAMSIZ];
 	char netns[VTEP_NETNS_MAX];     /* "" = stay in our namespace */
+	uint16_t vlan;                  /* 802.1Q VID of a trunk's sub-port; 0 = untagged */
 	struct vtep_mac macs[VTEP_TAP_MACS];    /* the only source MACs taken from it */
 	size_t n_macs;                  /* 0 = any */
 	struct vtep_addr ips[VTEP_TAP_IPS];     /* the only IP addresses it may claim */

@@ -239,6 +239,7 @@ static void key_tap_ips(struct conf_ctx *ctx, const config_setting_t *s, const c
 static const struct conf_key tap_keys[] = {
 	K_FIELD(struct conf_tap, name, conf_key_ifname),
 	K_FIELD(struct conf_tap, netns, conf_key_netns),
+	K_UINT(struct conf_tap, vlan, 1, 4094),
 	K_CALL("macs", key_tap_macs),
 	K_CALL("ips", key_tap_ips),
 };
@@ -277,22 +278,29 @@ static void *reserve(struct conf_ctx *ctx, const config_setting_t *s, const char
 	return p;
 }
 
+/* The first tap entry named name with VLAN vlan (any VLAN: -1), in any VNI. */
 static const struct conf_tap *find_tap(const struct conf_ctx *ctx, const struct conf_vni *v,
-				       const char *name)
+				       const char *name, int vlan)
 {
 	const struct vtep_conf *c = ctx->conf;
 
 	for (size_t i = 0; i < c->n_vnis; i++)
 		for (size_t j = 0; j < c->vnis[i].n_taps; j++)
-			if (!strcmp(c->vnis[i].taps[j].name, name))
+			if (!strcmp(c->vnis[i].taps[j].name, name) &&
+			    (vlan < 0 || c->vnis[i].taps[j].vlan == vlan))
 				return &c->vnis[i].taps[j];
 	/* A throw-away VNI is not in c->vnis: check its own taps too. */
 	for (size_t j = 0; ctx->vni_idx == SIZE_MAX && j < v->n_taps; j++)
-		if (!strcmp(v->taps[j].name, name))
+		if (!strcmp(v->taps[j].name, name) && (vlan < 0 || v->taps[j].vlan == vlan))
 			return &v->taps[j];
 	return NULL;
 }
 
+/*
+ * One device may be listed once per VLAN: untagged (no vlan) in one VNI,
+ * and as the sub-port of each VLAN it carries in others (a trunk). Every
+ * entry of a device names the same netns.
+ */
 static void parse_tap(struct conf_ctx *ctx, const config_setting_t *g, const char *path,
 		      struct conf_vni *v)
 {
@@ -308,12 +316,32 @@ static void parse_tap(struct conf_ctx *ctx, const config_setting_t *g, const cha
 	conf_require(ctx, g, path, "name");
 	if (ctx->n_msgs != errors)
 		return;
-	first = find_tap(ctx, v, t->name);
+	conf_path_key(p, path, "name");
+	first = find_tap(ctx, v, t->name, t->vlan);
 	if (first) {
-		conf_path_key(p, path, "name");
+		if (t->vlan)
+			conf_report(ctx, config_setting_get_member(g, "name"), p,
+				    "duplicate tap '%s' vlan %u (first at %s:%d)", t->name,
+				    (unsigned int)t->vlan, first->file, first->line);
+		else
+			conf_report(ctx, config_setting_get_member(g, "name"), p,
+				    "duplicate tap '%s' (first at %s:%d)", t->name, first->file,
+				    first->line);
+		return;
+	}
+	for (size_t j = 0; j < v->n_taps; j++) {
+		if (strcmp(v->taps[j].name, t->name))
+			continue;
 		conf_report(ctx, config_setting_get_member(g, "name"), p,
-			    "duplicate tap '%s' (first at %s:%d)", t->name, first->file,
-			    first->line);
+			    "tap '%s' is in vni %u already (at %s:%d)", t->name, v->vni,
+			    v->taps[j].file, v->taps[j].line);
+		return;
+	}
+	first = find_tap(ctx, v, t->name, -1);
+	if (first && strcmp(first->netns, t->netns)) {
+		conf_report(ctx, config_setting_get_member(g, "name"), p,
+			    "tap '%s' is in netns '%s' at %s:%d, not '%s'", t->name, first->netns,
+			    first->file, first->line, t->netns);
 		return;
 	}
 	t->file = conf_file_name(ctx);

@@ -14,6 +14,7 @@
 #ifndef ETH_HLEN
 #define ETH_HLEN 14                     /* dst MAC, src MAC, ethertype */
 #endif
+#define ETH_ADDRS_LEN 12                /* dst MAC, src MAC: where a tag goes in */
 #define ETH_VLAN_HLEN 4                 /* one 802.1Q/802.1ad tag: TPID + TCI */
 #define ETH_MAX_VLAN_TAGS 2             /* QinQ: S-tag then C-tag */
 

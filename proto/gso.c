@@ -57,6 +57,18 @@ void gso_vnet_build(uint8_t p[GSO_VNET_HLEN], const struct gso_vnet *v)
 	memcpy(p + 8, &v->csum_offset, 2);
 }
 
+void gso_vnet_shift(uint8_t p[GSO_VNET_HLEN], int delta)
+{
+	struct gso_vnet v;
+
+	gso_vnet_parse(p, &v);
+	if (v.flags & GSO_VNET_F_NEEDS_CSUM)
+		v.csum_start = (uint16_t)(v.csum_start + delta);
+	if ((v.gso_type & ~GSO_TYPE_ECN) != GSO_TYPE_NONE && v.hdr_len)
+		v.hdr_len = (uint16_t)(v.hdr_len + delta);
+	gso_vnet_build(p, &v);
+}
+
 /* ------------------------------------------------------------------ */
 /* Checksums (RFC 1071)                                               */
 

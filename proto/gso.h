@@ -42,6 +42,10 @@ struct gso_vnet {
 
 void gso_vnet_parse(const uint8_t p[GSO_VNET_HLEN], struct gso_vnet *ret);
 void gso_vnet_build(uint8_t p[GSO_VNET_HLEN], const struct gso_vnet *v);
+/* The header of a frame whose start moved by delta bytes behind its L2
+ * header (an 802.1Q tag put in: +4, taken out: -4): csum_start (with
+ * NEEDS_CSUM) and a GSO frame's hdr_len (when set) move with it. */
+void gso_vnet_shift(uint8_t p[GSO_VNET_HLEN], int delta);
 
 /* Add p[0..len) to sum. Only the last chunk of a chained sum may have an
  * odd length. */

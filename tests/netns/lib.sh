@@ -52,6 +52,7 @@ BG_PIDS=()           # tcpdump, ping, ...: SIGTERM on cleanup
 declare -A HOST_IP=() HOST_IMPL=() HOST_PID=() HOST_CONF=() HOST_VNIS=() HOST_KEYS=() KVX_ARGS=()
 declare -A VNI_OPT=()          # "H:VNI" -> "group=.. peers=a,b flood=.."
 declare -A VNI_FLOOD=()        # "H:VNI" -> flood mode in effect (kernel hosts)
+declare -A VNI_TAPS=()         # "H:VNI" -> more tap entries (vni_tap)
 declare -A VM_HOST=() VM_VNI=() VM_IP=() VM_MAC=()
 declare -A VM_TAPKEYS=()        # V -> more keys of its tap entry ('macs = [ ... ];')
 declare -A CAP_PID=() CAP_FILE=()
@@ -365,6 +366,11 @@ vni_opt()
 	done
 }
 
+# vni_tap H VNI ENTRY: one more tap entry (libconfig group) in H's VNI, after
+# its VMs' taps: a trunk VM's VLAN sub-port (vni_tap A 100 "{ name = ...;
+# vlan = 10; }").
+vni_tap() { VNI_TAPS[$1:$2]+="${VNI_TAPS[$1:$2]:+, }$3"; }
+
 # vm_add V H VNI IP/PLEN: VM V (own namespace) with a tap in host H's VNI.
 # Its MAC is 52:54:00 plus the last three bytes of its IP address.
 vm_add()
@@ -447,6 +453,7 @@ conf_write()
 				first_tap=0
 				taps+="{ name = \"$(vtap "$v")\"; netns = \"$(vns "$v")\";${VM_TAPKEYS[$v]:+ ${VM_TAPKEYS[$v]}} }"
 			done
+			[ -z "${VNI_TAPS[$h:$vni]:-}" ] || taps+="${taps:+, }${VNI_TAPS[$h:$vni]}"
 			echo "    taps = ( $taps );"
 			echo "  }"
 		done

@@ -264,6 +264,27 @@ static const struct conf_case cases[] = {
 	  "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; } ); },\n"
 	  "  { vni = 2; taps = ( { name = \"vm1\"; } ); } );\n",
 	  "t.conf:3: vnis[1].taps[0].name: duplicate tap 'vm1' (first at t.conf:2)\n" },
+	/* Trunks: one device per VLAN, untagged in at most one VNI */
+	{ "tap vlans", L1
+	  "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; } ); },\n"
+	  "  { vni = 2; taps = ( { name = \"vm1\"; vlan = 10; }, { name = \"vm2\"; vlan = 10; } ); },\n"
+	  "  { vni = 3; taps = ( { name = \"vm1\"; vlan = 4094; } ); } );\n", OK },
+	{ "tap vlan range", L1
+	  "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; vlan = 0; }, { name = \"vm2\"; vlan = 4095; } ); } );\n",
+	  "t.conf:2: vnis[0].taps[0].vlan: '0' out of range (1..4094)\n"
+	  "t.conf:2: vnis[0].taps[1].vlan: '4095' out of range (1..4094)\n" },
+	{ "tap vlan twice", L1
+	  "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; vlan = 10; } ); },\n"
+	  "  { vni = 2; taps = ( { name = \"vm1\"; vlan = 10; } ); } );\n",
+	  "t.conf:3: vnis[1].taps[0].name: duplicate tap 'vm1' vlan 10 (first at t.conf:2)\n" },
+	{ "tap twice in a vni", L1
+	  "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; vlan = 10; },\n"
+	  "  { name = \"vm1\"; vlan = 20; } ); } );\n",
+	  "t.conf:3: vnis[0].taps[1].name: tap 'vm1' is in vni 1 already (at t.conf:2)\n" },
+	{ "tap vlans netns", L1
+	  "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; netns = \"a\"; } ); },\n"
+	  "  { vni = 2; taps = ( { name = \"vm1\"; vlan = 10; } ); } );\n",
+	  "t.conf:3: vnis[1].taps[0].name: tap 'vm1' is in netns 'a' at t.conf:2, not ''\n" },
 	{ "tap netns slash", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; netns = \"a/b\"; } ); } );\n",
 	  "t.conf:2: vnis[0].taps[0].netns: invalid netns name 'a/b' "
 	  "(1..63 characters, no '/' or white space)\n" },

@@ -4,6 +4,7 @@
  * TCPv6 and UDP super-frames and check every segment's lengths, IDs,
  * sequence numbers, flags and checksums; coalesce the segments back and
  * check the GSO header; finish a partial checksum; reject malformed input;
+ * move a virtio-net header's offsets past an 802.1Q tag;
  * tell right, wrong and absent TCP/UDP checksums of lone frames apart.
  */
 #include <setjmp.h>
@@ -369,6 +370,71 @@ static void coalesce_case(bool v6)
 	assert_int_equal(gso_tcp_parse(segs[1], seglen[1], true, &v), VTEP_DROP_MALFORMED);
 }
 
+/*
+ * A tag put in (+4) or taken out (-4) behind the MAC addresses moves
+ * csum_start and a GSO frame's hdr_len with it, nothing else: the tagged
+ * super-frame then parses and segments as the untagged one did.
+ */
+/* in, built, shifted by delta and parsed again. */
+static void shifted(const struct gso_vnet *in, int delta, struct gso_vnet *out)
+{
+	uint8_t p[GSO_VNET_HLEN];
+
+	gso_vnet_build(p, in);
+	gso_vnet_shift(p, delta);
+	gso_vnet_parse(p, out);
+}
+
+static void test_vnet_shift(void **state)
+{
+	size_t len = build(false, false, PAYLOAD, 0x10);
+	struct gso_vnet vh = { .flags = GSO_VNET_F_NEEDS_CSUM, .gso_type = GSO_TYPE_TCPV4,
+			       .hdr_len = 66, .gso_size = MSS, .csum_start = 34, .csum_offset = 16 };
+	struct gso_vnet out, back, plain = { .csum_start = 7, .hdr_len = 9 };
+	static uint8_t tagged[BUF + 4];
+	struct gso_frame g, gt;
+
+	(void)state;
+	shifted(&vh, 4, &out);
+	assert_int_equal(out.csum_start, 38);
+	assert_int_equal(out.hdr_len, 70);
+	assert_int_equal(out.csum_offset, 16);
+	assert_int_equal(out.gso_size, MSS);
+	assert_int_equal(out.gso_type, GSO_TYPE_TCPV4);
+	assert_int_equal(out.flags, GSO_VNET_F_NEEDS_CSUM);
+	shifted(&out, -4, &back);
+	assert_memory_equal(&back, &vh, sizeof(back));
+
+	/* No checksum asked, no GSO: the offsets mean nothing and stay. */
+	shifted(&plain, 4, &out);
+	assert_int_equal(out.csum_start, 7);
+	assert_int_equal(out.hdr_len, 9);
+	/* GSO with hdr_len 0 (a hint left out) keeps it 0. */
+	vh.hdr_len = 0;
+	shifted(&vh, 4, &out);
+	assert_int_equal(out.hdr_len, 0);
+	assert_int_equal(out.csum_start, 38);
+	vh.hdr_len = 66;
+
+	/* The same super-frame with an 802.1Q tag (VID 10). */
+	memcpy(tagged, frame, 12);
+	memcpy(tagged + 12, "\x81\x00\x00\x0a", 4);
+	memcpy(tagged + 16, frame + 12, len - 12);
+	assert_int_equal(gso_parse(frame, len, &vh, &g), VTEP_DROP_NONE);
+	shifted(&vh, ETH_VLAN_HLEN, &out);
+	assert_int_equal(gso_parse(tagged, len + 4, &out, &gt), VTEP_DROP_NONE);
+	assert_int_equal(gt.nseg, g.nseg);
+	assert_int_equal(gt.hlen, g.hlen + 4);
+	for (unsigned int i = 0; i < gt.nseg; i++) {
+		size_t n = gso_segment(tagged, &gt, i, seg);
+
+		memcpy(seg + gt.hlen, tagged + gt.hlen + (size_t)i * MSS, n);
+		assert_int_equal(rd16(seg + 12), 0x8100);
+		assert_int_equal(ref_fold(ref_add(0, seg + 18, 20)), 0xffff);
+		assert_true(l4_ok(seg, 18, gt.l4_off, false, 6, gt.hlen - gt.l4_off + n));
+	}
+}
+
 static void test_coalesce4(void **state)
 {
 	(void)state;
@@ -431,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_finish_csum),
 		cmocka_unit_test(test_csum_odd),
 		cmocka_unit_test(test_csum_lengths),
+		cmocka_unit_test(test_vnet_shift),
 		cmocka_unit_test(test_coalesce4),
 		cmocka_unit_test(test_coalesce6),
 		cmocka_unit_test(test_coalesce_rules),
