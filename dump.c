@@ -662,6 +662,81 @@ static void prom_vni_counters(FILE *f, const struct vtep_daemon *d)
 	}
 }
 
+static const struct {
+	const char *name;
+	const char *help;
+	size_t off;
+} prom_tap_counters[] = {
+	{ "rx_packets", "Frames read from the tap, that is sent by its guest.",
+	  offsetof(struct vtep_tap_counters, rx_packets) },
+	{ "rx_bytes", "Bytes of those frames.", offsetof(struct vtep_tap_counters, rx_bytes) },
+	{ "rx_dropped", "Frames from the tap dropped (spoofed, rate limit, VLAN, ...).",
+	  offsetof(struct vtep_tap_counters, rx_dropped) },
+	{ "tx_packets", "Frames written to the tap.",
+	  offsetof(struct vtep_tap_counters, tx_packets) },
+	{ "tx_bytes", "Bytes of those frames.", offsetof(struct vtep_tap_counters, tx_bytes) },
+	{ "tx_dropped", "Frames that could not be written to the tap.",
+	  offsetof(struct vtep_tap_counters, tx_dropped) },
+};
+
+/* A label value: backslash and double quote escaped (a tap name may hold them). */
+static void prom_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+/* The labels of tap entry t of VNI v: {vni="N",tap="NAME",vlan="V"} ("" untagged). */
+static void prom_tap_labels(FILE *f, const struct vtep_vni_rt *v, const struct vtep_tap_rt *t)
+{
+	fprintf(f, "{vni=\"%u\",tap=\"", v->vni);
+	prom_label(f, t->io.name);
+	if (t->vlan)
+		fprintf(f, "\",vlan=\"%u\"}", (unsigned int)t->vlan);
+	else
+		fprintf(f, "\",vlan=\"\"}");
+}
+
+/* Per tap entry (a trunk's sub-ports each): its counters and whether it is up. */
+static void prom_taps(FILE *f, const struct vtep_daemon *d)
+{
+	for (size_t k = 0; k <= VTEP_ARRAY_SIZE(prom_tap_counters); k++) {
+		bool up = k == VTEP_ARRAY_SIZE(prom_tap_counters);
+
+		if (up)
+			fprintf(f, "# HELP vtep_tap_up 1 while the tap's device is there.\n"
+				"# TYPE vtep_tap_up gauge\n");
+		else
+			fprintf(f, "# HELP vtep_tap_%s_total %s\n# TYPE vtep_tap_%s_total counter\n",
+				prom_tap_counters[k].name, prom_tap_counters[k].help,
+				prom_tap_counters[k].name);
+		for (size_t i = 0; i < d->n_vnis; i++) {
+			const struct vtep_vni_rt *v = &d->vnis[i];
+
+			for (size_t j = 0; j < v->n_taps; j++) {
+				const struct vtep_tap_rt *t = &d->taps[v->taps[j]];
+				struct vtep_tap_counters tc;
+				uint64_t n;
+
+				daemon_tap_counters(d, v->taps[j], &tc);
+				if (up) {
+					n = tap_dev(d, t)->port >= 0;
+					fputs("vtep_tap_up", f);
+				} else {
+					memcpy(&n, (const char *)&tc + prom_tap_counters[k].off,
+					       sizeof(n));
+					fprintf(f, "vtep_tap_%s_total", prom_tap_counters[k].name);
+				}
+				prom_tap_labels(f, v, t);
+				fprintf(f, " %llu\n", (unsigned long long)n);
+			}
+		}
+	}
+}
+
 static void prom_tables(FILE *f, const struct vtep_daemon *d, uint64_t now)
 {
 	fprintf(f, "# HELP vtep_fdb_entries FDB entries by type.\n# TYPE vtep_fdb_entries gauge\n");
@@ -686,6 +761,7 @@ static void write_metrics(FILE *f, const struct vtep_daemon *d, struct dump_tabl
 {
 	(void)t;
 	prom_vni_counters(f, d);
+	prom_taps(f, d);
 	prom_tables(f, d, now);
 }
 

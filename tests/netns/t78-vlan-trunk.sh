@@ -31,7 +31,8 @@
 #     mtu 1350);
 #   - ARP for B1 from VLAN 10 answered by A (suppression), tagged;
 #   - VLAN 30 (not carried): nothing gets through, drops.vlan grows and
-#     tapT counts rx_dropped;
+#     tapT counts rx_dropped; the metrics file has the sub-port's own
+#     counters (tap and vlan labels);
 #   - reloads: VLAN 20's entry removed (its ping fails, VLAN 10's works,
 #     tapT is the same device), the untagged entry removed (the same),
 #     both back (every ping works).
@@ -75,6 +76,7 @@ TNS=$(vns T)
 sub() { echo "{ name = \"tapT\"; netns = \"$TNS\"; vlan = $1; }"; }
 vni_tap A 100 "$(sub 10)"
 vni_tap A 200 "$(sub 20)"
+conf_set A metrics "\"$WORK/A/vtep.prom\""
 vtep_start A || finish
 vtep_start B || finish
 TMAC=$(vm_mac T)
@@ -152,6 +154,11 @@ dump_json A || finish
 check_ge "A counted VLAN 30's frames as drops.vlan" "$(($(jget A "drops('vlan')") - vl0))" 2
 check_ge "tapT counted them as rx_dropped" \
 	"$(($(jget A "[t for t in vni(300)['taps'] if t['name'] == 'tapT'][0]['rx_dropped']") - rxd0))" 2
+P=$WORK/A/vtep.prom
+check "metrics: VLAN 10's sub-port counted its own frames" \
+	grep -q '^vtep_tap_tx_packets_total{vni="100",tap="tapT",vlan="10"} [1-9]' "$P"
+check "metrics: the drops on tapT's untagged entry" \
+	grep -qE '^vtep_tap_rx_dropped_total\{vni="300",tap="tapT",vlan=""\} ([2-9]|[1-9][0-9]+)$' "$P"
 
 # reload_a NAME: write A's config again and reload it.
 reload_a() { conf_write A "${HOST_CONF[A]}" &&

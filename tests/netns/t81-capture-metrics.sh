@@ -70,6 +70,10 @@ check "per-VNI counter with a vni label" grep -q '^vtep_rx_packets_total{vni="10
 check "drops by reason" grep -q '^vtep_drops_total{vni="100",reason="malformed"} 0$' "$P"
 check "instance-level drops" grep -q '^vtep_drops_total{vni="",reason="unknown_vni"} 0$' "$P"
 check "FDB gauge" grep -q '^vtep_fdb_entries{type="remote"} 1$' "$P"
+check "per-tap counter with vni, tap and vlan labels" \
+	grep -q '^vtep_tap_rx_packets_total{vni="100",tap="tapA1",vlan=""} [1-9]' "$P"
+check "per-tap drops" grep -q '^vtep_tap_rx_dropped_total{vni="100",tap="tapA1",vlan=""} 0$' "$P"
+check "per-tap up gauge" grep -q '^vtep_tap_up{vni="100",tap="tapA1",vlan=""} 1$' "$P"
 check "every sample is a HELP, TYPE or NAME{...} VALUE line" bash -c \
 	"! grep -vE '^(# (HELP|TYPE) vtep_[a-z_]+ .*|vtep_[a-z_]+(\{[a-z]+=\"[^\"]*\"(,[a-z]+=\"[^\"]*\")*\})? [0-9]+)$' '$P'"
 check "no MAC address in the metrics" bash -c "! grep -qiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' '$P'"
