@@ -183,5 +183,7 @@ check "ping VLAN 10 -> B1" vm_ping T 192.168.10.2
 check "ping VLAN 20 -> B2" vm_ping T 192.168.20.2
 check "ping untagged -> B3" vm_ping T 192.168.30.2
 check_eq "tapT is still the same device" "$(in_vm T cat /sys/class/net/tapT/ifindex)" "$ifindex0"
+check "the guest's VLAN taps got no partial checksum out of place" \
+	bash -c "! grep -q 'bad csum_start' '$WORK/vlansplit.log'"
 vtep_stop A
 finish

@@ -13,8 +13,10 @@ Frames the namespace's stack sends out of tapT10 leave tapT tagged 10;
 frames arriving on tapT tagged 10 come in on tapT10 untagged. Untagged
 frames on tapT are left to the stack (the trunk's native VLAN). TCP
 super-frames (TSO, virtio-net headers on both sides) cross as they are,
-their header offsets moved past the tag. Runs until killed; prints "ready"
-once the taps exist. Standard library only; needs root.
+their header offsets moved past the tag; a frame whose partial checksum
+does not start at its L4 header is dropped and reported on stderr. Runs
+until killed; prints "ready" once the taps exist. Standard library only;
+needs root.
 """
 
 import argparse
@@ -101,8 +103,24 @@ def from_trunk(s, taps):
         vid = struct.unpack("!H", frame[14:16])[0] & 0x0FFF
         frame = frame[:12] + frame[16:]
         vnet = vnet_shift(vnet, -4)
-    if vid in taps:
+    if vid in taps and csum_start_ok(vnet, frame):
         os.write(taps[vid], vnet + frame)
+
+
+def csum_start_ok(vnet, frame):
+    """A partial checksum must start at the L4 header. The guest's stack
+    would not notice a wrong offset (it trusts a partial checksum of a
+    frame it receives), so a wrongly shifted header is refused here, loudly."""
+    flags, _, _, _, csum_start, _ = struct.unpack("<BBHHHH", vnet)
+    if not flags & VNET_F_NEEDS_CSUM:
+        return True
+    etype = struct.unpack("!H", frame[12:14])[0]
+    l4 = 14 + (4 * (frame[14] & 0x0F) if etype == 0x0800 else 40)
+    if csum_start == l4:
+        return True
+    print("bad csum_start %d (L4 header at %d): frame dropped" % (csum_start, l4),
+          file=sys.stderr, flush=True)
+    return False
 
 
 def to_trunk(s, fd, vid):
