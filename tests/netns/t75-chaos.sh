@@ -19,7 +19,8 @@
 # Meanwhile, every 0.1-0.4 s, one of these, chosen at random, on A or B:
 #   a dump (SIGUSR1); SIGUSR2 (capture stopped or restarted: A only); a
 #   reload that changes busy_poll, cpus, ageing, bum_rate and adds or
-#   drops VNI 300 with its tap; a reload with a bad config (must be
+#   drops VNI 300 with its tap and VLAN sub-ports of A1's and A2's taps
+#   (in VNIs 200 and 100); a reload with a bad config (must be
 #   refused); A2's tap deleted (back on the next reload); the underlay
 #   link of A or B down for a moment.
 # Afterwards: both daemons still run; every bad reload was refused and
@@ -133,6 +134,13 @@ reload_random()
 		else
 			HOST_VNIS[A]=" 100 200"
 		fi
+		# VLAN sub-ports come and go on taps that carry traffic.
+		VNI_TAPS[A:200]=""
+		VNI_TAPS[A:100]=""
+		[ $((RANDOM % 2)) = 0 ] ||
+			vni_tap A 200 "{ name = \"$(vtap A1)\"; netns = \"$(vns A1)\"; vlan = 7; }"
+		[ $((RANDOM % 2)) = 0 ] ||
+			vni_tap A 100 "{ name = \"$(vtap A2)\"; netns = \"$(vns A2)\"; vlan = 8; }"
 	fi
 	conf_write "$h" "${HOST_CONF[$h]}"
 	reloads=$((reloads + 1))
@@ -197,6 +205,8 @@ check_eq "every bad reload was refused (one more at the end)" "$refused" "$bads"
 HOST_KEYS[A]=$BASE_A
 HOST_KEYS[B]=$BASE_B
 HOST_VNIS[A]=" 100 200"
+VNI_TAPS[A:100]=""
+VNI_TAPS[A:200]=""
 for h in A B; do
 	conf_write "$h" "${HOST_CONF[$h]}"
 	check "final reload of $h applied" \
