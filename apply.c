@@ -517,13 +517,32 @@ static void add_statics(struct vtep_daemon *d, const struct conf_vni *cv)
 	}
 }
 
+size_t daemon_vni_extras(const struct vtep_vni_rt *v, const struct conf_vni *cv, const char *sep,
+			 char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (cv && cv->maxaddress)
+		n += (size_t)snprintf(buf + n, len - n, "%smaxaddress %u", sep, cv->maxaddress);
+	if (!v->fwd.learning && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%slearning off", sep);
+	if (!v->fwd.arp_suppress && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%sarp_suppress off", sep);
+	if (v->fwd.bum_rate && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%sbum_rate %u", sep, v->fwd.bum_rate);
+	return n;
+}
+
+/* The VNI's forwarding settings: its own learning, arp_suppress and
+ * bum_rate where it has them, else the global ones. */
 static void fill_fwd(const struct vtep_daemon *d, const struct vtep_conf *c,
-		     struct vtep_vni_rt *v)
+		     const struct conf_vni *cv, struct vtep_vni_rt *v)
 {
 	memset(&v->fwd, 0, sizeof(v->fwd));
 	v->fwd.vni = v->vni;
 	v->fwd.flood = v->mode;
-	v->fwd.learning = c->learning;
+	v->fwd.learning = cv->learning >= 0 ? cv->learning > 0 : c->learning;
 	v->fwd.ignore_reserved = c->reserved_bits == CONF_RESERVED_IGNORE;
 	v->fwd.mtu = (uint16_t)d->mtu;
 	v->fwd.allow = c->allow;
@@ -531,8 +550,8 @@ static void fill_fwd(const struct vtep_daemon *d, const struct vtep_conf *c,
 	v->fwd.allow_any = c->n_allow == 0 && v->has_group;
 	v->fwd.peers = v->peers;
 	v->fwd.n_peers = v->n_peers;
-	v->fwd.arp_suppress = c->arp_suppress;
-	v->fwd.bum_rate = c->bum_rate;
+	v->fwd.arp_suppress = cv->arp_suppress >= 0 ? cv->arp_suppress > 0 : c->arp_suppress;
+	v->fwd.bum_rate = cv->bum_rate >= 0 ? (uint32_t)cv->bum_rate : c->bum_rate;
 }
 
 /* Taps and groups the new configuration no longer has; VNIs it dropped. */
@@ -609,7 +628,7 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		struct vtep_vni_rt *v = &d->vnis[i];
 		const struct conf_vni *cv = conf_find_vni(conf, v->vni);
-		char tos[VTEP_TOS_STRLEN], max[32];
+		char tos[VTEP_TOS_STRLEN], max[VNI_EXTRAS_STRLEN];
 		int r;
 
 		for (size_t k = 0; k < v->n_taps; k++) {
@@ -627,14 +646,12 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 			memcpy(t->ips, cv->taps[k].ips, sizeof(t->ips));
 		}
 		add_statics(d, cv);
-		fill_fwd(d, conf, v);
+		fill_fwd(d, conf, cv, v);
 		v->tos = cv->tos != VTEP_TOS_UNSET ? cv->tos : conf->tos;
 		r = fdb_set_vni_max(d->fdb, v->vni, cv->maxaddress);
 		if (r < 0)
 			log_error_errno(r, "vni %u: maxaddress %u not set", v->vni, cv->maxaddress);
-		max[0] = '\0';
-		if (cv->maxaddress)
-			snprintf(max, sizeof(max), ", maxaddress %u", cv->maxaddress);
+		daemon_vni_extras(v, cv, ", ", max, sizeof(max));
 		log_info("vni %u: flood %s, %zu taps, %zu peers, %zu static fdb, %zu static arp, "
 			 "tos %s%s", v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers,
 			 cv->n_fdb, cv->n_arp, vtep_tos_str(v->tos, tos, sizeof(tos)), max);

@@ -233,6 +233,12 @@ struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni);
 int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep_conf *conf,
 		 char *why, size_t whylen);
 void daemon_leave_groups(struct vtep_daemon *d);
+/* What sets a VNI apart, for the log and the text dump: maxaddress (its
+ * own), learning off, arp_suppress off and bum_rate (in effect), each after
+ * sep ("" when none). */
+enum { VNI_EXTRAS_STRLEN = 96 };
+size_t daemon_vni_extras(const struct vtep_vni_rt *v, const struct conf_vni *cv, const char *sep,
+			 char *buf, size_t len);
 /* Bring back taps that went away under us (datapath_port_error). Every
  * tick attaches to a device of the same name that has reappeared (a
  * hypervisor re-creating it); with create, as after a reload, a missing one

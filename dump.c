@@ -270,9 +270,12 @@ static void json_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 		fprintf(f, "%s\"%s\"", i ? ", " : "", vtep_addr_fmt(&v->peers[i], a));
 	fprintf(f, "], \"tos\": \"%s\", \"maxaddress\": ", vtep_tos_str(v->tos, a, sizeof(a)));
 	if (cv && cv->maxaddress)
-		fprintf(f, "%u,\n      ", cv->maxaddress);
+		fprintf(f, "%u", cv->maxaddress);
 	else
-		fprintf(f, "null,\n      ");
+		fprintf(f, "null");
+	fprintf(f, ", \"learning\": %s, \"arp_suppress\": %s, \"bum_rate\": %u,\n      ",
+		v->fwd.learning ? "true" : "false", v->fwd.arp_suppress ? "true" : "false",
+		v->fwd.bum_rate);
 	json_taps(f, d, v);
 	json_fdb(f, d, s, now);
 	json_arp(f, s, now);
@@ -450,7 +453,7 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 		     const struct vni_slice *s, uint64_t now)
 {
 	const struct conf_vni *cv = conf_find_vni(d->conf, v->vni);
-	char a[VTEP_ADDR_STRLEN];
+	char a[VTEP_ADDR_STRLEN], extras[VNI_EXTRAS_STRLEN];
 	struct vtep_counters vc;
 
 	fprintf(f, "vni %u flood %s", v->vni, vtep_flood_name(v->mode));
@@ -459,9 +462,8 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	for (size_t i = 0; i < v->n_peers; i++)
 		fprintf(f, "%s%s", i ? "," : " peers ", vtep_addr_fmt(&v->peers[i], a));
 	fprintf(f, " tos %s", vtep_tos_str(v->tos, a, sizeof(a)));
-	if (cv && cv->maxaddress)
-		fprintf(f, " maxaddress %u", cv->maxaddress);
-	fprintf(f, "\n");
+	daemon_vni_extras(v, cv, " ", extras, sizeof(extras));
+	fprintf(f, "%s\n", extras);
 	for (size_t i = 0; i < v->n_taps; i++) {
 		const struct vtep_tap_rt *t = &d->taps[v->taps[i]];
 		const struct vtep_tap_rt *dev = tap_dev(d, t);

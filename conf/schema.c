@@ -502,8 +502,8 @@ static void key_peers(struct conf_ctx *ctx, const config_setting_t *s, const cha
 
 #define TABLE_MAX 16777216
 
-/* In a drop-in, for a VNI declared before: group, peers, flood, tos and
- * maxaddress are its own. */
+/* In a drop-in, for a VNI declared before: group, peers, flood, tos,
+ * maxaddress, learning, arp_suppress and bum_rate are its own. */
 static void key_declared(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 			 void *obj, const struct conf_key *k)
 {
@@ -523,6 +523,9 @@ static const struct conf_key vni_keys[] = {
 	K_WORD(struct conf_vni, flood, flood_words),
 	K_FIELD(struct conf_vni, tos, conf_key_tos),
 	K_UINT(struct conf_vni, maxaddress, 1, TABLE_MAX),
+	K_FIELD(struct conf_vni, learning, conf_key_bool),      /* 1 byte, as a bool */
+	K_FIELD(struct conf_vni, arp_suppress, conf_key_bool),
+	K_UINT(struct conf_vni, bum_rate, 0, UINT32_MAX),
 	K_CALL("taps", key_taps),
 	K_CALL("fdb", key_fdb),
 	K_CALL("arp", key_arp),
@@ -535,6 +538,9 @@ static const struct conf_key extend_keys[] = {
 	K_CALL("flood", key_declared),
 	K_CALL("tos", key_declared),
 	K_CALL("maxaddress", key_declared),
+	K_CALL("learning", key_declared),
+	K_CALL("arp_suppress", key_declared),
+	K_CALL("bum_rate", key_declared),
 	K_CALL("taps", key_taps),
 	K_CALL("fdb", key_fdb),
 	K_CALL("arp", key_arp),
@@ -579,6 +585,9 @@ static void new_vni(struct conf_ctx *ctx, const config_setting_t *vs, const char
 	v->vni = vni;
 	v->flood = VTEP_FLOOD_AUTO;
 	v->tos = VTEP_TOS_UNSET;
+	v->learning = -1;
+	v->arp_suppress = -1;
+	v->bum_rate = -1;
 	v->file = conf_file_name(ctx);
 	v->line = conf_line_of(vs);
 	ctx->vni_idx = c->n_vnis++;

@@ -53,6 +53,7 @@ declare -A HOST_IP=() HOST_IMPL=() HOST_PID=() HOST_CONF=() HOST_VNIS=() HOST_KE
 declare -A VNI_OPT=()          # "H:VNI" -> "group=.. peers=a,b flood=.."
 declare -A VNI_FLOOD=()        # "H:VNI" -> flood mode in effect (kernel hosts)
 declare -A VNI_TAPS=()         # "H:VNI" -> more tap entries (vni_tap)
+declare -A VNI_KEYS=()         # "H:VNI" -> more keys of the VNI entry (vni_keys)
 declare -A VM_HOST=() VM_VNI=() VM_IP=() VM_MAC=()
 declare -A VM_TAPKEYS=()        # V -> more keys of its tap entry ('macs = [ ... ];')
 declare -A CAP_PID=() CAP_FILE=()
@@ -366,6 +367,10 @@ vni_opt()
 	done
 }
 
+# vni_keys H VNI TEXT: more keys in H's VNI entry, in libconfig syntax
+# (vni_keys A 100 "learning = false;"); "" removes them.
+vni_keys() { VNI_KEYS[$1:$2]=$3; }
+
 # vni_tap H VNI ENTRY: one more tap entry (libconfig group) in H's VNI, after
 # its VMs' taps: a trunk VM's VLAN sub-port (vni_tap A 100 "{ name = ...;
 # vlan = 10; }").
@@ -445,6 +450,7 @@ conf_write()
 			inherit) echo "    tos = \"inherit\";" ;;
 			*) echo "    tos = $t;" ;;
 			esac
+			[ -z "${VNI_KEYS[$h:$vni]:-}" ] || echo "    ${VNI_KEYS[$h:$vni]}"
 			taps=""
 			first_tap=1
 			for v in $(host_vms "$h"); do

@@ -365,6 +365,14 @@ static const struct conf_case cases[] = {
 	  "t.conf:2: vnis[0].tos: invalid value 'copy' (a number or \"inherit\")\n" },
 	{ "vni maxaddress", L1 "maxaddress = 100;\n"
 	  "vnis = ( { vni = 1; maxaddress = 500; }, { vni = 2; maxaddress = 16777216; } );\n", OK },
+	{ "vni learning, arp_suppress, bum_rate", L1 "learning = false;\n"
+	  "vnis = ( { vni = 1; learning = true; arp_suppress = false; bum_rate = 4294967295; } );\n",
+	  OK },
+	{ "vni learning, arp_suppress, bum_rate bad", L1
+	  "vnis = ( { vni = 1; learning = 1; arp_suppress = \"no\"; bum_rate = -1; } );\n",
+	  "t.conf:2: vnis[0].learning: expected boolean, got integer '1'\n"
+	  "t.conf:2: vnis[0].arp_suppress: expected boolean, got string 'no'\n"
+	  "t.conf:2: vnis[0].bum_rate: '-1' out of range (0..4294967295)\n" },
 	{ "vni maxaddress zero", L1 "vnis = ( { vni = 1; maxaddress = 0; } );\n",
 	  "t.conf:2: vnis[0].maxaddress: '0' out of range (1..16777216)\n" },
 	{ "tos type", L1 V2 "tos = true;\n",
@@ -566,7 +574,7 @@ static const char full_text[] =
 	"    arp = ( { ip = \"192.168.7.2\"; mac = \"52:54:00:12:34:56\"; },\n"
 	"            { ip = \"fd00::2\"; mac = \"52:54:00:12:34:57\"; } ); },\n"
 	"  { vni = 16777215; flood = \"unicast\"; peers = [ \"10.0.0.4\" ]; tos = 0x28;\n"
-	"    maxaddress = 77; }\n"
+	"    maxaddress = 77; learning = false; arp_suppress = false; bum_rate = 0; }\n"
 	");\n";
 
 static void full_config(void **state)
@@ -649,6 +657,9 @@ static void full_config(void **state)
 	assert_int_equal(v->line, 27);
 	assert_int_equal(v->tos, VTEP_TOS_UNSET);
 	assert_int_equal(v->maxaddress, 0);
+	assert_int_equal(v->learning, -1);
+	assert_int_equal(v->arp_suppress, -1);
+	assert_int_equal(v->bum_rate, -1);
 
 	v = conf_find_vni(conf, 16777215);
 	assert_non_null(v);
@@ -656,6 +667,9 @@ static void full_config(void **state)
 	assert_false(v->has_group);
 	assert_int_equal(v->tos, 0x28);
 	assert_int_equal(v->maxaddress, 77);
+	assert_int_equal(v->learning, 0);
+	assert_int_equal(v->arp_suppress, 0);
+	assert_int_equal(v->bum_rate, 0);
 	assert_null(conf_find_vni(conf, 101));
 	conf_free(conf);
 }
@@ -901,7 +915,7 @@ static void dropin_errors(void **state)
 		 "  arp = ( { ip = \"192.168.0.1\"; mac = \"52:54:00:00:00:01\"; } );\n"
 		 "  fdb = ( { mac = \"52:54:00:00:00:01\"; remote = \"10.0.0.3\"; } ); },\n"
 		 "  { vni = 300; flood = \"multicast\"; },\n"
-		 "  { vni = 100; tos = 4; maxaddress = 9; } );\n");
+		 "  { vni = 100; tos = 4; maxaddress = 9; learning = false; } );\n");
 	put_file(d->path, "c.conf", "vnis = ( { vni = 100; arp = ( { ip = \"192.168.0.1\";\n"
 		 "  mac = \"52:54:00:00:00:02\"; } ); } );\n");
 	put_file(d->path, "d.conf", "vnis = ( { vni = 400;\n");
@@ -921,6 +935,8 @@ static void dropin_errors(void **state)
 		 "%1$s/b.conf:5: vnis[2].tos: VNI '100' is declared at main.conf:3; "
 		 "a drop-in may only add taps, fdb and arp to it\n"
 		 "%1$s/b.conf:5: vnis[2].maxaddress: VNI '100' is declared at main.conf:3; "
+		 "a drop-in may only add taps, fdb and arp to it\n"
+		 "%1$s/b.conf:5: vnis[2].learning: VNI '100' is declared at main.conf:3; "
 		 "a drop-in may only add taps, fdb and arp to it\n"
 		 "%1$s/c.conf:1: vnis[0].arp[0].ip: duplicate static ARP entry '192.168.0.1' "
 		 "(first at %1$s/b.conf:2)\n"
