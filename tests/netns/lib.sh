@@ -367,6 +367,18 @@ vni_opt()
 	done
 }
 
+# unicast_pair H1 H2 VNI...: each VNI on both hosts, flooding by unicast to
+# the other.
+unicast_pair()
+{
+	local a=$1 b=$2 vni
+	shift 2
+	for vni in "$@"; do
+		vni_add "$a" "$vni" flood=unicast "peers=${HOST_IP[$b]}"
+		vni_add "$b" "$vni" flood=unicast "peers=${HOST_IP[$a]}"
+	done
+}
+
 # vni_keys H VNI TEXT: more keys in H's VNI entry, in libconfig syntax
 # (vni_keys A 100 "learning = false;"); "" removes them.
 vni_keys() { VNI_KEYS[$1:$2]=$3; }

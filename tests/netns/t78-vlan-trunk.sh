@@ -63,10 +63,7 @@ vnis = ( { vni = 1; taps = ( { name = \"vm1\"; netns = \"a\"; } ); },
 host_add A 1
 host_add B 2
 host_kernel B
-for vni in 100 200 300; do
-	vni_add A $vni flood=unicast peers=$B
-	vni_add B $vni flood=unicast peers=$A
-done
+unicast_pair A B 100 200 300
 vm_add T A 300 192.168.30.1/24
 vm_add A1 A 100 192.168.10.3/24
 vm_add B1 B 100 192.168.10.2/24

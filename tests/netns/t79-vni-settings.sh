@@ -39,10 +39,7 @@ check "vtep -t: the drop-in's learning is refused with FILE:LINE" grep -q \
 
 host_add A 1
 host_add B 2
-for vni in 100 200; do
-	vni_add A $vni flood=unicast peers=$B
-	vni_add B $vni flood=unicast peers=$A
-done
+unicast_pair A B 100 200
 vm_add A1 A 100 192.168.100.1/24
 vm_add A2 A 200 192.168.200.1/24
 vm_add B1 B 100 192.168.100.2/24
