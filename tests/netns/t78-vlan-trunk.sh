@@ -35,7 +35,8 @@
 #     counters (tap and vlan labels);
 #   - reloads: VLAN 20's entry removed (its ping fails, VLAN 10's works,
 #     tapT is the same device), the untagged entry removed (the same),
-#     both back (every ping works).
+#     both back (every ping works); VLAN 20 pinned (macs) to another MAC:
+#     its frames are dropped as spoofed, VLAN 10's on the same tap pass.
 set -eu
 . "$(dirname "$0")/lib.sh"
 [ "$VTEP_IMPL" != kernel ] || skip "a vtep key (VTEP_IMPL=kernel)"
@@ -180,6 +181,22 @@ check "ping VLAN 10 -> B1" vm_ping T 192.168.10.2
 check "ping VLAN 20 -> B2" vm_ping T 192.168.20.2
 check "ping untagged -> B3" vm_ping T 192.168.30.2
 check_eq "tapT is still the same device" "$(in_vm T cat /sys/class/net/tapT/ifindex)" "$ifindex0"
+
+# Port security per sub-port: VLAN 20 pinned to a MAC that is not T's.
+# shellcheck disable=SC2034 # read by conf_write (lib.sh)
+VNI_TAPS[A:200]="{ name = \"tapT\"; netns = \"$TNS\"; vlan = 20; macs = [ \"52:54:00:00:20:20\" ]; }"
+reload_a "VLAN 20 pinned to another MAC"
+dump_json A || finish
+sp0=$(jget A "vni(200)['counters']['drops'].get('spoofed', 0)")
+check_fails "VLAN 20 (spoofed): ping VLAN 20 -> B2 fails" \
+	in_vm T ping -n -q -c 2 -i 0.2 -W 1 192.168.20.2
+check "VLAN 10 (not pinned) on the same tap: ping VLAN 10 -> B1" vm_ping T 192.168.10.2
+dump_json A || finish
+check_ge "VNI 200 counted VLAN 20's frames as spoofed" \
+	"$(($(jget A "vni(200)['counters']['drops'].get('spoofed', 0)") - sp0))" 1
+check_eq "A's dump: VLAN 20's macs" \
+	"$(jget A "[t['macs'] for t in vni(200)['taps'] if t['vlan'] == 20][0]")" \
+	'["52:54:00:00:20:20"]'
 check "the guest's VLAN taps got no partial checksum out of place" \
 	bash -c "! grep -q 'bad csum_start' '$WORK/vlansplit.log'"
 vtep_stop A
