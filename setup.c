@@ -17,7 +17,20 @@ enum {
 	UDP_BUFFERS = 128,
 	TAP_BUFFERS = 64,
 	TICK_MS = 1000,
+	DAD_WAIT_MS = 10000,            /* an IPv6 local still tentative, at most */
+	DAD_POLL_MS = 100,
 };
+
+/* An IPv6 address on an interface but not bindable yet: tentative, while
+ * duplicate address detection runs (a second or so after it was added, as
+ * at boot), or for good if DAD found a duplicate. */
+static bool tentative(const struct vtep_conf *c, int r)
+{
+	char dev[VTEP_IFNAMSIZ];
+
+	return r == -EADDRNOTAVAIL && c->local.family == AF_INET6 &&
+	       io_addr_dev(&c->local, dev, NULL) == 0;
+}
 
 static int open_underlay(struct vtep_daemon *d)
 {
@@ -32,8 +45,24 @@ static int open_underlay(struct vtep_daemon *d)
 	int r;
 
 	r = io_underlay_open(&p, &d->ul, why, sizeof(why));
+	for (unsigned int ms = 0; tentative(c, r) && ms < DAD_WAIT_MS; ms += DAD_POLL_MS) {
+		char a[VTEP_ADDR_STRLEN];
+
+		if (ms == 0)
+			log_info("local %s is still tentative (duplicate address detection): "
+				 "waiting up to %u s", vtep_addr_fmt(&c->local, a), DAD_WAIT_MS / 1000);
+		usleep(DAD_POLL_MS * 1000);
+		r = io_underlay_open(&p, &d->ul, why, sizeof(why));
+		if (r == 0)
+			log_info("local %s usable after %u ms", vtep_addr_fmt(&c->local, a),
+				 ms + DAD_POLL_MS);
+	}
 	if (r < 0) {
-		log_error("underlay: %s", why);
+		if (tentative(c, r))
+			log_error("underlay: %s; still tentative after %u s: a duplicate address? "
+				  "('ip -6 addr' says dadfailed then)", why, DAD_WAIT_MS / 1000);
+		else
+			log_error("underlay: %s", why);
 		return r;
 	}
 	/* The kernel driver's default: 50 bytes of VXLAN over IPv4, 70 over IPv6. */
