@@ -516,6 +516,10 @@ static void key_declared(struct conf_ctx *ctx, const config_setting_t *s, const 
 
 static const char *const flood_words[] = { "auto", "multicast", "unicast", NULL };
 
+/* conf_key_bool stores a bool (0 or 1) into the VNI's int8_t learning and
+ * arp_suppress, whose -1 says "not set here". */
+_Static_assert(sizeof(bool) == sizeof(int8_t), "a bool fills an int8_t");
+
 static const struct conf_key vni_keys[] = {
 	K_CALL("vni", NULL),
 	K_CALL("group", key_group),
@@ -523,7 +527,7 @@ static const struct conf_key vni_keys[] = {
 	K_WORD(struct conf_vni, flood, flood_words),
 	K_FIELD(struct conf_vni, tos, conf_key_tos),
 	K_UINT(struct conf_vni, maxaddress, 1, TABLE_MAX),
-	K_FIELD(struct conf_vni, learning, conf_key_bool),      /* 1 byte, as a bool */
+	K_FIELD(struct conf_vni, learning, conf_key_bool),
 	K_FIELD(struct conf_vni, arp_suppress, conf_key_bool),
 	K_UINT(struct conf_vni, bum_rate, 0, UINT32_MAX),
 	K_CALL("taps", key_taps),
