@@ -863,7 +863,7 @@ static void dropin_extend(void **state)
 
 	put_file(d->path, "20-new.conf",
 		 "vnis = ( { vni = 200; flood = \"unicast\"; peers = [ \"10.0.0.5\" ];\n"
-		 "  taps = ( { name = \"vm3\"; } ); } );\n");
+		 "  taps = ( { name = \"vm3\"; }, { name = \"vm1\"; vlan = 20; } ); } );\n");
 	put_file(d->path, "10-add.conf",
 		 "# adds to VNI 100\n"
 		 "vnis = ( { vni = 100; taps = ( { name = \"vm2\"; } );\n"
@@ -895,6 +895,11 @@ static void dropin_extend(void **state)
 	assert_int_equal(v->flood, VTEP_FLOOD_UNICAST);
 	assert_string_equal(v->file, conf->files[2]);
 	assert_string_equal(v->taps[0].name, "vm3");
+	/* A drop-in may give a tap of the main file a VLAN sub-port. */
+	assert_int_equal(v->n_taps, 2);
+	assert_string_equal(v->taps[1].name, "vm1");
+	assert_int_equal(v->taps[1].vlan, 20);
+	assert_int_equal(conf_find_vni(conf, 100)->taps[0].vlan, 0);
 	conf_free(conf);
 }
 
