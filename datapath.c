@@ -896,13 +896,18 @@ static void tap_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
 	}
 	for (i = 0; i < g->nseg; i++) {
 		struct io_job *job = tport(w, tap) >= 0 ? io_job_new(w->io, ev->buf) : NULL;
-		uint8_t h[GSO_HLEN_MAX];
+		uint8_t hb[GSO_HLEN_MAX];
+		/* Straight into the job, or built aside and copied in with the tag. */
+		uint8_t *h = !job ? NULL : tap->vlan ? hb : io_job_hdr(job, g->hlen);
 		size_t n;
 
-		if (!job)
+		if (!h) {
+			if (job)
+				io_job_abort(w->io, job);
 			goto drop;
+		}
 		n = gso_segment(ev->data, g, i, h);
-		if (!job_frame_hdr(job, tap->vlan, NULL, 0, h, g->hlen) ||
+		if ((h == hb && !job_frame_hdr(job, tap->vlan, NULL, 0, hb, g->hlen)) ||
 		    !io_job_add(job, ev->data + g->hlen + (size_t)i * g->mss, n)) {
 			io_job_abort(w->io, job);
 			goto drop;

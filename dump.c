@@ -585,11 +585,14 @@ int dump_write(struct vtep_daemon *d)
 /* Prometheus textfile: vtep_..._total counters with vni/reason labels,   */
 /* never per-MAC labels (their number is bounded by the configuration).   */
 
-static const struct {
+/* One uint64_t counter of a counters struct: its metric name, help, offset. */
+struct prom_counter {
 	const char *name;
 	const char *help;
 	size_t off;
-} prom_counters[] = {
+};
+
+static const struct prom_counter prom_counters[] = {
 	{ "rx_packets", "Frames received, from taps or the underlay.",
 	  offsetof(struct vtep_counters, rx_packets) },
 	{ "tx_packets", "Frames sent, to taps or underlay copies.",
@@ -623,7 +626,8 @@ static const struct {
 	  offsetof(struct vtep_counters, ecn_marked) },
 };
 
-static uint64_t counter_at(const struct vtep_counters *c, size_t off)
+/* The counter at off in counters struct c (vtep_counters, vtep_tap_counters). */
+static uint64_t counter_at(const void *c, size_t off)
 {
 	uint64_t v;
 
@@ -664,11 +668,7 @@ static void prom_vni_counters(FILE *f, const struct vtep_daemon *d)
 	}
 }
 
-static const struct {
-	const char *name;
-	const char *help;
-	size_t off;
-} prom_tap_counters[] = {
+static const struct prom_counter prom_tap_counters[] = {
 	{ "rx_packets", "Frames read from the tap, that is sent by its guest.",
 	  offsetof(struct vtep_tap_counters, rx_packets) },
 	{ "rx_bytes", "Bytes of those frames.", offsetof(struct vtep_tap_counters, rx_bytes) },
@@ -728,8 +728,7 @@ static void prom_taps(FILE *f, const struct vtep_daemon *d)
 					n = tap_dev(d, t)->port >= 0;
 					fputs("vtep_tap_up", f);
 				} else {
-					memcpy(&n, (const char *)&tc + prom_tap_counters[k].off,
-					       sizeof(n));
+					n = counter_at(&tc, prom_tap_counters[k].off);
 					fprintf(f, "vtep_tap_%s_total", prom_tap_counters[k].name);
 				}
 				prom_tap_labels(f, v, t);
