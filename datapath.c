@@ -257,6 +257,22 @@ static void reply_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 	tc(w, tap)->tx_bytes += dec->reply_len;
 }
 
+/*
+ * A trunk is written no frame that names a VLAN (proto/eth.h): its guest
+ * would take one for that VLAN's on the untagged entry (a frame of this VNI
+ * hopping into another), and find a second tag inside a sub-port's (RFC
+ * 7348 6.1: SHOULD be discarded). True: it is dropped and counted.
+ */
+static bool trunk_refuses(struct vtep_worker *w, struct vtep_vni_rt *v, struct vtep_tap_rt *tap,
+			  const uint8_t *frame, size_t len)
+{
+	if (!w->d->taps[tap->dev].vids || !eth_names_vlan(frame, len))
+		return false;
+	tc(w, tap)->tx_dropped++;
+	count_drop(vc(w, v), VTEP_DROP_VLAN);
+	return true;
+}
+
 /* frame lies in receive buffer buf. */
 static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t, unsigned int buf,
 		    const uint8_t *frame, size_t len)
@@ -264,6 +280,8 @@ static void tap_out(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t, un
 	struct vtep_daemon *d = w->d;
 	struct vtep_tap_rt *tap = &d->taps[t];
 
+	if (trunk_refuses(w, v, tap, frame, len))
+		return;
 	if (tap->vlan ? !tap_write_job(w, tap, buf, NULL, frame, len) :
 	    tport(w, tap) < 0 || io_write_tap(w->io, tport(w, tap), buf, frame, len) < 0) {
 		tc(w, tap)->tx_dropped++;
@@ -384,7 +402,10 @@ static void log_tx_error(struct vtep_worker *w, const struct vtep_tap_rt *tap,
 	}
 	__atomic_store_n(last, now, __ATOMIC_RELAXED);
 	more = __atomic_exchange_n(unlogged, 0, __ATOMIC_RELAXED);
-	if (tap)
+	if (tap && tap->vlan)
+		log_warning_errno(error, "writes to tap '%s' vlan %u fail (drop reason tx_error; "
+				  "%llu more failures not logged)", tap->io.name, tap->vlan, more);
+	else if (tap)
 		log_warning_errno(error, "writes to tap '%s' fail (drop reason tx_error; "
 				  "%llu more failures not logged)", tap->io.name, more);
 	else
@@ -410,6 +431,22 @@ static unsigned int tap_write_frames(struct vtep_worker *w, const struct io_even
 	return (unsigned int)((pay + vh.gso_size - 1) / vh.gso_size);
 }
 
+/* The entry a failed write to tap was for: on a trunk, the sub-port whose
+ * tag the write carried after its MAC addresses (the port's cookie is the
+ * device); else tap itself. */
+static struct vtep_tap_rt *written_entry(struct vtep_worker *w, struct vtep_tap_rt *tap,
+					 const struct io_event *ev)
+{
+	size_t off = (io_port_vnet(w->io, ev->port) ? GSO_VNET_HLEN : 0) + ETH_ADDRS_LEN;
+	unsigned int slot;
+
+	if (!tap->vids || ev->len < off + ETH_VLAN_HLEN ||
+	    vtep_rd16(ev->data + off) != ETH_TYPE_VLAN)
+		return tap;
+	slot = tap->vids[vtep_rd16(ev->data + off + 2) & 0x0fff];
+	return slot ? &w->d->taps[slot - 1] : tap;
+}
+
 /* The VNI of a failed send (IO_EV_TX_*): every send starts with a VXLAN
  * header of ours. NULL when the VNI is gone since. */
 static struct vtep_vni_rt *send_vni(struct vtep_worker *w, const struct io_event *ev)
@@ -431,7 +468,7 @@ void datapath_tx_error(struct vtep_worker *w, const struct io_event *ev)
 	if (ev->port >= 0) {
 		if (ev->cookie >= VTEP_MAX_TAPS || !d->taps[ev->cookie].used)
 			return;
-		tap = &d->taps[ev->cookie];
+		tap = written_entry(w, &d->taps[ev->cookie], ev);
 		v = tap->vni_idx != SIZE_MAX ? &d->vnis[tap->vni_idx] : NULL;
 		n = tap_write_frames(w, ev);
 		tc(w, tap)->tx_dropped += n;
@@ -884,6 +921,8 @@ static void tap_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t
 	struct vtep_tap_rt *tap = &d->taps[t];
 	unsigned int i;
 
+	if (trunk_refuses(w, v, tap, ev->data, ev->len))
+		return;
 	if (io_port_vnet(w->io, tport(w, tap))) {
 		if (tap->vlan ? !tap_write_job(w, tap, ev->buf, ev->vnet, ev->data, ev->len) :
 		    io_write_tap_vnet(w->io, tport(w, tap), ev->buf, ev->vnet, ev->data, ev->len) < 0)
@@ -1075,6 +1114,16 @@ static bool trunk_rx(struct vtep_worker *w, const struct io_event *ev, struct io
 		slot = tap->vids[vid];
 	}
 	if (slot) {
+		struct vtep_tap_rt *sub = &w->d->taps[slot - 1];
+
+		/* Another tag inside: a frame for a VLAN of some other trunk. */
+		if (eth_names_vlan(ev->data + ETH_VLAN_HLEN, ev->len - ETH_VLAN_HLEN)) {
+			tc(w, sub)->rx_packets++;
+			tc(w, sub)->rx_bytes += ev->len;
+			tc(w, sub)->rx_dropped++;
+			count_drop(vc(w, &w->d->vnis[sub->vni_idx]), VTEP_DROP_VLAN);
+			return false;
+		}
 		memmove(ev->data + ETH_VLAN_HLEN, ev->data, ETH_ADDRS_LEN);
 		e->data = ev->data + ETH_VLAN_HLEN;
 		e->len = ev->len - ETH_VLAN_HLEN;
@@ -1086,7 +1135,9 @@ static bool trunk_rx(struct vtep_worker *w, const struct io_event *ev, struct io
 		}
 		return true;
 	}
-	if (!vid && tap->vni_idx != SIZE_MAX)
+	/* Untagged or priority-tagged, with nothing behind the priority tags
+	 * that names a VLAN, and no 802.1ad tag. */
+	if (!vid && tap->vni_idx != SIZE_MAX && !eth_names_vlan(ev->data, ev->len))
 		return true;
 	tc(w, tap)->rx_packets++;
 	tc(w, tap)->rx_bytes += ev->len;
@@ -1193,6 +1244,8 @@ static void deliver(struct vtep_worker *w, struct vtep_vni_rt *v, uint16_t t,
 		tap_out(w, v, t, ev->buf, frame, len);
 		return;
 	}
+	if (trunk_refuses(w, v, tap, frame, len))
+		return;
 	if (!run->c.n || run->tap != t || !gso_coalesce_add(&run->c, frame, &tv)) {
 		run_flush(w);
 		gso_coalesce_start(&run->c, frame, &tv);

@@ -37,6 +37,21 @@ enum vtep_drop eth_parse(const uint8_t *p, size_t len, struct eth_view *ret_view
 	return VTEP_DROP_NONE;
 }
 
+bool eth_names_vlan(const uint8_t *p, size_t len)
+{
+	size_t off = ETH_ADDRS_LEN;
+
+	for (unsigned int n = 0; off + ETH_VLAN_HLEN <= len; n++, off += ETH_VLAN_HLEN) {
+		uint16_t tpid = vtep_rd16(p + off);
+
+		if (tpid != ETH_TYPE_VLAN)
+			return tpid == ETH_TYPE_QINQ;
+		if ((vtep_rd16(p + off + 2) & 0x0fff) || n == ETH_MAX_VLAN_TAGS)
+			return true;
+	}
+	return false;
+}
+
 void eth_build(uint8_t hdr[ETH_HLEN], const struct vtep_mac *dst, const struct vtep_mac *src,
 	       uint16_t ethertype)
 {

@@ -57,6 +57,14 @@ struct eth_view {
 enum vtep_drop eth_parse(const uint8_t *p, size_t len, struct eth_view *ret_view);
 
 /* Write an untagged Ethernet header (ethertype in host order). */
+/*
+ * Whether frame p[0..len) is tagged for a VLAN: its first tag is an 802.1ad
+ * one, or an 802.1Q one with a VID; 802.1Q priority tags (VID 0) name none
+ * and are looked past, up to ETH_MAX_VLAN_TAGS of them (more: true). A
+ * trunk takes no such frame where it would be read as another VLAN's.
+ */
+bool eth_names_vlan(const uint8_t *p, size_t len);
+
 void eth_build(uint8_t hdr[ETH_HLEN], const struct vtep_mac *dst, const struct vtep_mac *src,
 	       uint16_t ethertype);
 

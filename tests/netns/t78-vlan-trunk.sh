@@ -36,7 +36,12 @@
 #   - reloads: VLAN 20's entry removed (its ping fails, VLAN 10's works,
 #     tapT is the same device), the untagged entry removed (the same),
 #     both back (every ping works); VLAN 20 pinned (macs) to another MAC:
-#     its frames are dropped as spoofed, VLAN 10's on the same tap pass.
+#     its frames are dropped as spoofed, VLAN 10's on the same tap pass;
+#   - no VLAN hopping: a frame tagged VLAN 10 from VNI 300 is not written
+#     to tapT (whose guest would take it for VLAN 10's), nor one tagged
+#     inside to VLAN 10's sub-port; T's double-tagged and 802.1ad frames
+#     go nowhere; all counted as drops.vlan; priority tags pass both ways;
+#   - tapT down: failed writes to VLAN 10 count on its sub-port.
 set -eu
 . "$(dirname "$0")/lib.sh"
 [ "$VTEP_IMPL" != kernel ] || skip "a vtep key (VTEP_IMPL=kernel)"
@@ -158,6 +163,64 @@ check "metrics: VLAN 10's sub-port counted its own frames" \
 check "metrics: the drops on tapT's untagged entry" \
 	grep -qE '^vtep_tap_rx_dropped_total\{vni="300",tap="tapT",vlan=""\} ([2-9]|[1-9][0-9]+)$' "$P"
 
+# No VLAN hopping: a trunk is written no frame that names a VLAN, and takes
+# none inside a sub-port's tag nor under an 802.1ad tag. Each case sends 5
+# frames of ethertype 0x88b5 (ethsend.py --tag); priority tags (VID 0) pass.
+# tent H VNI NAME FIELD: tapT's entry in VNI's taps, one field of it.
+tent() { jget "$1" "[t for t in vni($2)['taps'] if t['name'] == 'tapT'][0]['$3']"; }
+hop() { in_vm "$1" python3 "$TOP/tests/tools/ethsend.py" --dev "$2" --dst "$3" --count 5 \
+	"${@:4}" >/dev/null; }
+F_EXP="ether[16:2] = 0x88b5"
+F_PRIO="ether[12:2] = 0x8100 and (ether[14:2] & 0x0fff) = 0"
+dump_json A || finish
+v300=$(jget A "vni(300)['counters']['drops'].get('vlan', 0)")
+v100=$(jget A "vni(100)['counters']['drops'].get('vlan', 0)")
+vl0=$(jget A "drops('vlan')")
+txd300=$(tent A 300 tx_dropped)
+txd10=$(tent A 100 tx_dropped)
+rxd10=$(tent A 100 rx_dropped)
+rxd0=$(tent A 300 rx_dropped)
+cap_start trunk "$TNS" tapT || finish
+cap_start ul2 "$(hns A)" ul0 || finish
+# From VNI 300 (B3), tagged VLAN 10 to T: tapT's untagged entry would hand
+# it to T's VLAN 10, which is VNI 100's.
+hop B3 "$(vtap B3)" "$TMAC" --tag 0x8100:10
+# From VNI 100 (B1) to T's VLAN 10, tagged 20 inside.
+hop B1 "$(vtap B1)" "$TMAC" --tag 0x8100:20
+# Priority-tagged from VNI 300: reaches tapT as it is.
+hop B3 "$(vtap B3)" "$TMAC" --tag 0x8100:0
+# From T: VLAN 10 with VLAN 20 inside, to B1; an 802.1ad tag, to B3;
+# priority-tagged to B3, which passes.
+hop T tapT "$(vm_mac B1)" --tag 0x8100:10 --tag 0x8100:20
+hop T tapT "$(vm_mac B3)" --tag 0x88a8:10
+hop T tapT "$(vm_mac B3)" --tag 0x8100:0
+sleep 1
+cap_stop trunk
+cap_stop ul2
+dump_json A || finish
+check_eq "VNI 300's frame tagged VLAN 10 never reached tapT" \
+	"$(cap_count trunk "ether src $(vm_mac B3) and ether[12:2] = 0x8100 and (ether[14:2] & 0x0fff) = 10 and $F_EXP")" 0
+check_eq "VNI 100's frame tagged 20 inside never reached tapT (vlan 10)" \
+	"$(cap_count trunk "ether src $(vm_mac B1) and ether[12:2] = 0x8100 and ether[16:2] = 0x8100")" 0
+check_ge "... but VNI 300's priority-tagged frames did" \
+	"$(cap_count trunk "$F_PRIO and $F_EXP and ether src $(vm_mac B3)")" 5
+check_ge "A counted VNI 300's as drops.vlan" \
+	"$(($(jget A "vni(300)['counters']['drops'].get('vlan', 0)") - v300))" 5
+check_ge "... and tapT's untagged entry as tx_dropped" "$(($(tent A 300 tx_dropped) - txd300))" 5
+check_ge "tapT vlan 10 counted VNI 100's as tx_dropped" "$(($(tent A 100 tx_dropped) - txd10))" 5
+check_eq "nothing tagged left A for B1 or B3 but the priority tags" \
+	"$(cap_count ul2 "src host $A and $F_VX and (udp[28:2] = 0x88a8 or (udp[28:2] = 0x8100 and (udp[30:2] & 0x0fff) != 0))")" 0
+# (in UDP GSO trains: the capture sees fewer, larger datagrams)
+check_ge "... which did, in VNI 300" \
+	"$(cap_count ul2 "src host $A and $F_VX and $(f_vni 300) and udp[28:2] = 0x8100 and udp[32:2] = 0x88b5")" 1
+check_ge "tapT vlan 10 counted T's double-tagged frames as rx_dropped" \
+	"$(($(tent A 100 rx_dropped) - rxd10))" 5
+check_ge "VNI 100 counted them and VNI 100's as drops.vlan" \
+	"$(($(jget A "vni(100)['counters']['drops'].get('vlan', 0)") - v100))" 10
+check_ge "tapT's untagged entry counted T's 802.1ad frames as rx_dropped" \
+	"$(($(tent A 300 rx_dropped) - rxd0))" 5
+check_ge "A counted all four kinds as drops.vlan" "$(($(jget A "drops('vlan')") - vl0))" 20
+
 # reload_a NAME: write A's config again and reload it.
 reload_a() { conf_write A "${HOST_CONF[A]}" &&
 	check "reload: $1" ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"; }
@@ -199,5 +262,21 @@ check_eq "A's dump: VLAN 20's macs" \
 	'["52:54:00:00:20:20"]'
 check "the guest's VLAN taps got no partial checksum out of place" \
 	bash -c "! grep -q 'bad csum_start' '$WORK/vlansplit.log'"
+
+# tapT down: the kernel refuses writes to it (EIO). A failed write to a
+# sub-port is the sub-port's, though the port is the device's.
+dump_json A || finish
+txd10=$(tent A 100 tx_dropped)
+txd300=$(tent A 300 tx_dropped)
+txe0=$(jget A "vni(100)['counters']['drops'].get('tx_error', 0)")
+in_vm T ip link set tapT down
+check_fails "tapT down: ping B1 -> VLAN 10 fails" vm_ping B1 192.168.10.1 2 2
+dump_json A || finish
+check_ge "A: the failed writes to VLAN 10 counted as tx_error in VNI 100" \
+	"$(($(jget A "vni(100)['counters']['drops'].get('tx_error', 0)") - txe0))" 1
+check_ge "... and as tx_dropped on tapT vlan 10" "$(($(tent A 100 tx_dropped) - txd10))" 1
+check_eq "... not on tapT's untagged entry" "$(($(tent A 300 tx_dropped) - txd300))" 0
+check "A logged: writes to tap 'tapT' vlan 10 fail" \
+	grep -q "writes to tap 'tapT' vlan 10 fail" "$WORK/A/vtep.log"
 vtep_stop A
 finish

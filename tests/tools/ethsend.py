@@ -6,6 +6,8 @@ Run inside a VM namespace to play a misbehaving guest: a broadcast storm,
 a forged ARP reply or gratuitous ARP. Standard library only; needs root.
 
     ethsend.py --dev tapA1 --rate 5000 --duration 4          broadcast storm
+    ethsend.py --dev tapA1 --dst 52:54:00:64:00:01 --tag 0x8100:10 --count 5
+                                                             tagged frames (VLAN 10)
     ethsend.py --dev tapA1 --arp reply,52:54:00:66:66:66,192.168.100.2,\\
         52:54:00:64:00:01,192.168.100.1 --dst 52:54:00:64:00:01  forged ARP reply
 
@@ -26,6 +28,15 @@ def mac_bytes(text):
     return bytes(int(p, 16) for p in parts)
 
 
+def vlan_tag(text):
+    """TPID:VID, e.g. 0x8100:10, as the 4 bytes of the tag (PCP 0)."""
+    try:
+        tpid, vid = text.split(":")
+        return struct.pack("!HH", int(tpid, 0), int(vid, 0) & 0x0FFF)
+    except ValueError:
+        raise argparse.ArgumentTypeError("bad tag (TPID:VID): %s" % text)
+
+
 def arp_body(spec):
     """OP,SHA,SPA,THA,TPA with OP request|reply (RFC 826)."""
     op, sha, spa, tha, tpa = spec.split(",")
@@ -40,6 +51,8 @@ def main():
     p.add_argument("--dst", type=mac_bytes, default=mac_bytes("ff:ff:ff:ff:ff:ff"))
     p.add_argument("--src", type=mac_bytes, default=None, help="[the interface's MAC]")
     p.add_argument("--ethertype", type=lambda s: int(s, 0), default=0x88B5)
+    p.add_argument("--tag", type=vlan_tag, action="append", default=[],
+                   help="TPID:VID, a VLAN tag after the MACs; repeat for more, outer first")
     p.add_argument("--payload-len", type=int, default=46)
     p.add_argument("--arp", default=None, help="OP,SHA,SPA,THA,TPA: an ARP frame instead")
     p.add_argument("--count", type=int, default=0, help="frames to send [0: until --duration]")
@@ -56,7 +69,7 @@ def main():
         body, etype = arp_body(args.arp), 0x0806
     else:
         body, etype = bytes(i & 0xFF for i in range(args.payload_len)), args.ethertype
-    frame = args.dst + src + struct.pack("!H", etype) + body
+    frame = args.dst + src + b"".join(args.tag) + struct.pack("!H", etype) + body
     frame += bytes(max(0, 60 - len(frame)))
 
     sent = 0

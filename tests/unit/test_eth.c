@@ -154,6 +154,36 @@ static void test_eth_vlan(void **state)
 	assert_int_equal(eth_parse(NULL, 0, &v), VTEP_DROP_MALFORMED);
 }
 
+static void test_eth_names_vlan(void **state)
+{
+	/* MAC addresses, then the bytes from offset 12 on. */
+	static const struct {
+		uint8_t tail[14];
+		size_t n;               /* of tail */
+		bool names;
+	} t[] = {
+		{ { 0x08, 0x00 }, 2, false },                           /* untagged */
+		{ { 0x81, 0x00, 0x00, 0x0a, 0x08, 0x00 }, 6, true },    /* VID 10 */
+		{ { 0x81, 0x00, 0xe0, 0x00, 0x08, 0x00 }, 6, false },   /* priority */
+		{ { 0x81, 0x00, 0xe0, 0x00, 0x81, 0x00, 0x00, 0x14 }, 8, true },
+		{ { 0x81, 0x00, 0x00, 0x00, 0x88, 0xa8, 0x00, 0x00 }, 8, true },
+		{ { 0x88, 0xa8, 0x00, 0x00, 0x08, 0x00 }, 6, true },    /* S-tag */
+		{ { 0x81, 0x00, 0x00, 0x00, 0x81, 0x00, 0x00, 0x00,     /* 3 priority */
+		    0x81, 0x00, 0x00, 0x00, 0x08, 0x00 }, 14, true },
+		{ { 0x81, 0x00, 0x00 }, 3, false },                     /* cut short */
+		{ { 0x81 }, 1, false },
+	};
+	uint8_t f[ETH_ADDRS_LEN + 14];
+
+	(void)state;
+	memset(f, 0x02, ETH_ADDRS_LEN);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memcpy(f + ETH_ADDRS_LEN, t[i].tail, t[i].n);
+		assert_int_equal(eth_names_vlan(f, ETH_ADDRS_LEN + t[i].n), t[i].names);
+	}
+	assert_false(eth_names_vlan(f, 0));
+}
+
 static void test_eth_build(void **state)
 {
 	const struct vtep_mac dst = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
@@ -377,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_eth_fixtures),
 		cmocka_unit_test(test_eth_truncated),
 		cmocka_unit_test(test_eth_vlan),
+		cmocka_unit_test(test_eth_names_vlan),
 		cmocka_unit_test(test_eth_build),
 		cmocka_unit_test(test_ipv4_fixture),
 		cmocka_unit_test(test_ipv4_table),
