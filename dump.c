@@ -339,10 +339,15 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 	struct vtep_counters total;
 	struct io_stats s;
 
+	char a[VTEP_ADDR_STRLEN];
+
 	fprintf(f, "{ \"format_version\": 1, \"generation\": %llu, \"pid\": %d, "
-		"\"uptime_s\": %llu,\n  \"vnis\": [\n",
-		(unsigned long long)d->dump_generation, (int)getpid(),
-		(unsigned long long)((now - d->start_ms) / 1000));
+		"\"uptime_s\": %llu,\n  \"underlay\": { \"local\": \"%s\", \"dstport\": %u, "
+		"\"dev\": ", (unsigned long long)d->dump_generation, (int)getpid(),
+		(unsigned long long)((now - d->start_ms) / 1000), vtep_addr_fmt(&d->ul.local, a),
+		(unsigned int)d->ul.dstport);
+	json_str(f, d->ul.dev);
+	fprintf(f, ", \"df\": \"%s\" },\n  \"vnis\": [\n", d->ul.df_unset ? "unset" : "set");
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		struct vni_slice sl = next_slice(t, d->vnis[i].vni);
 
@@ -492,10 +497,13 @@ static void write_text(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 		       uint64_t now)
 {
 	struct vtep_counters total;
+	char a[VTEP_ADDR_STRLEN];
 
 	fprintf(f, "vtep pid %d generation %llu uptime %llus fdb %zu entries arp %zu entries\n",
 		(int)getpid(), (unsigned long long)d->dump_generation,
 		(unsigned long long)((now - d->start_ms) / 1000), t->fdb.n, t->arp.n);
+	fprintf(f, "underlay %s port %u dev %s df %s\n", vtep_addr_fmt(&d->ul.local, a),
+		(unsigned int)d->ul.dstport, d->ul.dev, d->ul.df_unset ? "unset" : "set");
 	for (size_t i = 0; i < d->n_vnis; i++) {
 		struct vni_slice sl = next_slice(t, d->vnis[i].vni);
 

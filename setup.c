@@ -40,6 +40,7 @@ static int open_underlay(struct vtep_daemon *d)
 		.srcport_min = c->srcport_min, .srcport_max = c->srcport_max,
 		.ttl = c->ttl, .mcast_ttl = c->mcast_ttl,
 		.reuseport = c->workers > 1,
+		.df_unset = c->df == CONF_DF_UNSET,
 	};
 	char why[256];
 	int r;
@@ -67,9 +68,9 @@ static int open_underlay(struct vtep_daemon *d)
 	}
 	/* The kernel driver's default: 50 bytes of VXLAN over IPv4, 70 over IPv6. */
 	d->mtu = c->mtu ? c->mtu : d->ul.mtu - vtep_outer_hlen(&c->local) - VXLAN_HLEN - ETH_HLEN;
-	log_info("underlay %s:%u on '%s' (mtu %u), tap mtu %u, %u source ports",
+	log_info("underlay %s:%u on '%s' (mtu %u), tap mtu %u, %u source ports%s",
 		 vtep_addr_fmt(&c->local, why), c->dstport, d->ul.dev, d->ul.mtu, d->mtu,
-		 d->ul.n_tx);
+		 d->ul.n_tx, d->ul.df_unset ? ", DF clear (df unset)" : "");
 	return 0;
 }
 
@@ -217,6 +218,8 @@ static bool needs_restart(const struct vtep_conf *a, const struct vtep_conf *b,
 		key = "srcport";
 	else if (a->ttl != b->ttl || a->mcast_ttl != b->mcast_ttl)
 		key = a->ttl != b->ttl ? "ttl" : "mcast_ttl";
+	else if (a->df != b->df)
+		key = "df";
 	else if (a->workers != b->workers)
 		key = "workers";
 	else if (strcmp(a->pidfile, b->pidfile) != 0)

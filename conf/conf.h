@@ -14,6 +14,11 @@ enum conf_reserved_bits {
 	CONF_RESERVED_IGNORE,           /* RFC 7348 section 5 receive rule */
 };
 
+enum conf_df {
+	CONF_DF_SET = 0,                /* outer IPv4 DF set (RFC 7348 4.3) */
+	CONF_DF_UNSET,                  /* clear: underlay routers may fragment */
+};
+
 enum conf_capture_point {
 	CONF_CAPTURE_INNER = 0,         /* inner Ethernet frames (tap side) */
 	CONF_CAPTURE_OUTER,             /* outer IPv4/UDP/VXLAN packets */
@@ -87,6 +92,7 @@ struct vtep_conf {
 	uint8_t ttl;
 	uint8_t mcast_ttl;
 	int16_t tos;                    /* outer DSCP << 2, or VTEP_TOS_INHERIT */
+	enum conf_df df;
 	uint16_t mtu;                   /* 0 = underlay MTU - 50 */
 	bool learning;
 	uint32_t ageing;                /* seconds */

@@ -793,6 +793,33 @@ static void key_capture(struct conf_ctx *ctx, const config_setting_t *s, const c
 	conf_require(ctx, s, path, "file");
 }
 
+static const char *const df_words[] = { "set", "unset", NULL };
+
+/*
+ * df: a word. "unset" is an IPv4 matter (IPv6 routers never fragment:
+ * there is no DF to clear); "inherit", which the kernel driver has, is named
+ * as not offered: every send socket has one DF setting, not one per frame.
+ */
+static void key_df(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+		   void *obj, const struct conf_key *k)
+{
+	struct vtep_conf *c = obj;
+	const char *v = config_setting_type(s) == CONFIG_TYPE_STRING ?
+			config_setting_get_string(s) : NULL;
+
+	if (v && !strcmp(v, "inherit")) {
+		conf_report(ctx, s, path, "'inherit' is not supported (the send sockets have one "
+			    "DF setting, not one per frame): 'set' or 'unset'");
+		return;
+	}
+	conf_key_word(ctx, s, path, obj, k);
+	if (c->df == CONF_DF_UNSET && c->local.family == AF_INET6) {
+		conf_report(ctx, s, path, "'unset' needs an IPv4 local (IPv6 packets have no DF "
+			    "bit: routers never fragment them)");
+		c->df = CONF_DF_SET;
+	}
+}
+
 #define SECONDS_MAX 604800              /* a week */
 
 static const char *const reserved_words[] = { "drop", "ignore", NULL };
@@ -805,6 +832,8 @@ static const struct conf_key main_keys[] = {
 	K_UINT(struct vtep_conf, ttl, 1, 255),
 	K_UINT(struct vtep_conf, mcast_ttl, 1, 255),
 	K_FIELD(struct vtep_conf, tos, conf_key_tos),
+	{ "df", key_df, offsetof(struct vtep_conf, df), CONF_SIZEOF(struct vtep_conf, df), 0, 0,
+	  df_words },
 	K_UINT(struct vtep_conf, mtu, VTEP_MTU_MIN, VTEP_MTU_MAX),
 	K_FIELD(struct vtep_conf, learning, conf_key_bool),
 	K_UINT(struct vtep_conf, ageing, 1, SECONDS_MAX),

@@ -75,6 +75,7 @@ struct io_underlay_params {
 	uint8_t ttl;
 	uint8_t mcast_ttl;
 	bool reuseport;                 /* SO_REUSEPORT on rx_fd: workers add their own */
+	bool df_unset;                  /* IPv4: no DF, and still no fragmenting here */
 };
 
 struct io_underlay {
@@ -90,6 +91,7 @@ struct io_underlay {
 	uint8_t ttl;
 	uint8_t mcast_ttl;
 	bool reuseport;
+	bool df_unset;
 };
 
 /* Opens and configures every underlay socket. Returns 0 or a negative errno
@@ -107,8 +109,9 @@ int io_group_join(const struct io_underlay *ul, const struct vtep_addr *group);
 /* Leave the group and close the socket. */
 void io_group_leave(const struct io_underlay *ul, int fd, const struct vtep_addr *group);
 /* The path MTU the kernel holds for datagrams from us to dst (the route's,
- * or what ICMP from the underlay taught it): > 0, or a negative errno. A
- * few system calls: for the slow path only. */
+ * or what ICMP from the underlay taught it); with df_unset, where routers
+ * fragment and only the interface bounds a send, the MTU of dev: > 0, or a
+ * negative errno. A few system calls: for the slow path only. */
 int io_path_mtu(const struct io_underlay *ul, const struct vtep_addr *dst);
 /* a:port as a socket address of a's family, into storage for either; its
  * length. ifindex scopes link-local (and node-local) IPv6 groups. */

@@ -147,6 +147,23 @@ static int sock_of(const struct vtep_addr *a)
 	return fd;
 }
 
+static int dev_mtu(const char *dev, unsigned int *ret_mtu)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int r;
+
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", dev);
+	r = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : 0;
+	if (r == 0)
+		*ret_mtu = (unsigned int)ifr.ifr_mtu;
+	close(s);
+	return r;
+}
+
 int io_path_mtu(const struct io_underlay *ul, const struct vtep_addr *dst)
 {
 	struct sockaddr_in6 sa;
@@ -155,6 +172,12 @@ int io_path_mtu(const struct io_underlay *ul, const struct vtep_addr *dst)
 
 	if (dst->family != ul->local.family)
 		return -EAFNOSUPPORT;
+	if (ul->df_unset) {
+		unsigned int dev = 0;
+
+		r = dev_mtu(ul->dev, &dev);
+		return r < 0 ? r : dev > 0 ? (int)dev : -EINVAL;
+	}
 	fd = sock_of(dst);
 	if (fd < 0)
 		return fd;
@@ -180,31 +203,17 @@ bool io_addr_present(const struct vtep_addr *local)
 	return io_addr_dev(local, name, NULL) == 0;
 }
 
-static int dev_mtu(const char *dev, unsigned int *ret_mtu)
-{
-	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int r;
-
-	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", dev);
-	r = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : 0;
-	if (r == 0)
-		*ret_mtu = (unsigned int)ifr.ifr_mtu;
-	close(s);
-	return r;
-}
-
 /* Options every underlay socket shares. */
 static int sock_common(const struct io_underlay_params *p, int ifindex, int fd)
 {
 	bool six = v6(&p->local);
 	/* TTL is the hop limit on IPv6; PMTUDISC_DO keeps the host from
-	 * fragmenting (IPv6 routers never do). */
+	 * fragmenting (IPv6 routers never do). PMTUDISC_INTERFACE (df_unset)
+	 * sends without DF and still never fragments here: a datagram larger
+	 * than the interface fails with EMSGSIZE, as with DO at the path MTU. */
+	int pmtu = six ? IPV6_PMTUDISC_DO : p->df_unset ? IP_PMTUDISC_INTERFACE : IP_PMTUDISC_DO;
 	const struct { int opt, val; } o[] = {
-		{ six ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, six ? IPV6_PMTUDISC_DO : IP_PMTUDISC_DO },
+		{ six ? IPV6_MTU_DISCOVER : IP_MTU_DISCOVER, pmtu },
 		{ six ? IPV6_UNICAST_HOPS : IP_TTL, p->ttl },
 		{ six ? IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, p->mcast_ttl },
 		{ six ? IPV6_MULTICAST_LOOP : IP_MULTICAST_LOOP, 0 },
@@ -302,6 +311,7 @@ int io_underlay_open(const struct io_underlay_params *p, struct io_underlay *ret
 	ul.ttl = p->ttl;
 	ul.mcast_ttl = p->mcast_ttl;
 	ul.reuseport = p->reuseport;
+	ul.df_unset = p->df_unset;
 	if (p->dev && p->dev[0]) {
 		snprintf(ul.dev, sizeof(ul.dev), "%s", p->dev);
 		r = dev_mtu(ul.dev, &ul.mtu);
@@ -354,6 +364,7 @@ int io_underlay_rx_open(const struct io_underlay *ul)
 		.ttl = ul->ttl,
 		.mcast_ttl = ul->mcast_ttl,
 		.reuseport = true,
+		.df_unset = ul->df_unset,
 	};
 	int fd;
 

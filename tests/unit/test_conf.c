@@ -147,6 +147,16 @@ static const struct conf_case cases[] = {
 	  "t.conf:5: move_hold: '0' out of range (1..604800)\n" },
 	{ "reserved_bits word", L1 V2 "reserved_bits = \"DROP\";\n",
 	  "t.conf:3: reserved_bits: invalid value 'DROP' (drop or ignore)\n" },
+	{ "df word", L1 V2 "df = \"on\";\n",
+	  "t.conf:3: df: invalid value 'on' (set or unset)\n" },
+	{ "df inherit", L1 V2 "df = \"inherit\";\n",
+	  "t.conf:3: df: 'inherit' is not supported (the send sockets have one DF setting, "
+	  "not one per frame): 'set' or 'unset'\n" },
+	{ "df unset over IPv6", L6 V2 "df = \"unset\";\n",
+	  "t.conf:3: df: 'unset' needs an IPv4 local (IPv6 packets have no DF bit: routers "
+	  "never fragment them)\n" },
+	{ "df number", L1 V2 "df = 0;\n",
+	  "t.conf:3: df: expected string, got integer '0'\n" },
 	{ "pidfile float", L1 V2 "pidfile = 1.5;\n",
 	  "t.conf:3: pidfile: expected string, got float '1.5'\n" },
 	{ "metrics empty", L1 V2 "metrics = \"\";\n",
@@ -497,6 +507,7 @@ static void defaults(void **state)
 	assert_int_equal(conf->ageing, 300);
 	assert_int_equal(conf->maxaddress, 65536);
 	assert_int_equal(conf->reserved_bits, CONF_RESERVED_DROP);
+	assert_int_equal(conf->df, CONF_DF_SET);
 	assert_true(conf->arp_suppress);
 	assert_int_equal(conf->arp_ageing, 300);
 	assert_int_equal(conf->arp_max, 65536);
@@ -550,7 +561,7 @@ static const char full_text[] =
 	"learning = false;\n"
 	"ageing = 120;\n"
 	"maxaddress = 1000;\n"
-	"reserved_bits = \"ignore\";\n"
+	"reserved_bits = \"ignore\"; df = \"unset\";\n"
 	"arp_suppress = false;\n"
 	"arp_ageing = 240;\n"
 	"arp_max = 2000;\n"
@@ -598,6 +609,7 @@ static void full_config(void **state)
 	assert_int_equal(conf->ageing, 120);
 	assert_int_equal(conf->maxaddress, 1000);
 	assert_int_equal(conf->reserved_bits, CONF_RESERVED_IGNORE);
+	assert_int_equal(conf->df, CONF_DF_UNSET);
 	assert_false(conf->arp_suppress);
 	assert_int_equal(conf->arp_ageing, 240);
 	assert_int_equal(conf->arp_max, 2000);
