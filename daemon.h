@@ -15,6 +15,7 @@
 #include "proto/fdb.h"
 #include "proto/fwd.h"
 #include "proto/gso.h"
+#include "proto/remotes.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -161,6 +162,7 @@ struct vtep_worker {
 	struct dp_pmtu pmtu[DP_PMTU_MAX];
 	unsigned int n_pmtu;
 	struct rate_bucket too_big_rate;        /* ICMP too-big answers */
+	struct remotes *remotes;        /* its traffic per remote VTEP */
 	unsigned int stop;              /* __atomic: leave the loop */
 	unsigned int port_failed;       /* __atomic: a tap queue failed, restart us */
 };
@@ -185,6 +187,7 @@ struct vtep_daemon {
 	size_t n_taps;                  /* highest used index + 1 */
 	unsigned int mtu;               /* tap MTU */
 	struct vtep_counters global;    /* drops before a VNI is known */
+	uint64_t remotes_seed;          /* secret of every worker's remotes table */
 	uint64_t start_ms;
 	uint64_t dump_generation;
 	uint64_t reload_generation;

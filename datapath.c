@@ -18,6 +18,7 @@
 #include "proto/gso.h"
 #include "proto/guard.h"
 #include "proto/icmp.h"
+#include "proto/remotes.h"
 #include "proto/tos.h"
 #include "proto/vxlan.h"
 
@@ -51,6 +52,15 @@ static int tport(const struct vtep_worker *w, const struct vtep_tap_rt *tap)
 static struct vtep_counters *gc(struct vtep_worker *w)
 {
 	return w->id ? &w->global : &w->d->global;
+}
+
+/* Datagrams sent to dst, per remote VTEP (proto/remotes): unicast only, a
+ * group's are no one VTEP's. */
+static void remote_tx(struct vtep_worker *w, const struct vtep_addr *dst, uint64_t n,
+		      uint64_t bytes)
+{
+	if (!vtep_addr_is_multicast(dst))
+		remotes_tx(w->remotes, dst, n, bytes);
 }
 
 static void count_drop(struct vtep_counters *c, enum vtep_drop reason)
@@ -531,6 +541,7 @@ static bool frag_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct 
 		}
 		vc(w, v)->tx_packets++;
 		vc(w, v)->tx_bytes += hlen + p[i].len;
+		remote_tx(w, dst, 1, hlen + p[i].len);
 	}
 	vc(w, v)->fragmented++;
 	return true;
@@ -682,6 +693,7 @@ static void udp_out(struct vtep_worker *w, struct vtep_vni_rt *v, const struct v
 	}
 	vc(w, v)->tx_packets++;
 	vc(w, v)->tx_bytes += len;
+	remote_tx(w, dst, 1, len);
 }
 
 static void flood_taps(struct vtep_worker *w, struct vtep_vni_rt *v, int exclude,
@@ -716,6 +728,7 @@ static void train_flush(struct vtep_worker *w)
 	}
 	vc(w, t->v)->tx_packets += t->n;
 	vc(w, t->v)->tx_bytes += t->bytes;
+	remote_tx(w, &t->dst, t->n, t->bytes);
 }
 
 /*
@@ -903,6 +916,7 @@ static void udp_out_gso(struct vtep_worker *w, struct vtep_vni_rt *v,
 					    hdr, ev->buf, pay, n) == 0) {
 				vc(w, v)->tx_packets++;
 				vc(w, v)->tx_bytes += hdr + n;
+				remote_tx(w, dst, 1, hdr + n);
 				continue;
 			}
 		}
@@ -1321,7 +1335,7 @@ static void memo_keep(struct rx_memo *m, struct vtep_vni_rt *v, const struct fwd
 /* One VXLAN datagram (of a GRO train with its memo, or alone: NULL), in
  * the event's buffer (an ECN mark may be written into it). */
 static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, uint8_t *data,
-		       size_t len, struct rx_memo *memo)
+		       size_t len, struct rx_memo *memo, uint64_t now)
 {
 	struct vtep_daemon *d = w->d;
 	bool ignore = d->conf->reserved_bits == CONF_RESERVED_IGNORE;
@@ -1330,7 +1344,6 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, uint8_t
 	struct vtep_vni_rt *v;
 	enum vtep_drop r;
 	uint32_t vni = 0;
-	uint64_t now;
 
 	if (d->capture) {
 		pthread_mutex_lock(&d->slow_lock);
@@ -1343,6 +1356,7 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, uint8_t
 	if (memo && memo_hit(memo, data, len)) {
 		vc(w, memo->v)->rx_packets++;
 		vc(w, memo->v)->rx_bytes += len;
+		remotes_rx(w->remotes, &ev->src, 1, len, now);
 		deliver(w, memo->v, memo->tap, ev, data + VXLAN_HLEN, len - VXLAN_HLEN, true);
 		return;
 	}
@@ -1377,11 +1391,12 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, uint8_t
 		io_capture_inner(d->capture, data + VXLAN_HLEN, len - VXLAN_HLEN);
 		pthread_mutex_unlock(&d->slow_lock);
 	}
-	now = vtep_now_ms();
 	fwd_from_underlay(d->fdb, d->arpc, &v->fwd, &ev->src, data + VXLAN_HLEN, len - VXLAN_HLEN,
 			  now, &dec);
 	account_learn(w, v, &dec, false, 0, &ev->src, now);
 	account_snoop(w, v, &dec, now);
+	if (dec.drop != VTEP_DROP_NOT_ALLOWED)  /* a VTEP of this VNI's */
+		remotes_rx(w->remotes, &ev->src, 1, len, now);
 	if (dec.drop != VTEP_DROP_NONE) {
 		count_drop(vc(w, v), dec.drop);
 		return;
@@ -1415,16 +1430,17 @@ void datapath_udp_rx(struct vtep_worker *w, const struct io_event *ev)
 {
 	size_t step = ev->gso_size ? ev->gso_size : ev->len;
 	struct rx_memo memo = { .ok = false };
+	uint64_t now = vtep_now_ms();
 
 	if (!ev->len || step >= ev->len) {
-		udp_rx_one(w, ev, ev->data, ev->len, NULL);
+		udp_rx_one(w, ev, ev->data, ev->len, NULL, now);
 		return;
 	}
 	/* Every datagram of a GRO train is checked and forwarded on its own
 	 * (the memo spares the lookups that would decide the same again);
 	 * only the writes are merged. */
 	for (size_t off = 0; off < ev->len; off += step)
-		udp_rx_one(w, ev, ev->data + off, VTEP_MIN(step, ev->len - off), &memo);
+		udp_rx_one(w, ev, ev->data + off, VTEP_MIN(step, ev->len - off), &memo, now);
 }
 
 void datapath_flush(struct vtep_worker *w)

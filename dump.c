@@ -88,12 +88,167 @@ static int arp_cmp(const void *a, const void *b)
 }
 
 /* Both tables, sorted by VNI, for one dump. */
+/* A remote VTEP as the dump shows it: the traffic every worker counted
+ * (proto/remotes), whether it is a peer of some VNI, and the FDB entries
+ * behind it. */
+struct dump_remote {
+	struct vtep_addr addr;
+	struct remote_stats s;
+	size_t macs;                    /* remote and static FDB entries */
+	bool peer;
+};
+
+struct dump_remotes {
+	struct dump_remote *r;
+	size_t n;
+	size_t cap;
+	uint64_t untracked;             /* datagrams no table had a slot for */
+};
+
 struct dump_tables {
 	struct dump_fdb fdb;
 	struct dump_arp arp;
+	struct dump_remotes remotes;
 	size_t fdb_at;
 	size_t arp_at;
 };
+
+static void remote_add(struct dump_remotes *l, const struct vtep_addr *a,
+		       const struct remote_stats *st, bool peer, size_t macs)
+{
+	struct dump_remote *r;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct dump_remote *nr = realloc(l->r, cap * sizeof(*nr));
+
+		if (!nr)
+			return;         /* a shorter dump beats none */
+		l->r = nr;
+		l->cap = cap;
+	}
+	r = &l->r[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->addr = *a;
+	if (st)
+		r->s = *st;
+	r->peer = peer;
+	r->macs = macs;
+}
+
+static int addr_cmp(const struct vtep_addr *x, const struct vtep_addr *y)
+{
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->family == AF_INET6)
+		return memcmp(&x->v6, &y->v6, sizeof(x->v6));
+	return memcmp(&x->v4, &y->v4, sizeof(x->v4));
+}
+
+static int remote_cmp(const void *a, const void *b)
+{
+	return addr_cmp(&((const struct dump_remote *)a)->addr,
+			&((const struct dump_remote *)b)->addr);
+}
+
+static void remotes_of_table(struct dump_remotes *l, const struct remotes *t)
+{
+	struct remote_stats st;
+	struct vtep_addr a;
+
+	if (!t)
+		return;
+	for (size_t i = 0; i < REMOTES_CAP; i++)
+		if (remotes_at(t, i, &a, &st))
+			remote_add(l, &a, &st, false, 0);
+	l->untracked += t->untracked;
+}
+
+/* Sort l and make one entry of each address's. */
+static void remotes_merge(struct dump_remotes *l)
+{
+	size_t n = 0;
+
+	if (!l->n)
+		return;
+	qsort(l->r, l->n, sizeof(*l->r), remote_cmp);
+	for (size_t i = 0; i < l->n; i++) {
+		struct dump_remote *r = &l->r[i], *o;
+
+		if (!n || addr_cmp(&l->r[n - 1].addr, &r->addr) != 0) {
+			l->r[n++] = *r;
+			continue;
+		}
+		o = &l->r[n - 1];
+		o->s.rx_packets += r->s.rx_packets;
+		o->s.rx_bytes += r->s.rx_bytes;
+		o->s.tx_packets += r->s.tx_packets;
+		o->s.tx_bytes += r->s.tx_bytes;
+		o->s.last_rx_ms = VTEP_MAX(o->s.last_rx_ms, r->s.last_rx_ms);
+		o->peer |= r->peer;
+		o->macs += r->macs;
+	}
+	l->n = n;
+}
+
+/* a's entry in l: found by bisection in the sorted l->r[0..sorted), else
+ * by a look through the rest; NULL: none. */
+static struct dump_remote *remote_find(struct dump_remotes *l, size_t sorted,
+				       const struct vtep_addr *a)
+{
+	size_t lo = 0, hi = sorted;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = addr_cmp(&l->r[mid].addr, a);
+
+		if (c == 0)
+			return &l->r[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = sorted; i < l->n; i++)
+		if (addr_cmp(&l->r[i].addr, a) == 0)
+			return &l->r[i];
+	return NULL;
+}
+
+/*
+ * Every remote VTEP: those the workers counted traffic with, the peers of
+ * the VNIs, and (with fdb) those FDB entries point at, with the number of
+ * entries that do; one entry each, sorted by address.
+ */
+static void collect_remotes(const struct vtep_daemon *d, const struct dump_fdb *fdb,
+			    struct dump_remotes *l)
+{
+	size_t sorted;
+
+	remotes_of_table(l, d->main.remotes);
+	for (unsigned int id = 1; id < d->n_workers; id++)
+		if (d->workers[id].running)
+			remotes_of_table(l, d->workers[id].remotes);
+	for (size_t i = 0; i < d->n_vnis; i++)
+		for (size_t k = 0; k < d->vnis[i].n_peers; k++)
+			remote_add(l, &d->vnis[i].peers[k], NULL, true, 0);
+	remotes_merge(l);
+	sorted = l->n;
+	for (size_t i = 0; fdb && i < fdb->n; i++) {
+		const struct fdb_entry *e = &fdb->e[i];
+		struct dump_remote *r;
+
+		if (e->type == FDB_LOCAL || !vtep_addr_is_unicast(&e->remote))
+			continue;
+		r = remote_find(l, sorted, &e->remote);
+		if (r)
+			r->macs++;
+		else            /* never heard from: a static entry's, or untracked */
+			remote_add(l, &e->remote, NULL, false, 1);
+	}
+	if (l->n > sorted)
+		remotes_merge(l);
+}
 
 /* ------------------------------------------------------------------ */
 /* JSON                                                               */
@@ -333,6 +488,25 @@ static void json_workers(FILE *f, const struct vtep_daemon *d)
 	fprintf(f, " ]");
 }
 
+static void json_remotes(FILE *f, const struct dump_remotes *l, uint64_t now)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct dump_remote *r = &l->r[i];
+		char a[VTEP_ADDR_STRLEN];
+
+		fprintf(f, "%s\n    { \"address\": \"%s\", \"peer\": %s, \"macs\": %zu, "
+			"\"rx_packets\": %llu, \"rx_bytes\": %llu, \"tx_packets\": %llu, "
+			"\"tx_bytes\": %llu, \"last_rx_s\": ", i ? "," : "",
+			vtep_addr_fmt(&r->addr, a), r->peer ? "true" : "false", r->macs,
+			(unsigned long long)r->s.rx_packets, (unsigned long long)r->s.rx_bytes,
+			(unsigned long long)r->s.tx_packets, (unsigned long long)r->s.tx_bytes);
+		if (r->s.last_rx_ms)
+			fprintf(f, "%llu }", age_s(now, r->s.last_rx_ms));
+		else
+			fprintf(f, "null }");
+	}
+}
+
 static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
 		       uint64_t now)
 {
@@ -354,8 +528,11 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 		json_vni(f, d, &d->vnis[i], &sl, now);
 		fprintf(f, "%s\n", i + 1 < d->n_vnis ? "," : "");
 	}
+	fprintf(f, "  ],\n  \"remotes\": [");
+	json_remotes(f, &t->remotes, now);
 	dump_totals(d, &total);
-	fprintf(f, "  ],\n  \"counters\": ");
+	fprintf(f, " ],\n  \"remotes_untracked\": %llu,\n  \"counters\": ",
+		(unsigned long long)t->remotes.untracked);
 	json_counters(f, &total);
 	daemon_io_stats(d, &s);
 	fprintf(f, ",\n  \"io\": { \"enters\": %llu, \"cqes\": %llu, \"sqes\": %llu, "
@@ -493,6 +670,27 @@ static void text_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 	text_counters(f, "  ", &vc);
 }
 
+/* "remote 10.0.0.2 peer macs 3 rx 120 15000 tx 118 14000 last_rx 2s":
+ * datagrams and bytes each way. */
+static void text_remotes(FILE *f, const struct dump_remotes *l, uint64_t now)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct dump_remote *r = &l->r[i];
+		char a[VTEP_ADDR_STRLEN];
+
+		fprintf(f, "remote %s%s macs %zu rx %llu %llu tx %llu %llu last_rx ",
+			vtep_addr_fmt(&r->addr, a), r->peer ? " peer" : "", r->macs,
+			(unsigned long long)r->s.rx_packets, (unsigned long long)r->s.rx_bytes,
+			(unsigned long long)r->s.tx_packets, (unsigned long long)r->s.tx_bytes);
+		if (r->s.last_rx_ms)
+			fprintf(f, "%llus\n", age_s(now, r->s.last_rx_ms));
+		else
+			fprintf(f, "never\n");
+	}
+	if (l->untracked)
+		fprintf(f, "remotes untracked %llu\n", (unsigned long long)l->untracked);
+}
+
 static void write_text(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
 		       uint64_t now)
 {
@@ -509,6 +707,7 @@ static void write_text(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 
 		text_vni(f, d, &d->vnis[i], &sl, now);
 	}
+	text_remotes(f, &t->remotes, now);
 	dump_totals(d, &total);
 	fprintf(f, "total\n");
 	text_counters(f, "  ", &total);
@@ -557,6 +756,7 @@ int dump_write(struct vtep_daemon *d)
 	memset(&t, 0, sizeof(t));
 	d->dump_generation++;
 	fdb_foreach(d->fdb, collect_fdb, &t.fdb);
+	collect_remotes(d, &t.fdb, &t.remotes);
 	arpc_lock(d->arpc);
 	arpc_foreach(d->arpc, collect_arp, &t.arp);
 	arpc_unlock(d->arpc);
@@ -574,6 +774,7 @@ int dump_write(struct vtep_daemon *d)
 		(void)dump_metrics(d);
 	free(t.fdb.e);
 	free(t.arp.e);
+	free(t.remotes.r);
 #ifdef __GLIBC__
 	/* The copies of the tables (48 bytes a MAC, grown by doubling) and
 	 * qsort's buffer are gone, but glibc keeps freed heap below its
@@ -765,12 +966,52 @@ static void prom_tables(FILE *f, const struct vtep_daemon *d, uint64_t now)
 		(unsigned long long)((now - d->start_ms) / 1000));
 }
 
+/* Per remote VTEP, labelled with its address (bounded by REMOTES_CAP per
+ * worker and by the configured peers, not by what the guests do). */
+static void prom_remotes(FILE *f, const struct vtep_daemon *d, uint64_t now)
+{
+	static const struct prom_counter c[] = {
+		{ "rx_packets", "VXLAN datagrams received from the remote VTEP.",
+		  offsetof(struct remote_stats, rx_packets) },
+		{ "rx_bytes", "Bytes of VXLAN (UDP payload) received from the remote VTEP.",
+		  offsetof(struct remote_stats, rx_bytes) },
+		{ "tx_packets", "VXLAN datagrams sent to the remote VTEP by unicast.",
+		  offsetof(struct remote_stats, tx_packets) },
+		{ "tx_bytes", "Bytes of VXLAN (UDP payload) sent to the remote VTEP by unicast.",
+		  offsetof(struct remote_stats, tx_bytes) },
+	};
+	struct dump_remotes l;
+	char a[VTEP_ADDR_STRLEN];
+
+	memset(&l, 0, sizeof(l));
+	collect_remotes(d, NULL, &l);
+	for (size_t k = 0; k < VTEP_ARRAY_SIZE(c); k++) {
+		fprintf(f, "# HELP vtep_remote_%s_total %s\n# TYPE vtep_remote_%s_total counter\n",
+			c[k].name, c[k].help, c[k].name);
+		for (size_t i = 0; i < l.n; i++)
+			fprintf(f, "vtep_remote_%s_total{remote=\"%s\"} %llu\n", c[k].name,
+				vtep_addr_fmt(&l.r[i].addr, a),
+				(unsigned long long)counter_at(&l.r[i].s, c[k].off));
+	}
+	fprintf(f, "# HELP vtep_remote_last_rx_seconds Seconds since a datagram last came from "
+		"the remote VTEP (absent: never).\n# TYPE vtep_remote_last_rx_seconds gauge\n");
+	for (size_t i = 0; i < l.n; i++)
+		if (l.r[i].s.last_rx_ms)
+			fprintf(f, "vtep_remote_last_rx_seconds{remote=\"%s\"} %llu\n",
+				vtep_addr_fmt(&l.r[i].addr, a), age_s(now, l.r[i].s.last_rx_ms));
+	fprintf(f, "# HELP vtep_remotes_untracked_total Datagrams not counted per remote VTEP "
+		"(its table full).\n# TYPE vtep_remotes_untracked_total counter\n"
+		"vtep_remotes_untracked_total %llu\n", (unsigned long long)l.untracked);
+	free(l.r);
+}
+
 static void write_metrics(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
 			  uint64_t now)
 {
 	(void)t;
 	prom_vni_counters(f, d);
 	prom_taps(f, d);
+	prom_remotes(f, d, now);
 	prom_tables(f, d, now);
 }
 

@@ -142,7 +142,11 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 	if (getrandom(&seed, sizeof(seed), 0) == sizeof(seed)) {
 		(void)fdb_set_seed(d->fdb, seed);
 		(void)arpc_set_seed(d->arpc, seed * 0x9e3779b97f4a7c15ull + 1);
+		d->remotes_seed = seed * 0xc2b2ae3d27d4eb4full + 3;
 	}
+	d->main.remotes = remotes_new(d->remotes_seed);
+	if (!d->main.remotes)
+		return -ENOMEM;
 	r = open_underlay(d);
 	if (r < 0)
 		return r;
@@ -191,6 +195,7 @@ void daemon_teardown(struct vtep_daemon *d)
 		close(d->sig_fd);
 	fdb_free(d->fdb);
 	arpc_free(d->arpc);
+	remotes_free(d->main.remotes);
 	free(d->vnis);
 	free(d->taps);
 	d->arpc = NULL;

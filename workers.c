@@ -117,8 +117,10 @@ static void worker_release(struct vtep_worker *w)
 		close(w->wake_fd);
 	free(w->taps);
 	free(w->vni_c);
+	remotes_free(w->remotes);
 	w->taps = NULL;
 	w->vni_c = NULL;
+	w->remotes = NULL;
 	w->ul_fd = w->wake_fd = -1;
 }
 
@@ -132,7 +134,8 @@ static int worker_prepare(struct vtep_daemon *d, struct vtep_worker *w, unsigned
 	w->taps = calloc(VTEP_MAX_TAPS, sizeof(*w->taps));
 	w->n_vnis = d->n_vnis;
 	w->vni_c = calloc(d->n_vnis ? d->n_vnis : 1, sizeof(*w->vni_c));
-	if (!w->taps || !w->vni_c)
+	w->remotes = remotes_new(d->remotes_seed);
+	if (!w->taps || !w->vni_c || !w->remotes)
 		return -ENOMEM;
 	for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
 		w->taps[i].fd = w->taps[i].port = -1;
@@ -316,6 +319,7 @@ void workers_stop(struct vtep_daemon *d)
 			ADD_COUNTERS(&d->taps[i].c, &w->taps[i].c);
 		ADD_COUNTERS(&d->global, &w->global);
 		ADD_COUNTERS(&d->io_retired, &w->last);
+		remotes_fold(d->main.remotes, w->remotes);
 		worker_release(w);
 	}
 	d->n_workers = 1;
