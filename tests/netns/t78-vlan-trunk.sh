@@ -270,13 +270,16 @@ txd10=$(tent A 100 tx_dropped)
 txd300=$(tent A 300 tx_dropped)
 txe0=$(jget A "vni(100)['counters']['drops'].get('tx_error', 0)")
 in_vm T ip link set tapT down
-check_fails "tapT down: ping B1 -> VLAN 10 fails" vm_ping B1 192.168.10.1 2 2
+check_fails "tapT down: ping B1 -> VLAN 10 (5 of them) fails" vm_ping B1 192.168.10.1 5 3
 dump_json A || finish
 check_ge "A: the failed writes to VLAN 10 counted as tx_error in VNI 100" \
-	"$(($(jget A "vni(100)['counters']['drops'].get('tx_error', 0)") - txe0))" 1
-check_ge "... and as tx_dropped on tapT vlan 10" "$(($(tent A 100 tx_dropped) - txd10))" 1
-check_eq "... not on tapT's untagged entry" "$(($(tent A 300 tx_dropped) - txd300))" 0
+	"$(($(jget A "vni(100)['counters']['drops'].get('tx_error', 0)") - txe0))" 3
+d10=$(($(tent A 100 tx_dropped) - txd10)) d300=$(($(tent A 300 tx_dropped) - txd300))
+check_ge "... and as tx_dropped on tapT vlan 10" "$d10" 3
+# (VNI 300's own broadcasts to tapT fail meanwhile too, and count there.)
+check "... not on tapT's untagged entry ($d300 there)" test "$d300" -lt "$d10"
 check "A logged: writes to tap 'tapT' vlan 10 fail" \
 	grep -q "writes to tap 'tapT' vlan 10 fail" "$WORK/A/vtep.log"
+in_vm T ip link set tapT up
 vtep_stop A
 finish
