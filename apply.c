@@ -184,11 +184,21 @@ static int new_slot(struct vtep_daemon *d, struct stage *st)
 	tap->vids = NULL;
 	tap->vni_idx = SIZE_MAX;
 	tap->vni = 0;
+	tap->owned = false;
 	tap->used = true;
 	st->tap_new[i] = true;
 	if (i + 1 > d->n_taps)
 		d->n_taps = i + 1;
 	return (int)i;
+}
+
+/* Whether an earlier run created the tap name in netns (daemon_taps_load). */
+static bool inherited(const struct vtep_daemon *d, const char *name, const char *netns)
+{
+	for (size_t i = 0; i < d->n_inherited; i++)
+		if (!strcmp(d->inherited[i].name, name) && !strcmp(d->inherited[i].netns, netns))
+			return true;
+	return false;
 }
 
 static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_tap *ct)
@@ -207,11 +217,13 @@ static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_t
 		tap->io.fd = -1;
 		return r;
 	}
+	tap->owned = tap->io.created || inherited(d, ct->name, ct->netns);
 	tap->port = io_add_port(d->io, IO_PORT_TAP, tap->io.fd, (uint64_t)i);
 	if (tap->port < 0)
 		return tap->port;
 	log_info("tap '%s'%s%s %s, offloads %s%s", ct->name, ct->netns[0] ? " in netns " : "",
-		 ct->netns, tap->io.created ? "created" : "attached",
+		 ct->netns, tap->io.created ? "created" : tap->owned ? "attached (ours, kept from "
+		 "the last run)" : "attached",
 		 io_tap_offloads_str(&tap->io, offs, sizeof(offs)),
 		 d->conf->workers > 1 && !tap->io.multi_queue ?
 		 " (one queue: only the main thread reads it)" : "");
@@ -391,14 +403,17 @@ static void free_vni_arrays(struct vtep_vni_rt *vnis, size_t n)
 	free(vnis);
 }
 
-/* A device goes after its sub-ports (no apply keeps one without it). */
-static void close_tap(struct vtep_daemon *d, size_t i)
+/* A device goes after its sub-ports (no apply keeps one without it); with
+ * drop, a device is deleted, not only let go of. */
+static void close_tap(struct vtep_daemon *d, size_t i, bool drop)
 {
 	struct vtep_tap_rt *t = &d->taps[i];
 
 	if (t->port >= 0)
 		io_del_port(d->io, t->port);
-	if (!t->vlan)
+	if (!t->vlan && drop)
+		io_tap_delete(&t->io);
+	else if (!t->vlan)
 		io_tap_close(&t->io);
 	free(t->vids);
 	t->vids = NULL;
@@ -431,6 +446,11 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 		}
 		t->io = nt;
 		t->port = port;
+		if (nt.created) {
+			t->owned = true;
+			(void)io_tap_set_persist(&t->io, d->conf->persist_taps);
+			daemon_taps_save(d);
+		}
 		d->workers_dirty = true;        /* they add a queue of it */
 		log_info("tap '%s'%s%s is back (%s), offloads %s", nt.name,
 			 nt.netns[0] ? " in netns " : "", nt.netns,
@@ -476,8 +496,10 @@ static void unstage(struct vtep_daemon *d, struct stage *st, const struct vtep_c
 		free(st->vids[i]);
 	for (int pass = 0; pass < 2; pass++)      /* sub-ports, then devices */
 		for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
+			/* Only what this apply created goes (not a tap an
+			 * earlier run left, attached again). */
 			if (st->tap_new[i] && (pass == 0) != (d->taps[i].vlan == 0))
-				close_tap(d, i);
+				close_tap(d, i, d->taps[i].io.created);
 	free_vni_arrays(st->vnis, st->n_vnis);
 	free(st->groups);
 	io_capture_close(st->capture);
@@ -568,8 +590,9 @@ static void retire_old(struct vtep_daemon *d, struct stage *st)
 				log_info("tap '%s' vlan %u: sub-port removed", t->io.name,
 					 (unsigned int)t->vlan);
 			else
-				log_info("tap '%s' removed", t->io.name);
-			close_tap(d, i);
+				log_info("tap '%s' removed%s", t->io.name,
+					 t->owned ? " (deleted)" : "");
+			close_tap(d, i, t->owned);
 		}
 	}
 	for (size_t i = 0; i < d->n_taps; i++) {
@@ -668,6 +691,128 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 	}
 	while (d->n_taps && !d->taps[d->n_taps - 1].used)
 		d->n_taps--;
+	/* What a crash would leave follows persist_taps too. */
+	for (size_t i = 0; i < d->n_taps; i++)
+		if (d->taps[i].used && d->taps[i].owned && !d->taps[i].vlan)
+			(void)io_tap_set_persist(&d->taps[i].io, conf->persist_taps);
+	daemon_taps_save(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Taps that outlive us: DUMPDIR/vtep.taps                             */
+
+/* One line per tap we own: "tap NAME" or "tap NAME netns NETNS". */
+static void taps_path(const struct vtep_daemon *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/vtep.taps", d->conf->dumpdir);
+}
+
+void daemon_taps_load(struct vtep_daemon *d)
+{
+	char path[4096], line[256];
+	FILE *f;
+
+	taps_path(d, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char name[VTEP_IFNAMSIZ + 1], netns[VTEP_NETNS_MAX + 1] = "";
+		struct vtep_tap_id *n;
+		int k = sscanf(line, "tap %16s netns %64s", name, netns);
+
+		if (k < 1 || strlen(name) >= VTEP_IFNAMSIZ || strlen(netns) >= VTEP_NETNS_MAX)
+			continue;               /* not ours to read: ignored */
+		n = realloc(d->inherited, (d->n_inherited + 1) * sizeof(*n));
+		if (!n)
+			break;
+		d->inherited = n;
+		n = &d->inherited[d->n_inherited++];
+		snprintf(n->name, sizeof(n->name), "%s", name);
+		snprintf(n->netns, sizeof(n->netns), "%s", netns);
+	}
+	fclose(f);
+}
+
+void daemon_taps_settle(struct vtep_daemon *d)
+{
+	for (size_t i = 0; i < d->n_inherited; i++) {
+		const struct vtep_tap_id *id = &d->inherited[i];
+		bool kept = false;
+		struct io_tap t;
+
+		for (size_t k = 0; k < d->n_taps && !kept; k++)
+			kept = d->taps[k].used && !d->taps[k].vlan &&
+			       !strcmp(d->taps[k].io.name, id->name) &&
+			       !strcmp(d->taps[k].io.netns, id->netns);
+		if (kept || !io_tap_present(id->name, id->netns) ||
+		    io_tap_open(id->name, id->netns, d->mtu, false, &t) < 0)
+			continue;
+		io_tap_delete(&t);
+		log_info("tap '%s'%s%s, left by the last run and no longer configured, deleted",
+			 id->name, id->netns[0] ? " in netns " : "", id->netns);
+	}
+	free(d->inherited);
+	d->inherited = NULL;
+	d->n_inherited = 0;
+	daemon_taps_save(d);
+}
+
+void daemon_taps_save(const struct vtep_daemon *d)
+{
+	char path[4096], tmp[4200];
+	size_t n = 0;
+	FILE *f;
+	int r;
+
+	taps_path(d, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "we");
+	if (!f) {
+		log_warning_errno(-errno, "cannot write '%s'", tmp);
+		return;
+	}
+	for (size_t i = 0; i < d->n_taps; i++) {
+		const struct vtep_tap_rt *t = &d->taps[i];
+
+		if (!t->used || t->vlan || !t->owned)
+			continue;
+		fprintf(f, "tap %s%s%s\n", t->io.name, t->io.netns[0] ? " netns " : "", t->io.netns);
+		n++;
+	}
+	r = fclose(f) == 0 ? 0 : -errno;
+	if (r == 0 && n && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0 || !n)
+		unlink(tmp);
+	if (r == 0 && !n && unlink(path) < 0 && errno != ENOENT)
+		r = -errno;
+	if (r < 0)
+		log_warning_errno(r, "cannot write '%s'", path);
+}
+
+void daemon_taps_release(struct vtep_daemon *d)
+{
+	bool keep = d->conf && d->conf->persist_taps;
+
+	for (size_t i = 0; d->taps && i < d->n_taps; i++) {
+		struct vtep_tap_rt *t = &d->taps[i];
+
+		if (!t->used || t->vlan)
+			continue;
+		if (t->owned && keep)
+			(void)io_tap_set_persist(&t->io, true);
+		if (t->owned && !keep)
+			io_tap_delete(&t->io);
+		else
+			io_tap_close(&t->io);
+		if (!keep)
+			t->owned = false;
+	}
+	/* A start that failed before daemon_taps_settle leaves the list as
+	 * it found it: the last run's taps are still the next one's. */
+	if (d->taps && d->conf && !d->inherited)
+		daemon_taps_save(d);
 }
 
 /* Stage conf against the running state (old: the configuration it runs,

@@ -47,6 +47,15 @@ struct vtep_tap_rt {
 	size_t n_macs;                  /* 0 = any */
 	struct vtep_addr ips[VTEP_TAP_IPS];     /* key ips: the only addresses claimed */
 	size_t n_ips;                   /* 0 = any */
+	bool owned;                     /* a device we created, in this run or an
+					 * earlier one (DUMPDIR/vtep.taps): deleted
+					 * when the configuration drops it */
+};
+
+/* A tap by name and netns ("" = ours). */
+struct vtep_tap_id {
+	char name[VTEP_IFNAMSIZ];
+	char netns[VTEP_NETNS_MAX];
 };
 
 struct vtep_vni_rt {
@@ -187,6 +196,8 @@ struct vtep_daemon {
 	size_t n_taps;                  /* highest used index + 1 */
 	unsigned int mtu;               /* tap MTU */
 	struct vtep_counters global;    /* drops before a VNI is known */
+	struct vtep_tap_id *inherited;  /* taps an earlier run created (start only) */
+	size_t n_inherited;
 	uint64_t remotes_seed;          /* secret of every worker's remotes table */
 	uint64_t start_ms;
 	uint64_t dump_generation;
@@ -247,6 +258,20 @@ size_t daemon_vni_extras(const struct vtep_vni_rt *v, const struct conf_vni *cv,
  * hypervisor re-creating it); with create, as after a reload, a missing one
  * is created again. */
 void daemon_revive_taps(struct vtep_daemon *d, bool create);
+/*
+ * Taps we own: those we create are ours, and with persist_taps they outlive
+ * the daemon (a restart, an upgrade, a crash leave the guests' interfaces
+ * and their addresses in place), so DUMPDIR/vtep.taps lists them for the
+ * next run. daemon_taps_load reads it at start (before the first apply),
+ * daemon_taps_settle deletes those of them the configuration no longer
+ * has, daemon_taps_save writes the list again (after every change), and
+ * daemon_taps_release lets go of every tap at exit: kept, or with
+ * persist_taps off deleted.
+ */
+void daemon_taps_load(struct vtep_daemon *d);
+void daemon_taps_settle(struct vtep_daemon *d);
+void daemon_taps_save(const struct vtep_daemon *d);
+void daemon_taps_release(struct vtep_daemon *d);
 /* Open the configured capture (SIGUSR2 and apply). 0 or a negative errno. */
 int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
 			struct io_capture **ret_cap, char *why, size_t whylen);

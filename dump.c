@@ -360,12 +360,13 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 		for (size_t k = 0; k < t->n_ips; k++)
 			fprintf(f, "%s\"%s\"", k ? ", " : "", vtep_addr_fmt(&t->ips[k], ip));
 		fprintf(f, "], \"mac\": \"%s\", "
-			"\"up\": %s, \"created\": %s, \"lost\": %u, \"rx_packets\": %llu, "
+			"\"up\": %s, \"created\": %s, \"owned\": %s, \"lost\": %u, "
+			"\"rx_packets\": %llu, "
 			"\"rx_bytes\": %llu, "
 			"\"rx_dropped\": %llu, \"tx_packets\": %llu, \"tx_bytes\": %llu, "
 			"\"tx_dropped\": %llu }", vtep_mac_fmt(&dev->io.mac, mac),
 			dev->port >= 0 ? "true" : "false", dev->io.created ? "true" : "false",
-			dev->lost_count, (unsigned long long)tc.rx_packets, (unsigned long long)tc.rx_bytes,
+			dev->owned ? "true" : "false", dev->lost_count, (unsigned long long)tc.rx_packets, (unsigned long long)tc.rx_bytes,
 			(unsigned long long)tc.rx_dropped, (unsigned long long)tc.tx_packets,
 			(unsigned long long)tc.tx_bytes, (unsigned long long)tc.tx_dropped);
 	}

@@ -158,8 +158,11 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 	if (sched_getaffinity(0, sizeof(d->cpus_all), &d->cpus_all) < 0)
 		return -errno;
 	r = daemon_check_cpus(d, conf, why, sizeof(why));
+	daemon_taps_load(d);
 	if (r == 0)
 		r = daemon_apply(d, NULL, conf, why, sizeof(why));
+	if (r == 0)
+		daemon_taps_settle(d);
 	if (r < 0) {
 		log_error("%s", why);
 	} else {
@@ -185,11 +188,10 @@ void daemon_teardown(struct vtep_daemon *d)
 	/* The ring goes first: nothing may still read from the fds we close. */
 	io_ctx_free(d->io);
 	d->io = NULL;
-	for (size_t i = 0; d->taps && i < d->n_taps; i++) {
-		if (d->taps[i].used)
-			io_tap_close(&d->taps[i].io);
+	daemon_taps_release(d);
+	for (size_t i = 0; d->taps && i < d->n_taps; i++)
 		free(d->taps[i].vids);
-	}
+	free(d->inherited);
 	io_underlay_close(&d->ul);
 	if (d->sig_fd >= 0)
 		close(d->sig_fd);

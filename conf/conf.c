@@ -529,6 +529,7 @@ static struct vtep_conf *conf_new(const char *name)
 	c->maxaddress = 65536;
 	c->reserved_bits = CONF_RESERVED_DROP;
 	c->arp_suppress = true;
+	c->persist_taps = true;
 	c->arp_max = 65536;
 	c->workers = 1;
 	c->move_limit = 5;

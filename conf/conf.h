@@ -99,6 +99,7 @@ struct vtep_conf {
 	uint32_t maxaddress;
 	enum conf_reserved_bits reserved_bits;
 	bool arp_suppress;
+	bool persist_taps;              /* taps we create outlive the daemon */
 	uint32_t arp_ageing;            /* seconds */
 	uint32_t arp_max;
 	uint32_t workers;

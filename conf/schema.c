@@ -842,6 +842,7 @@ static const struct conf_key main_keys[] = {
 	K_FIELD(struct vtep_conf, arp_suppress, conf_key_bool),
 	K_UINT(struct vtep_conf, arp_ageing, 1, SECONDS_MAX),
 	K_UINT(struct vtep_conf, arp_max, 1, TABLE_MAX),
+	K_FIELD(struct vtep_conf, persist_taps, conf_key_bool),
 	K_UINT(struct vtep_conf, workers, 1, 64),
 	K_UINT(struct vtep_conf, busy_poll, 0, 1000000),
 	K_CALL("cpus", key_cpus),

@@ -16,7 +16,7 @@
 
 struct io_tap {
 	int fd;
-	bool created;                   /* we created it: it goes away with us */
+	bool created;                   /* we created it (this run) */
 	int ifindex;
 	char name[VTEP_IFNAMSIZ];
 	char netns[VTEP_NETNS_MAX];     /* "" = our own namespace */
@@ -42,8 +42,15 @@ int io_tap_open(const char *name, const char *netns, unsigned int mtu, bool mult
  * packet worker. Returns the fd or a negative errno (-EINVAL: the tap has
  * one queue only). Closing the fd detaches the queue. */
 int io_tap_open_queue(const struct io_tap *tap);
-/* Close the fd; a tap we created disappears with it, an attached one stays. */
+/* Close the fd; a tap we created disappears with it unless it was made
+ * persistent (io_tap_set_persist), an attached one stays. */
 void io_tap_close(struct io_tap *tap);
+/* TUNSETPERSIST: a persistent tap outlives every fd on it (carrier off
+ * while none is open), as `ip tuntap add` makes them. 0 or a negative errno. */
+int io_tap_set_persist(struct io_tap *tap, bool on);
+/* Not persistent any more, then closed: the device goes once no other fd
+ * holds it (a worker's queue). */
+void io_tap_delete(struct io_tap *tap);
 /* Is there a device called NAME in NETNS ("" = ours) right now? A tap
  * deleted under us may come back (a hypervisor re-creating it). */
 bool io_tap_present(const char *name, const char *netns);

@@ -266,6 +266,19 @@ void io_tap_close(struct io_tap *tap)
 	tap->fd = -1;
 }
 
+int io_tap_set_persist(struct io_tap *tap, bool on)
+{
+	if (tap->fd < 0)
+		return -EBADF;
+	return ioctl(tap->fd, TUNSETPERSIST, on ? 1ul : 0ul) < 0 ? -errno : 0;
+}
+
+void io_tap_delete(struct io_tap *tap)
+{
+	(void)io_tap_set_persist(tap, false);
+	io_tap_close(tap);
+}
+
 static int present_here(void *arg)
 {
 	const char *name = arg;

@@ -13,7 +13,9 @@
 #   2b. a tap taken down (its writes fail with EIO): what could not be
 #      written is counted (tx_error, the tap's tx_dropped) and logged, and
 #      forwarding to it resumes once it is up
-#   3. SIGKILL, then a restart: stale pidfile and leftovers do not stop it,
+#   3. SIGKILL, then a restart: the taps outlive the daemon (persist_taps)
+#      with their addresses and no carrier, a stale pidfile does not stop
+#      the restart, which takes the taps back as they were (no re-plumbing):
 #      forwarding is back (the time from start to the first reply is noted)
 # (A dead peer in the replication list and dstport in use: t73-misc.)
 #
@@ -161,7 +163,11 @@ check "ping B1 -> A2 once tapA2 is up again" vm_ping B1 "$(vm_addr A2)" 3 10
 kill -KILL "$PID_A"
 wait "$PID_A" 2>/dev/null || true
 HOST_PID[A]=""
-check "A: its created taps went with it" poll 5 tap_gone A2
+check "A: its taps outlived it, without carrier" poll 5 tap_detached A2
+check "A: A2's address is still on its tap" bash -c \
+	"ip -n $(vns A2) -4 addr show dev $(vtap A2) | grep -q 'inet $(vm_addr A2)/'"
+check "A: vtep.taps lists the taps it created" \
+	grep -qx "tap $(vtap A2) netns $(vns A2)" "$WORK/A/vtep.taps"
 check "A: the stale pidfile is still there" test -s "$WORK/A/vtep.pid"
 t_start=$(now_ms)
 vtep_start A || finish
@@ -170,6 +176,9 @@ check "ping A1 -> B1 after the restart" vm_ping A1 "$(vm_addr B1)" 1 10
 t_ping=$(now_ms)
 note "restart after SIGKILL: $((t_ready - t_start)) ms to ready (taps up, pidfile), $((t_ping - t_start)) ms to the first ping reply"
 check "ping A2 -> B1 after the restart" vm_ping A2 "$(vm_addr B1)" 3
+check "A: it took tapA2 back as its own" \
+	grep -q "tap '$(vtap A2)' in netns $(vns A2) attached (ours, kept from the last run)" \
+	"$WORK/A/vtep.log"
 
 vtep_stop A
 vtep_stop B

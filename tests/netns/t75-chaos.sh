@@ -213,6 +213,9 @@ for h in A B; do
 		ip netns exec "$(hns "$h")" "$VTEP" reload -c "${HOST_CONF[$h]}"
 done
 for h in A B; do in_host "$h" ip link set ul0 up; done
+# VNI 300 is gone, and with it A3's tap, which vtep made (or made again).
+unset 'VM_HOST[A3]'
+check "A3's tap went with VNI 300" poll 3 tap_gone A3
 if ! ip -n "$(vns A2)" addr show dev "$(vtap A2)" 2>/dev/null | grep -q 192.168.200.1; then
 	poll 3 ip -n "$(vns A2)" link show "$(vtap A2)" >/dev/null && vm_setup A2
 fi

@@ -508,6 +508,7 @@ static void defaults(void **state)
 	assert_int_equal(conf->maxaddress, 65536);
 	assert_int_equal(conf->reserved_bits, CONF_RESERVED_DROP);
 	assert_int_equal(conf->df, CONF_DF_SET);
+	assert_true(conf->persist_taps);
 	assert_true(conf->arp_suppress);
 	assert_int_equal(conf->arp_ageing, 300);
 	assert_int_equal(conf->arp_max, 65536);
@@ -562,7 +563,7 @@ static const char full_text[] =
 	"ageing = 120;\n"
 	"maxaddress = 1000;\n"
 	"reserved_bits = \"ignore\"; df = \"unset\";\n"
-	"arp_suppress = false;\n"
+	"arp_suppress = false; persist_taps = false;\n"
 	"arp_ageing = 240;\n"
 	"arp_max = 2000;\n"
 	"workers = 4; busy_poll = 50; cpus = [ 2, 0, 1023 ];\n"
@@ -610,6 +611,7 @@ static void full_config(void **state)
 	assert_int_equal(conf->maxaddress, 1000);
 	assert_int_equal(conf->reserved_bits, CONF_RESERVED_IGNORE);
 	assert_int_equal(conf->df, CONF_DF_UNSET);
+	assert_false(conf->persist_taps);
 	assert_false(conf->arp_suppress);
 	assert_int_equal(conf->arp_ageing, 240);
 	assert_int_equal(conf->arp_max, 2000);
