@@ -12,6 +12,22 @@
 #include <stddef.h>
 #include <unistd.h>
 
+/* The array p of n elements of size (capacity *cap) with room for one
+ * more: p itself, or p grown (doubled, from first). NULL without memory, p
+ * untouched: a shorter dump beats none. */
+static void *room_for_one(void *p, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c;
+
+	if (n < *cap)
+		return p;
+	c = *cap ? *cap * 2 : first;
+	p = realloc(p, c * size);
+	if (p)
+		*cap = c;
+	return p;
+}
+
 struct dump_fdb {
 	struct fdb_entry *e;
 	size_t n;
@@ -21,16 +37,11 @@ struct dump_fdb {
 static void collect_fdb(const struct fdb_entry *e, void *arg)
 {
 	struct dump_fdb *f = arg;
+	struct fdb_entry *a = room_for_one(f->e, &f->cap, f->n, sizeof(*a), 256);
 
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 256;
-		struct fdb_entry *ne = realloc(f->e, cap * sizeof(*ne));
-
-		if (!ne)
-			return;         /* a shorter dump beats none */
-		f->e = ne;
-		f->cap = cap;
-	}
+	if (!a)
+		return;
+	f->e = a;
 	f->e[f->n++] = *e;
 }
 
@@ -63,16 +74,11 @@ struct dump_arp {
 static void collect_arp(const struct arpc_entry *e, void *arg)
 {
 	struct dump_arp *f = arg;
+	struct arpc_entry *a = room_for_one(f->e, &f->cap, f->n, sizeof(*a), 256);
 
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 256;
-		struct arpc_entry *ne = realloc(f->e, cap * sizeof(*ne));
-
-		if (!ne)
-			return;
-		f->e = ne;
-		f->cap = cap;
-	}
+	if (!a)
+		return;
+	f->e = a;
 	f->e[f->n++] = *e;
 }
 
@@ -116,17 +122,11 @@ struct dump_tables {
 static void remote_add(struct dump_remotes *l, const struct vtep_addr *a,
 		       const struct remote_stats *st, bool peer, size_t macs)
 {
-	struct dump_remote *r;
+	struct dump_remote *r = room_for_one(l->r, &l->cap, l->n, sizeof(*r), 64);
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct dump_remote *nr = realloc(l->r, cap * sizeof(*nr));
-
-		if (!nr)
-			return;         /* a shorter dump beats none */
-		l->r = nr;
-		l->cap = cap;
-	}
+	if (!r)
+		return;
+	l->r = r;
 	r = &l->r[l->n++];
 	memset(r, 0, sizeof(*r));
 	r->addr = *a;
