@@ -375,6 +375,7 @@ dstport = 4789;
 mtu = 1450;
 pidfile = "$WORK/$1/vtep.pid";
 dumpdir = "$WORK/$1";
+persist_taps = false;   # the kernel run after it takes the same names
 $VTEP_KEYS
 vnis = (
   { vni = 100;
