@@ -176,6 +176,7 @@ static int set_offloads(struct io_tap *tap)
 {
 	unsigned int cap = offload_cap();
 	size_t first = cap >= 4 ? 0 : 4 - cap;
+	int r;
 
 	if (cap > 0 && set_iff(tap, true) == 0) {
 		tap->vnet_hdr = true;
@@ -189,7 +190,12 @@ static int set_offloads(struct io_tap *tap)
 	}
 	tap->vnet_hdr = false;
 	tap->offload = 0;
-	return set_iff(tap, false);
+	r = set_iff(tap, false);
+	/* A tap attached to (an earlier run's, kept) may still have the
+	 * offloads it was given then: without a header none may stay. */
+	if (r == 0 && ioctl(tap->fd, TUNSETOFFLOAD, 0ul) < 0)
+		r = -errno;
+	return r;
 }
 
 static int open_here(void *arg)
