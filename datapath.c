@@ -1490,30 +1490,50 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 
 struct age_ctx {
 	struct vtep_daemon *d;
+	uint64_t now;
 };
 
+/* Seconds since seen_ms (a clock read after it). */
+static unsigned long long unseen_s(const struct age_ctx *a, uint64_t seen_ms)
+{
+	return a->now > seen_ms ? (unsigned long long)((a->now - seen_ms) / 1000) : 0;
+}
+
+/* Every entry that ages out is counted, and named in the debug log (-v):
+ * where it was and how long it went unseen, so that a drop blamed on ageing
+ * can be matched to one. */
 static void count_aged(const struct fdb_entry *e, void *arg)
 {
 	struct age_ctx *a = arg;
 	struct vtep_vni_rt *v = daemon_find_vni(a->d, e->vni);
+	char mac[VTEP_MAC_STRLEN], ip[VTEP_ADDR_STRLEN], where[VTEP_ADDR_STRLEN + 32];
 
 	if (v)
 		v->c.aged++;
+	if (e->type == FDB_LOCAL && e->tap < a->d->n_taps)
+		snprintf(where, sizeof(where), "on tap '%s'", a->d->taps[e->tap].io.name);
+	else
+		snprintf(where, sizeof(where), "behind %s", vtep_addr_fmt(&e->remote, ip));
+	log_debug("vni %u: %s %s aged out, unseen for %llu s", e->vni, vtep_mac_fmt(&e->mac, mac),
+		  where, unseen_s(a, e->seen_ms));
 }
 
 static void count_arp_aged(const struct arpc_entry *e, void *arg)
 {
 	struct age_ctx *a = arg;
 	struct vtep_vni_rt *v = daemon_find_vni(a->d, e->vni);
+	char ip[VTEP_ADDR_STRLEN], mac[VTEP_MAC_STRLEN];
 
 	if (v)
 		v->c.arp_aged++;
+	log_debug("vni %u: neighbour %s at %s aged out, unseen for %llu s", e->vni,
+		  vtep_addr_fmt(&e->ip, ip), vtep_mac_fmt(&e->mac, mac), unseen_s(a, e->seen_ms));
 }
 
 void datapath_tick(struct vtep_daemon *d)
 {
-	struct age_ctx a = { .d = d };
-	uint64_t now = vtep_now_ms();
+	struct age_ctx a = { .d = d, .now = vtep_now_ms() };
+	uint64_t now = a.now;
 
 	(void)fdb_expire(d->fdb, now, (uint64_t)d->conf->ageing * 1000, count_aged, &a);
 	arpc_lock(d->arpc);

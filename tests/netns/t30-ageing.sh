@@ -14,6 +14,7 @@
 # are silent it disappears, not before about 5 s and within 12 s (vtep) / 25 s
 # (kernel: vxlan scans every 10 s); the next ping, whose ICMP goes to a MAC
 # the VM has in its (static) neighbour table, floods to the group and works.
+# vtep's debug log names the entry that aged out and how long it was unseen.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require
@@ -65,6 +66,9 @@ else
 fi
 if ! is_kernel A; then
 	check_ge "A: counters.aged increased" "$(jget A 'counter("aged")')" $((aged0 + 1))
+	check "A's log (-v) names it: behind 10.0.0.2, unseen for 5 s or more" grep -Eq \
+		"vni 100: $B1MAC behind 10\.0\.0\.2 aged out, unseen for ([5-9]|[1-9][0-9]+) s" \
+		"$WORK/A/vtep.log"
 fi
 
 cap_start ul "$NS_UL" pA
