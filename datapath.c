@@ -1488,9 +1488,15 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 	}
 }
 
+/* Expiries named per tick at most; a flood of them (a MAC spray ageing
+ * out) gets one line for the rest. */
+enum { AGED_LOG_MAX = 64 };
+
 struct age_ctx {
 	struct vtep_daemon *d;
 	uint64_t now;
+	unsigned int logged;
+	unsigned long long unlogged;
 };
 
 /* Seconds since seen_ms (a clock read after it). */
@@ -1510,6 +1516,13 @@ static void count_aged(const struct fdb_entry *e, void *arg)
 
 	if (v)
 		v->c.aged++;
+	if (!vtep_log_enabled(VTEP_LOG_DEBUG))
+		return;
+	if (a->logged >= AGED_LOG_MAX) {
+		a->unlogged++;
+		return;
+	}
+	a->logged++;
 	if (e->type == FDB_LOCAL && e->tap < a->d->n_taps)
 		snprintf(where, sizeof(where), "on tap '%s'", a->d->taps[e->tap].io.name);
 	else
@@ -1526,6 +1539,13 @@ static void count_arp_aged(const struct arpc_entry *e, void *arg)
 
 	if (v)
 		v->c.arp_aged++;
+	if (!vtep_log_enabled(VTEP_LOG_DEBUG))
+		return;
+	if (a->logged >= AGED_LOG_MAX) {
+		a->unlogged++;
+		return;
+	}
+	a->logged++;
 	log_debug("vni %u: neighbour %s at %s aged out, unseen for %llu s", e->vni,
 		  vtep_addr_fmt(&e->ip, ip), vtep_mac_fmt(&e->mac, mac), unseen_s(a, e->seen_ms));
 }
@@ -1540,4 +1560,6 @@ void datapath_tick(struct vtep_daemon *d)
 	(void)arpc_expire(d->arpc, now, (uint64_t)d->conf->arp_ageing * 1000, count_arp_aged,
 			  &a);
 	arpc_unlock(d->arpc);
+	if (a.unlogged)
+		log_debug("%llu more FDB and ARP/ND entries aged out (not named)", a.unlogged);
 }
