@@ -1505,6 +1505,20 @@ static unsigned long long unseen_s(const struct age_ctx *a, uint64_t seen_ms)
 	return a->now > seen_ms ? (unsigned long long)((a->now - seen_ms) / 1000) : 0;
 }
 
+/* Whether to name one more expiry this tick (-v, and AGED_LOG_MAX not
+ * reached; past it the rest are counted for one line). */
+static bool name_aged(struct age_ctx *a)
+{
+	if (!vtep_log_enabled(VTEP_LOG_DEBUG))
+		return false;
+	if (a->logged >= AGED_LOG_MAX) {
+		a->unlogged++;
+		return false;
+	}
+	a->logged++;
+	return true;
+}
+
 /* Every entry that ages out is counted, and named in the debug log (-v):
  * where it was and how long it went unseen, so that a drop blamed on ageing
  * can be matched to one. */
@@ -1516,13 +1530,8 @@ static void count_aged(const struct fdb_entry *e, void *arg)
 
 	if (v)
 		v->c.aged++;
-	if (!vtep_log_enabled(VTEP_LOG_DEBUG))
+	if (!name_aged(a))
 		return;
-	if (a->logged >= AGED_LOG_MAX) {
-		a->unlogged++;
-		return;
-	}
-	a->logged++;
 	if (e->type == FDB_LOCAL && e->tap < a->d->n_taps)
 		snprintf(where, sizeof(where), "on tap '%s'", a->d->taps[e->tap].io.name);
 	else
@@ -1539,13 +1548,8 @@ static void count_arp_aged(const struct arpc_entry *e, void *arg)
 
 	if (v)
 		v->c.arp_aged++;
-	if (!vtep_log_enabled(VTEP_LOG_DEBUG))
+	if (!name_aged(a))
 		return;
-	if (a->logged >= AGED_LOG_MAX) {
-		a->unlogged++;
-		return;
-	}
-	a->logged++;
 	log_debug("vni %u: neighbour %s at %s aged out, unseen for %llu s", e->vni,
 		  vtep_addr_fmt(&e->ip, ip), vtep_mac_fmt(&e->mac, mac), unseen_s(a, e->seen_ms));
 }
