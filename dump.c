@@ -82,18 +82,25 @@ static void collect_arp(const struct arpc_entry *e, void *arg)
 	f->e[f->n++] = *e;
 }
 
+/* Family first, then the address bytes. */
+static int addr_cmp(const struct vtep_addr *x, const struct vtep_addr *y)
+{
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->family == AF_INET6)
+		return memcmp(&x->v6, &y->v6, sizeof(x->v6));
+	return memcmp(&x->v4, &y->v4, sizeof(x->v4));
+}
+
 static int arp_cmp(const void *a, const void *b)
 {
 	const struct arpc_entry *x = a, *y = b;
 
 	if (x->vni != y->vni)
 		return x->vni < y->vni ? -1 : 1;
-	if (x->ip.family != y->ip.family)
-		return x->ip.family < y->ip.family ? -1 : 1;
-	return memcmp(&x->ip.v6, &y->ip.v6, x->ip.family == AF_INET ? 4 : 16);
+	return addr_cmp(&x->ip, &y->ip);
 }
 
-/* Both tables, sorted by VNI, for one dump. */
 /* A remote VTEP as the dump shows it: the traffic every worker counted
  * (proto/remotes), whether it is a peer of some VNI, and the FDB entries
  * behind it. */
@@ -111,6 +118,7 @@ struct dump_remotes {
 	uint64_t untracked;             /* datagrams no table had a slot for */
 };
 
+/* Both tables, sorted by VNI, and the remote VTEPs, for one dump. */
 struct dump_tables {
 	struct dump_fdb fdb;
 	struct dump_arp arp;
@@ -134,15 +142,6 @@ static void remote_add(struct dump_remotes *l, const struct vtep_addr *a,
 		r->s = *st;
 	r->peer = peer;
 	r->macs = macs;
-}
-
-static int addr_cmp(const struct vtep_addr *x, const struct vtep_addr *y)
-{
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	if (x->family == AF_INET6)
-		return memcmp(&x->v6, &y->v6, sizeof(x->v6));
-	return memcmp(&x->v4, &y->v4, sizeof(x->v4));
 }
 
 static int remote_cmp(const void *a, const void *b)
@@ -180,11 +179,7 @@ static void remotes_merge(struct dump_remotes *l)
 			continue;
 		}
 		o = &l->r[n - 1];
-		o->s.rx_packets += r->s.rx_packets;
-		o->s.rx_bytes += r->s.rx_bytes;
-		o->s.tx_packets += r->s.tx_packets;
-		o->s.tx_bytes += r->s.tx_bytes;
-		o->s.last_rx_ms = VTEP_MAX(o->s.last_rx_ms, r->s.last_rx_ms);
+		remote_stats_add(&o->s, &r->s);
 		o->peer |= r->peer;
 		o->macs += r->macs;
 	}
@@ -366,7 +361,8 @@ static void json_taps(FILE *f, const struct vtep_daemon *d, const struct vtep_vn
 			"\"rx_dropped\": %llu, \"tx_packets\": %llu, \"tx_bytes\": %llu, "
 			"\"tx_dropped\": %llu }", vtep_mac_fmt(&dev->io.mac, mac),
 			dev->port >= 0 ? "true" : "false", dev->io.created ? "true" : "false",
-			dev->owned ? "true" : "false", dev->lost_count, (unsigned long long)tc.rx_packets, (unsigned long long)tc.rx_bytes,
+			dev->owned ? "true" : "false", dev->lost_count,
+			(unsigned long long)tc.rx_packets, (unsigned long long)tc.rx_bytes,
 			(unsigned long long)tc.rx_dropped, (unsigned long long)tc.tx_packets,
 			(unsigned long long)tc.tx_bytes, (unsigned long long)tc.tx_dropped);
 	}
@@ -513,7 +509,6 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 {
 	struct vtep_counters total;
 	struct io_stats s;
-
 	char a[VTEP_ADDR_STRLEN];
 
 	fprintf(f, "{ \"format_version\": 1, \"generation\": %llu, \"pid\": %d, "

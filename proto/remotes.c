@@ -121,11 +121,7 @@ void remotes_fold(struct remotes *dst, const struct remotes *src)
 			dst->untracked += st.rx_packets + st.tx_packets;
 			continue;
 		}
-		s->s.rx_packets += st.rx_packets;
-		s->s.rx_bytes += st.rx_bytes;
-		s->s.tx_packets += st.tx_packets;
-		s->s.tx_bytes += st.tx_bytes;
-		s->s.last_rx_ms = VTEP_MAX(s->s.last_rx_ms, st.last_rx_ms);
+		remote_stats_add(&s->s, &st);
 	}
 	dst->untracked += src->untracked;
 }

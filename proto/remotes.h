@@ -30,6 +30,16 @@ struct remote_stats {
 	uint64_t last_rx_ms;            /* monotonic; 0: never heard from */
 };
 
+/* from's counts added into to; last_rx_ms takes the later. */
+static inline void remote_stats_add(struct remote_stats *to, const struct remote_stats *from)
+{
+	to->rx_packets += from->rx_packets;
+	to->rx_bytes += from->rx_bytes;
+	to->tx_packets += from->tx_packets;
+	to->tx_bytes += from->tx_bytes;
+	to->last_rx_ms = VTEP_MAX(to->last_rx_ms, from->last_rx_ms);
+}
+
 struct remote_slot {
 	struct vtep_addr addr;
 	uint32_t used;                  /* __atomic: addr is valid */
