@@ -184,6 +184,8 @@ struct vtep_daemon {
 	int ul_port;
 	int sig_fd;
 	int sig_port;
+	int ctl_fd;                     /* DUMPDIR/vtep.ctl, -1: none (ctl.c) */
+	int ctl_port;
 	struct fdb *fdb;
 	struct arpc *arpc;              /* ARP/ND cache */
 	struct vtep_vni_rt *vnis;       /* sorted by vni */
@@ -329,6 +331,18 @@ void daemon_global_counters(const struct vtep_daemon *d, struct vtep_counters *r
 void daemon_io_stats(const struct vtep_daemon *d, struct io_stats *ret);
 /* One worker's (0: the main thread's); zeroes for one not running. */
 void daemon_worker_io_stats(const struct vtep_daemon *d, unsigned int id, struct io_stats *ret);
+
+/* ctl.c: the control socket. Open it (a warning and none on failure), close
+ * and remove it, answer what waits on it (IO_EV_CTL). */
+void ctl_open(struct vtep_daemon *d);
+void ctl_close(struct vtep_daemon *d);
+void ctl_handle(struct vtep_daemon *d);
+/* Client: send words to the daemon of dumpdir and wait for its answer (a
+ * string in reply). 0, or a negative errno: -ENOENT or -ECONNREFUSED when
+ * no daemon listens, -EACCES, -ETIMEDOUT, -EPROTO when it went away
+ * unanswered. */
+int ctl_call(const char *dumpdir, const char *const *words, size_t n, char *reply,
+	     size_t len, unsigned int timeout_ms);
 
 /* dump.c */
 int dump_write(struct vtep_daemon *d);

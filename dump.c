@@ -305,16 +305,18 @@ static void json_counters(FILE *f, const struct vtep_counters *c)
 	fprintf(f, "{ \"rx_packets\": %llu, \"tx_packets\": %llu, \"rx_bytes\": %llu, "
 		"\"tx_bytes\": %llu, \"flooded\": %llu, \"arp_suppressed\": %llu, "
 		"\"nd_suppressed\": %llu, \"learned\": %llu, \"moved\": %llu, \"aged\": %llu, "
-		"\"arp_learned\": %llu, \"arp_moved\": %llu, \"arp_aged\": %llu, "
-		"\"arp_conflicts\": %llu, \"inner_csum_bad\": %llu, \"icmp_too_big\": %llu, "
+		"\"flushed\": %llu, \"arp_learned\": %llu, \"arp_moved\": %llu, "
+		"\"arp_aged\": %llu, \"arp_flushed\": %llu, \"arp_conflicts\": %llu, "
+		"\"inner_csum_bad\": %llu, \"icmp_too_big\": %llu, "
 		"\"fragmented\": %llu, \"ecn_marked\": %llu, \"drops\": {",
 		(unsigned long long)c->rx_packets,
 		(unsigned long long)c->tx_packets, (unsigned long long)c->rx_bytes,
 		(unsigned long long)c->tx_bytes, (unsigned long long)c->flooded,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
 		(unsigned long long)c->learned, (unsigned long long)c->moved,
-		(unsigned long long)c->aged, (unsigned long long)c->arp_learned,
-		(unsigned long long)c->arp_moved, (unsigned long long)c->arp_aged,
+		(unsigned long long)c->aged, (unsigned long long)c->flushed,
+		(unsigned long long)c->arp_learned, (unsigned long long)c->arp_moved,
+		(unsigned long long)c->arp_aged, (unsigned long long)c->arp_flushed,
 		(unsigned long long)c->arp_conflicts, (unsigned long long)c->inner_csum_bad,
 		(unsigned long long)c->icmp_too_big, (unsigned long long)c->fragmented,
 		(unsigned long long)c->ecn_marked);
@@ -553,17 +555,19 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 static void text_counters(FILE *f, const char *indent, const struct vtep_counters *c)
 {
 	fprintf(f, "%scounters: rx %llu tx %llu flooded %llu learned %llu moved %llu aged %llu "
-		"inner_csum_bad %llu icmp_too_big %llu fragmented %llu ecn_marked %llu\n"
+		"flushed %llu inner_csum_bad %llu icmp_too_big %llu fragmented %llu "
+		"ecn_marked %llu\n"
 		"%sarp: suppressed %llu nd_suppressed %llu learned %llu moved %llu aged %llu "
-		"conflicts %llu\n%sdrops:", indent,
+		"flushed %llu conflicts %llu\n%sdrops:", indent,
 		(unsigned long long)c->rx_packets, (unsigned long long)c->tx_packets,
 		(unsigned long long)c->flooded, (unsigned long long)c->learned,
 		(unsigned long long)c->moved, (unsigned long long)c->aged,
-		(unsigned long long)c->inner_csum_bad, (unsigned long long)c->icmp_too_big,
+		(unsigned long long)c->flushed, (unsigned long long)c->inner_csum_bad, (unsigned long long)c->icmp_too_big,
 		(unsigned long long)c->fragmented, (unsigned long long)c->ecn_marked, indent,
 		(unsigned long long)c->arp_suppressed, (unsigned long long)c->nd_suppressed,
 		(unsigned long long)c->arp_learned, (unsigned long long)c->arp_moved,
-		(unsigned long long)c->arp_aged, (unsigned long long)c->arp_conflicts, indent);
+		(unsigned long long)c->arp_aged, (unsigned long long)c->arp_flushed,
+		(unsigned long long)c->arp_conflicts, indent);
 	for (int r = VTEP_DROP_NONE + 1; r < VTEP_DROP_MAX; r++)
 		fprintf(f, " %s %llu", vtep_drop_name(r), (unsigned long long)c->drops[r]);
 	fprintf(f, "\n");
@@ -813,12 +817,16 @@ static const struct prom_counter prom_counters[] = {
 	{ "learned", "FDB entries learned.", offsetof(struct vtep_counters, learned) },
 	{ "moved", "FDB entries that moved.", offsetof(struct vtep_counters, moved) },
 	{ "aged", "FDB entries aged out.", offsetof(struct vtep_counters, aged) },
+	{ "flushed", "FDB entries removed by vtep flush.",
+	  offsetof(struct vtep_counters, flushed) },
 	{ "arp_learned", "ARP/ND cache entries snooped.",
 	  offsetof(struct vtep_counters, arp_learned) },
 	{ "arp_moved", "ARP/ND bindings that changed MAC.",
 	  offsetof(struct vtep_counters, arp_moved) },
 	{ "arp_aged", "ARP/ND cache entries aged out.",
 	  offsetof(struct vtep_counters, arp_aged) },
+	{ "arp_flushed", "ARP/ND cache entries removed by vtep flush.",
+	  offsetof(struct vtep_counters, arp_flushed) },
 	{ "arp_conflicts", "Announcements contradicting a static ARP/ND entry.",
 	  offsetof(struct vtep_counters, arp_conflicts) },
 	{ "inner_csum_bad", "Lone datagrams whose inner TCP/UDP checksum is wrong (forwarded).",

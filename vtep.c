@@ -3,9 +3,11 @@
  * vtep.c - main(): the command line (DESIGN.md 4), the daemon's lifecycle
  * (startup, signals through the ring, reload, dump, shutdown) and the
  * client side of `vtep dump` and `vtep reload`, which talk to the running
- * daemon through its pidfile, a signal and the files it writes in dumpdir.
+ * daemon through its pidfile, a signal and the files it writes in dumpdir,
+ * and of `vtep flush`, which asks through its control socket (ctl.c).
  */
 #include "daemon.h"
+#include "proto/ctl.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -34,6 +36,8 @@ static const char usage_text[] =
 	"       vtep -t [-c FILE]             check the configuration\n"
 	"       vtep dump [-c FILE] [--json]  print the running daemon's tables\n"
 	"       vtep reload [-c FILE]         check FILE, then make the daemon reload it\n"
+	"       vtep flush [-c FILE] [fdb] [arp] [vni N] [mac MAC] [remote ADDR] [tap NAME]\n"
+	"                  [ip ADDR]          remove learned FDB and ARP/ND entries\n"
 	"       vtep -V | --version           print the version\n"
 	"       vtep -h | --help              this help\n"
 	"FILE defaults to " DEFAULT_CONF ". Exit status: 0 ok, 1 configuration or usage\n"
@@ -44,7 +48,9 @@ struct options {
 	bool test;
 	bool json;
 	int verbosity;
-	enum { CMD_RUN, CMD_DUMP, CMD_RELOAD } cmd;
+	enum { CMD_RUN, CMD_DUMP, CMD_RELOAD, CMD_FLUSH } cmd;
+	char **words;                   /* flush: its words, the command first */
+	size_t n_words;
 };
 
 /* ------------------------------------------------------------------ */
@@ -225,6 +231,54 @@ static int cmd_reload(const struct options *o)
 	}
 	conf_free(conf);
 	return r;
+}
+
+static int cmd_flush(const struct options *o)
+{
+	const char *const *words = (const char *const *)o->words;
+	struct ctl_request req;
+	struct vtep_conf *conf;
+	char reply[CTL_MAX_REPLY], why[256], path[4096];
+	const char *dumpdir;
+	int r, err;
+
+	/* Checked here too, so that a typo needs no daemon to be told. */
+	if (ctl_parse(words, o->n_words, &req, why, sizeof(why)) < 0) {
+		fprintf(stderr, "vtep: flush: %s\n", why);
+		return EXIT_CONFIG;
+	}
+	conf = load_conf(o->conf_path, true, &err);
+	dumpdir = conf ? conf->dumpdir : DEFAULT_DUMPDIR;
+	snprintf(path, sizeof(path), "%s/vtep.ctl", dumpdir);
+	r = ctl_call(dumpdir, words, o->n_words, reply, sizeof(reply), 5000);
+	conf_free(conf);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		fprintf(stderr, "vtep: no daemon listens on '%s' (none running, or one with "
+			"another dumpdir)\n", path);
+		return EXIT_RUNTIME;
+	}
+	if (r == -EACCES || r == -EPERM) {
+		fprintf(stderr, "vtep: not allowed to use '%s': run as root\n", path);
+		return EXIT_RUNTIME;
+	}
+	if (r == -ETIMEDOUT) {
+		fprintf(stderr, "vtep: the daemon did not answer on '%s' within 5 s\n", path);
+		return EXIT_RUNTIME;
+	}
+	if (r == -EPROTO) {
+		fprintf(stderr, "vtep: the daemon on '%s' went away without answering\n", path);
+		return EXIT_RUNTIME;
+	}
+	if (r < 0) {
+		fprintf(stderr, "vtep: '%s': %s\n", path, strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	if (strncmp(reply, "ok ", 3) == 0) {
+		printf("%s\n", reply + 3);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "vtep: flush: %s\n", strncmp(reply, "error ", 6) == 0 ? reply + 6 : reply);
+	return EXIT_CONFIG;
 }
 
 /* ------------------------------------------------------------------ */
@@ -421,6 +475,10 @@ static void on_event(void *arg, const struct io_event *ev)
 		datapath_flush(&d->main);       /* a reload may change what it refers to */
 		on_signal(d, ev->signo);
 		break;
+	case IO_EV_CTL:
+		datapath_flush(&d->main);
+		ctl_handle(d);
+		break;
 	case IO_EV_TIMER:
 		datapath_flush(&d->main);
 		on_tick(d);
@@ -454,6 +512,7 @@ static int run_daemon(const struct options *o)
 	log_info("vtep %s starting with configuration '%s'", VTEP_VERSION, o->conf_path);
 	memset(&d, 0, sizeof(d));
 	d.conf_path = o->conf_path;
+	d.ctl_fd = -1;
 	r = mkdir_p(conf->dumpdir);
 	if (r < 0)
 		log_warning_errno(r, "cannot create dumpdir '%s'", conf->dumpdir);
@@ -468,6 +527,7 @@ static int run_daemon(const struct options *o)
 		log_error_errno(r, "startup failed");
 		goto out;
 	}
+	ctl_open(&d);
 	(void)sd_notify(0, "READY=1");
 	notify_status(&d, NULL);
 	log_info("ready: %zu VNIs", d.n_vnis);
@@ -482,6 +542,7 @@ static int run_daemon(const struct options *o)
 	r = 0;
 out:
 	daemon_teardown(&d);
+	ctl_close(&d);
 	if (d.pidfile_written)
 		unlink(d.conf->pidfile);
 	conf_free(d.conf);
@@ -507,6 +568,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->cmd = CMD_DUMP;
 	else if (argc > 1 && strcmp(argv[1], "reload") == 0)
 		o->cmd = CMD_RELOAD;
+	else if (argc > 1 && strcmp(argv[1], "flush") == 0)
+		o->cmd = CMD_FLUSH;
 	if (o->cmd != CMD_RUN) {
 		argc--;
 		argv++;
@@ -536,6 +599,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -EINVAL;
 		}
 	}
+	if (o->cmd == CMD_FLUSH) {
+		/* The command's own name leads its words: argv[optind - 1] is
+		 * free once getopt has moved the options in front. */
+		o->words = argv + optind - 1;
+		o->words[0] = (char *)"flush";
+		o->n_words = (size_t)(argc - optind + 1);
+		optind = argc;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "vtep: unexpected argument '%s'\n%s", argv[optind], usage_text);
 		return -EINVAL;
@@ -560,6 +631,8 @@ int main(int argc, char **argv)
 		return cmd_dump(&o);
 	if (o.cmd == CMD_RELOAD)
 		return cmd_reload(&o);
+	if (o.cmd == CMD_FLUSH)
+		return cmd_flush(&o);
 	if (o.test) {
 		conf = load_conf(o.conf_path, false, &err);
 		if (!conf)

@@ -398,6 +398,8 @@ struct vtep_counters {
 	uint64_t arp_moved;             /* snooped IP -> MAC bindings that changed */
 	uint64_t arp_aged;              /* ARP/ND cache entries expired */
 	uint64_t arp_conflicts;         /* announcements contradicting a static entry */
+	uint64_t flushed;               /* FDB entries removed by `vtep flush` */
+	uint64_t arp_flushed;           /* ARP/ND cache entries removed by `vtep flush` */
 	uint64_t inner_csum_bad;        /* lone datagrams whose inner TCP/UDP checksum
 					 * is wrong (forwarded anyway) */
 	uint64_t icmp_too_big;          /* ICMP too-big answers to frames the underlay

@@ -157,12 +157,15 @@ enum io_port_kind {
 	IO_PORT_TAP_TX,                 /* a tap only written to (no reads armed) */
 	IO_PORT_UDP,
 	IO_PORT_SIGNAL,
+	IO_PORT_CTL,                    /* a socket polled for input: IO_EV_CTL, and the
+					 * caller reads it (the control socket) */
 };
 
 enum io_ev_kind {
 	IO_EV_TAP_RX,                   /* a frame read from a tap */
 	IO_EV_UDP_RX,                   /* a datagram on an underlay socket */
 	IO_EV_SIGNAL,                   /* a signal from the signalfd */
+	IO_EV_CTL,                      /* an IO_PORT_CTL socket is readable */
 	IO_EV_TIMER,                    /* the periodic tick */
 	IO_EV_PORT_ERROR,               /* a port's receive failed for good (tap gone) */
 	IO_EV_TX_TOO_BIG,               /* a UDP send failed with EMSGSIZE: the path to

@@ -15,6 +15,7 @@
 #include <liburing.h>
 #include <net/if.h>
 #include <netinet/udp.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -327,6 +328,9 @@ static int arm_port(struct io_ctx *ctx, int id)
 		sqe->buf_group = BGID_TAP;
 		sqe->flags |= IOSQE_BUFFER_SELECT;
 		break;
+	case IO_PORT_CTL:
+		io_uring_prep_poll_add(sqe, p->fd, POLLIN);
+		break;
 	}
 	io_uring_sqe_set_data64(sqe, UD(UD_RECV, p->gen, id));
 	p->armed = true;
@@ -458,6 +462,15 @@ static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_c
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		p->armed = false;
 		ctx->rearm_pending = true;
+	}
+	if (p->kind == IO_PORT_CTL && cqe->res >= 0) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = IO_EV_CTL;
+		ev.port = id;
+		ev.cookie = p->cookie;
+		ev.buf = NO_BUF;
+		cb(arg, &ev);
+		return;
 	}
 	if (cqe->res < 0 || !buf) {
 		handle_recv_error(ctx, p, id, cqe->res < 0 ? cqe->res : -EIO, cb, arg);

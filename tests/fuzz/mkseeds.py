@@ -122,4 +122,16 @@ CONFS = {
 for name, text in CONFS.items():
     write("conf", name, text.encode())
 
+# fuzz_ctl: a control socket request, words each ended by a NUL.
+CTLS = {
+    "all": ["flush"],
+    "vni_mac": ["flush", "vni", "100", "mac", "52:54:00:12:34:56"],
+    "remote": ["flush", "fdb", "remote", "10.0.0.2", "vni", "16777215"],
+    "tap": ["flush", "tap", "vm1"],
+    "ip6": ["flush", "arp", "ip", "fd00:7::2"],
+    "bad_combo": ["flush", "ip", "192.168.7.2", "tap", "vm1"],
+}
+for name, words in CTLS.items():
+    write("ctl", name, b"".join(w.encode() + b"\0" for w in words))
+
 sys.exit(0)
