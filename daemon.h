@@ -203,6 +203,13 @@ struct vtep_daemon {
 	uint64_t remotes_seed;          /* secret of every worker's remotes table */
 	uint64_t start_ms;
 	uint64_t dump_generation;
+	struct {                        /* the dump being written (dump.c) */
+		pid_t child;            /* its writer, 0: none */
+		bool again;             /* asked for again meanwhile */
+		uint64_t generation;
+		uint64_t started_ms;    /* CLOCK_MONOTONIC */
+		size_t n_fdb, n_arp;
+	} dump;
 	uint64_t reload_generation;
 	uint64_t last_move_log_ms;
 	uint64_t moves_unlogged;
@@ -345,7 +352,12 @@ int ctl_call(const char *dumpdir, const char *const *words, size_t n, char *repl
 	     size_t len, unsigned int timeout_ms);
 
 /* dump.c */
+/* Write the dump (SIGUSR1): the tables are copied at once, a child process
+ * writes the files; 0, or a negative errno when it could not start. */
 int dump_write(struct vtep_daemon *d);
+/* Reap the dump's writer once it is done (wait: block until then), log how
+ * it went, and start the dump asked for meanwhile. */
+void dump_reap(struct vtep_daemon *d, bool wait);
 int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason);
 /* The Prometheus textfile (config key metrics), written atomically. */
 int dump_metrics(struct vtep_daemon *d);

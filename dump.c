@@ -10,6 +10,8 @@
 
 #include <malloc.h>
 #include <stddef.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The array p of n elements of size (capacity *cap) with room for one
@@ -125,6 +127,7 @@ struct dump_tables {
 	struct dump_remotes remotes;
 	size_t fdb_at;
 	size_t arp_at;
+	int pid;                        /* the daemon's (the writer may be its child) */
 };
 
 static void remote_add(struct dump_remotes *l, const struct vtep_addr *a,
@@ -515,7 +518,7 @@ static void write_json(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 
 	fprintf(f, "{ \"format_version\": 1, \"generation\": %llu, \"pid\": %d, "
 		"\"uptime_s\": %llu,\n  \"underlay\": { \"local\": \"%s\", \"dstport\": %u, "
-		"\"dev\": ", (unsigned long long)d->dump_generation, (int)getpid(),
+		"\"dev\": ", (unsigned long long)d->dump_generation, t->pid,
 		(unsigned long long)((now - d->start_ms) / 1000), vtep_addr_fmt(&d->ul.local, a),
 		(unsigned int)d->ul.dstport);
 	json_str(f, d->ul.dev);
@@ -698,7 +701,7 @@ static void write_text(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 	char a[VTEP_ADDR_STRLEN];
 
 	fprintf(f, "vtep pid %d generation %llu uptime %llus fdb %zu entries arp %zu entries\n",
-		(int)getpid(), (unsigned long long)d->dump_generation,
+		t->pid, (unsigned long long)d->dump_generation,
 		(unsigned long long)((now - d->start_ms) / 1000), t->fdb.n, t->arp.n);
 	fprintf(f, "underlay %s port %u dev %s df %s\n", vtep_addr_fmt(&d->ul.local, a),
 		(unsigned int)d->ul.dstport, d->ul.dev, d->ul.df_unset ? "unset" : "set");
@@ -746,48 +749,136 @@ static int write_atomic(const struct vtep_daemon *d, const char *path, writer_fn
 	return r;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Sort the copies and write both files: 0 or a negative errno. */
+static int write_files(const struct vtep_daemon *d, struct dump_tables *t, uint64_t now)
+{
+	char path[4096];
+	int r;
+
+	if (t->fdb.n)           /* an empty table has no array: qsort needs one */
+		qsort(t->fdb.e, t->fdb.n, sizeof(*t->fdb.e), entry_cmp);
+	if (t->arp.n)
+		qsort(t->arp.e, t->arp.n, sizeof(*t->arp.e), arp_cmp);
+	/* Text first: a reader that sees the new JSON finds the text ready. */
+	snprintf(path, sizeof(path), "%s/vtep.dump", d->conf->dumpdir);
+	r = write_atomic(d, path, write_text, t, now);
+	snprintf(path, sizeof(path), "%s/vtep.json", d->conf->dumpdir);
+	if (r == 0)
+		r = write_atomic(d, path, write_json, t, now);
+	return r;
+}
+
+static void log_written(const struct vtep_daemon *d, int r)
+{
+	if (r < 0)
+		log_error_errno(r, "cannot write the dump to '%s'", d->conf->dumpdir);
+	else
+		log_info("dump %llu written to '%s/vtep.json' and 'vtep.dump' (%zu FDB and "
+			 "%zu ARP/ND entries, %llu ms)", (unsigned long long)d->dump.generation,
+			 d->conf->dumpdir, d->dump.n_fdb, d->dump.n_arp,
+			 (unsigned long long)(mono_ms() - d->dump.started_ms));
+}
+
+/*
+ * The tables are copied here, between two batches, and the copies are
+ * sorted and written by a child process, from the snapshot of the daemon
+ * that fork() gives it: with a million MACs that takes a second and more,
+ * which the packet worker on this thread must not spend (it forwarded
+ * nothing meanwhile). The child touches no lock (the tables are copied
+ * already, and another thread may have held one at the fork), no ring and
+ * no fd of the daemon's, and logs nothing: the daemon reaps it (SIGCHLD,
+ * and every tick) and logs the outcome. One dump at a time: asked again
+ * meanwhile, the next starts once this one is written.
+ */
 int dump_write(struct vtep_daemon *d)
 {
 	struct dump_tables t;
 	uint64_t now = vtep_now_ms();
-	char path[4096];
+	pid_t pid;
 	int r;
 
+	if (d->dump.child > 0) {
+		d->dump.again = true;
+		return 0;
+	}
 	memset(&t, 0, sizeof(t));
+	t.pid = (int)getpid();
 	d->dump_generation++;
+	d->dump.generation = d->dump_generation;
+	d->dump.started_ms = mono_ms();
 	fdb_foreach(d->fdb, collect_fdb, &t.fdb);
 	collect_remotes(d, &t.fdb, &t.remotes);
 	arpc_lock(d->arpc);
 	arpc_foreach(d->arpc, collect_arp, &t.arp);
 	arpc_unlock(d->arpc);
-	if (t.fdb.n)            /* an empty table has no array: qsort needs one */
-		qsort(t.fdb.e, t.fdb.n, sizeof(*t.fdb.e), entry_cmp);
-	if (t.arp.n)
-		qsort(t.arp.e, t.arp.n, sizeof(*t.arp.e), arp_cmp);
-	/* Text first: a reader that sees the new JSON finds the text ready. */
-	snprintf(path, sizeof(path), "%s/vtep.dump", d->conf->dumpdir);
-	r = write_atomic(d, path, write_text, &t, now);
-	snprintf(path, sizeof(path), "%s/vtep.json", d->conf->dumpdir);
-	if (r == 0)
-		r = write_atomic(d, path, write_json, &t, now);
+	d->dump.n_fdb = t.fdb.n;
+	d->dump.n_arp = t.arp.n;
+	pid = fork();
+	if (pid == 0) {
+		/* The daemon's fds (taps, sockets, the ring) stay its own: a
+		 * tap it deletes is not held open here meanwhile. */
+		(void)close_range(3, ~0U, 0);
+		r = write_files(d, &t, now);
+		_exit(r < 0 ? (-r & 0x7f) : 0);
+	}
+	if (pid < 0) {          /* no child: write here, as slow as it is */
+		log_warning_errno(-errno, "dump: fork failed, writing it in the packet loop");
+		r = write_files(d, &t, now);
+		log_written(d, r);
+	} else {
+		d->dump.child = pid;
+		log_debug("dump %llu: tables copied and writer %d started in %llu ms",
+			  (unsigned long long)d->dump.generation, (int)pid,
+			  (unsigned long long)(mono_ms() - d->dump.started_ms));
+		r = 0;
+	}
 	if (d->conf->metrics)
 		(void)dump_metrics(d);
 	free(t.fdb.e);
 	free(t.arp.e);
 	free(t.remotes.r);
 #ifdef __GLIBC__
-	/* The copies of the tables (48 bytes a MAC, grown by doubling) and
-	 * qsort's buffer are gone, but glibc keeps freed heap below its
-	 * dynamic trim threshold: with 1M MACs VmRSS stayed 15 MiB higher
-	 * after every dump. Hand it back. */
+	/* The copies of the tables (48 bytes a MAC, grown by doubling) are
+	 * gone, but glibc keeps freed heap below its dynamic trim threshold:
+	 * with 1M MACs VmRSS stayed 15 MiB higher after every dump. Hand it
+	 * back. */
 	(void)malloc_trim(0);
 #endif
-	if (r < 0)
-		log_error_errno(r, "cannot write the dump to '%s'", d->conf->dumpdir);
-	else
-		log_info("dump %llu written to '%s/vtep.json' and 'vtep.dump'",
-			 (unsigned long long)d->dump_generation, d->conf->dumpdir);
 	return r;
+}
+
+void dump_reap(struct vtep_daemon *d, bool wait)
+{
+	int status = 0;
+	pid_t r;
+
+	if (d->dump.child <= 0)
+		return;
+	do
+		r = waitpid(d->dump.child, &status, wait ? 0 : WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return;         /* still writing */
+	d->dump.child = 0;
+	if (r < 0)
+		log_written(d, -errno);
+	else if (WIFEXITED(status))
+		log_written(d, -WEXITSTATUS(status));
+	else
+		log_error("dump %llu: its writer died of signal %d", (unsigned long long)
+			  d->dump.generation, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	if (d->dump.again && !wait) {
+		d->dump.again = false;
+		(void)dump_write(d);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -433,6 +433,9 @@ static void on_signal(struct vtep_daemon *d, int signo)
 	case SIGUSR2:
 		toggle_capture(d);
 		break;
+	case SIGCHLD:
+		dump_reap(d, false);
+		break;
 	default:
 		break;
 	}
@@ -444,6 +447,7 @@ static void on_tick(struct vtep_daemon *d)
 	uint64_t usec = 0, now = vtep_now_ms();
 
 	datapath_tick(d);
+	dump_reap(d, false);    /* SIGCHLDs merge: one may stand for two exits */
 	daemon_revive_taps(d, false);
 	workers_tick(d);
 	pthread_mutex_lock(&d->slow_lock);
@@ -541,6 +545,7 @@ static int run_daemon(const struct options *o)
 	(void)sd_notify(0, "STOPPING=1");
 	r = 0;
 out:
+	dump_reap(&d, true);    /* a dump being written is finished first */
 	daemon_teardown(&d);
 	ctl_close(&d);
 	if (d.pidfile_written)

@@ -25,9 +25,11 @@
 # and (learned - idle) * 1024 / entries = bytes per learned MAC, target
 # <= 128. The rise includes everything the traffic itself made resident (the
 # receive buffers touched, about 0.5 MiB): an upper bound for the table.
-# VmRSS after the dump is shown too. The FDB is allocated for maxaddress
-# entries at start-up but its pages become resident only when written, so
-# the idle figure does not include it.
+# VmRSS after the dump is shown too, and, from the daemon's log (-v), how
+# long the dump held its packet loop (copying the tables and forking the
+# writer) and how long the writer took to sort and write both files. The
+# FDB is allocated for maxaddress entries at start-up but its pages become
+# resident only when written, so the idle figure does not include it.
 #
 # Rows go to tests/bench/results.tsv (commit, date, metric, vtep, kernel "-",
 # ratio empty). Exit 0 when every sent MAC is in the dump as a remote entry,
@@ -193,7 +195,7 @@ wait_drained()
 
 alive() { kill -0 "$VTEP_PID" 2>/dev/null || { VTEP_PID=; tail -n 20 "$WORK/vtep.log" >&2; fail "vtep died $1"; }; }
 
-ip netns exec "$NS_HA" "$VTEP" -c "$CONF" >"$WORK/vtep.log" 2>&1 &
+ip netns exec "$NS_HA" "$VTEP" -c "$CONF" -v >"$WORK/vtep.log" 2>&1 &
 VTEP_PID=$!
 for i in $(seq 100); do
 	alive "during start-up"
@@ -263,17 +265,26 @@ else
 	wait "$p" || STOP_RC=$?
 fi
 
+# How long the dump held the packet loop (the tables copied, the writer
+# forked) and how long its writer took, from the daemon's log (-v).
+PAUSE=$(sed -n 's/.*dump 1: tables copied and writer [0-9]* started in \([0-9]*\) ms.*/\1/p' "$WORK/vtep.log")
+WRITTEN=$(sed -n 's/.*dump 1 written to .* entries, \([0-9]*\) ms).*/\1/p' "$WORK/vtep.log")
+
 python3 - "$IDLE" "$LEARNED_RSS" "$AFTER_DUMP" "$N" "$MACS" "$LEARNED" "$FULL" "$STOP_RC" \
-	"$COMMIT" "$RESULTS" <<'EOF'
+	"$COMMIT" "$RESULTS" "${PAUSE:--}" "${WRITTEN:--}" <<'EOF'
 import datetime, os, sys
-idle, full, after, n, macs, learned, fdb_full, stop_rc, commit, results = sys.argv[1:]
+idle, full, after, n, macs, learned, fdb_full, stop_rc, commit, results, pause, written = sys.argv[1:]
 idle, full, after, n, macs, learned, fdb_full = map(int, (idle, full, after, n, macs, learned, fdb_full))
+pause = None if pause == "-" else int(pause)
+written = None if written == "-" else int(written)
 bpm = (full - idle) * 1024.0 / n if n else None
 rows = [("fdb_rss_idle_kb", "idle VmRSS", "kB", idle),
         ("fdb_rss_learned_kb", "VmRSS with the MACs learned", "kB", full),
         ("fdb_rss_after_dump_kb", "VmRSS after the dump", "kB", after),
         ("fdb_rss_entries", "remote entries in the dump", "", n),
-        ("fdb_rss_bytes_per_mac", "(learned - idle) / entries", "bytes", bpm)]
+        ("fdb_rss_bytes_per_mac", "(learned - idle) / entries", "bytes", bpm),
+        ("fdb_dump_pause_ms", "dump: packet loop held for", "ms", pause),
+        ("fdb_dump_written_ms", "dump: files written in", "ms", written)]
 print()
 print("vtep FDB memory, %s: %d MACs sent, %d learned" % (commit, macs, n))
 for _, label, unit, v in rows:
