@@ -623,6 +623,73 @@ static void retire_old(struct vtep_daemon *d, struct stage *st)
 	}
 }
 
+/* Learned remote entries behind VTEPs a VNI no longer takes from, by
+ * (VNI, remote): the first few, for the log. */
+#define GONE_LOGGED 8
+
+struct gone {
+	struct vtep_daemon *d;
+	struct {
+		uint32_t vni;
+		struct vtep_addr remote;
+		size_t n;
+	} by[GONE_LOGGED];
+	size_t n_by;
+	size_t n, unlogged;
+};
+
+static bool no_longer_allowed(const struct fdb_entry *e, void *arg)
+{
+	struct gone *g = arg;
+	const struct vtep_vni_rt *v;
+	size_t k;
+
+	if (e->type != FDB_REMOTE)
+		return false;
+	v = daemon_find_vni(g->d, e->vni);
+	if (!v || fwd_check_source(&v->fwd, &e->remote) == VTEP_DROP_NONE)
+		return false;
+	g->n++;
+	for (k = 0; k < g->n_by; k++)
+		if (g->by[k].vni == e->vni && vtep_addr_eq(&g->by[k].remote, &e->remote))
+			break;
+	if (k == g->n_by && g->n_by < GONE_LOGGED) {
+		g->by[k].vni = e->vni;
+		g->by[k].remote = e->remote;
+		g->by[k].n = 0;
+		g->n_by++;
+	}
+	if (k < g->n_by)
+		g->by[k].n++;
+	else
+		g->unlogged++;
+	return true;
+}
+
+/*
+ * A VTEP that a VNI no longer takes traffic from (a peer dropped, an allow
+ * list narrowed) cannot refresh what was learned behind it, and frames to
+ * those MACs would go on to it until they aged out: they go now, so that
+ * they are flooded and learned where they are. Static entries stay.
+ */
+static void flush_disallowed(struct vtep_daemon *d)
+{
+	struct gone g;
+	char a[VTEP_ADDR_STRLEN];
+
+	memset(&g, 0, sizeof(g));
+	g.d = d;
+	if (!fdb_flush_if(d->fdb, no_longer_allowed, &g))
+		return;
+	for (size_t k = 0; k < g.n_by; k++)
+		log_info("vni %u: %zu learned FDB entries behind %s removed: the VNI no longer "
+			 "takes traffic from it", g.by[k].vni, g.by[k].n,
+			 vtep_addr_fmt(&g.by[k].remote, a));
+	if (g.unlogged)
+		log_info("%zu more learned FDB entries behind VTEPs no longer allowed removed",
+			 g.unlogged);
+}
+
 static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_conf *old,
 		   struct vtep_conf *conf)
 {
@@ -691,6 +758,7 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 	}
 	while (d->n_taps && !d->taps[d->n_taps - 1].used)
 		d->n_taps--;
+	flush_disallowed(d);
 	/* What a crash would leave follows persist_taps too. */
 	for (size_t i = 0; i < d->n_taps; i++)
 		if (d->taps[i].used && d->taps[i].owned && !d->taps[i].vlan)
