@@ -185,8 +185,10 @@ static int cmd_dump(const struct options *o)
 	snprintf(json, sizeof(json), "%s/vtep.json", dumpdir);
 	snprintf(text, sizeof(text), "%s/vtep.dump", dumpdir);
 	r = find_daemon(pidfile, &pid);
-	if (r == EXIT_OK && !signal_and_wait(pid, SIGUSR1, json, true, 5000)) {
-		fprintf(stderr, "vtep: the daemon (pid %d) wrote no new dump to '%s' within 5 s\n",
+	/* A dump of a million MACs takes about 2 s to write, and one asked
+	 * for while another is being written starts after it. */
+	if (r == EXIT_OK && !signal_and_wait(pid, SIGUSR1, json, true, 30000)) {
+		fprintf(stderr, "vtep: the daemon (pid %d) wrote no new dump to '%s' within 30 s\n",
 			(int)pid, json);
 		r = EXIT_RUNTIME;
 	}
