@@ -547,6 +547,8 @@ size_t daemon_vni_extras(const struct vtep_vni_rt *v, const struct conf_vni *cv,
 	buf[0] = '\0';
 	if (cv && cv->maxaddress)
 		n += (size_t)snprintf(buf + n, len - n, "%smaxaddress %u", sep, cv->maxaddress);
+	if (cv && cv->arp_max && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%sarp_max %u", sep, cv->arp_max);
 	if (!v->fwd.learning && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "%slearning off", sep);
 	if (!v->fwd.arp_suppress && n < len)
@@ -617,6 +619,7 @@ static void retire_old(struct vtep_daemon *d, struct stage *st)
 		if (!kept) {
 			(void)fdb_flush_vni(d->fdb, v->vni);
 			(void)fdb_set_vni_max(d->fdb, v->vni, 0);
+			(void)arpc_set_vni_max(d->arpc, v->vni, 0);
 			(void)arpc_flush_vni(d->arpc, v->vni);
 			log_info("vni %u removed", v->vni);
 		}
@@ -741,6 +744,9 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 		r = fdb_set_vni_max(d->fdb, v->vni, cv->maxaddress);
 		if (r < 0)
 			log_error_errno(r, "vni %u: maxaddress %u not set", v->vni, cv->maxaddress);
+		r = arpc_set_vni_max(d->arpc, v->vni, cv->arp_max);
+		if (r < 0)
+			log_error_errno(r, "vni %u: arp_max %u not set", v->vni, cv->arp_max);
 		daemon_vni_extras(v, cv, ", ", max, sizeof(max));
 		log_info("vni %u: flood %s, %zu taps, %zu peers, %zu static fdb, %zu static arp, "
 			 "tos %s%s", v->vni, vtep_flood_name(v->mode), v->n_taps, v->n_peers,

@@ -259,7 +259,7 @@ void daemon_leave_groups(struct vtep_daemon *d);
 /* What sets a VNI apart, for the log and the text dump: maxaddress (its
  * own), learning off, arp_suppress off and bum_rate (in effect), each after
  * sep ("" when none). */
-enum { VNI_EXTRAS_STRLEN = 96 };
+enum { VNI_EXTRAS_STRLEN = 128 };
 size_t daemon_vni_extras(const struct vtep_vni_rt *v, const struct conf_vni *cv, const char *sep,
 			 char *buf, size_t len);
 /* Bring back taps that went away under us (datapath_port_error). Every

@@ -430,6 +430,11 @@ static void json_vni(FILE *f, const struct vtep_daemon *d, const struct vtep_vni
 		fprintf(f, "%u", cv->maxaddress);
 	else
 		fprintf(f, "null");
+	fprintf(f, ", \"arp_max\": ");
+	if (cv && cv->arp_max)
+		fprintf(f, "%u", cv->arp_max);
+	else
+		fprintf(f, "null");
 	fprintf(f, ", \"learning\": %s, \"arp_suppress\": %s, \"bum_rate\": %u,\n      ",
 		v->fwd.learning ? "true" : "false", v->fwd.arp_suppress ? "true" : "false",
 		v->fwd.bum_rate);

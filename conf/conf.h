@@ -66,6 +66,7 @@ struct conf_vni {
 	size_t n_arp;
 	int16_t tos;                    /* VTEP_TOS_UNSET: the global tos */
 	uint32_t maxaddress;            /* learned FDB entries of this VNI; 0 = only the global cap */
+	uint32_t arp_max;               /* snooped ARP/ND entries of this VNI; 0 = only the global cap */
 	int8_t learning;                /* 0 or 1; -1: the global learning */
 	int8_t arp_suppress;            /* 0 or 1; -1: the global arp_suppress */
 	int64_t bum_rate;               /* packets/s per tap, 0 = off; -1: the global bum_rate */

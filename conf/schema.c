@@ -503,7 +503,7 @@ static void key_peers(struct conf_ctx *ctx, const config_setting_t *s, const cha
 #define TABLE_MAX 16777216
 
 /* In a drop-in, for a VNI declared before: group, peers, flood, tos,
- * maxaddress, learning, arp_suppress and bum_rate are its own. */
+ * maxaddress, arp_max, learning, arp_suppress and bum_rate are its own. */
 static void key_declared(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
 			 void *obj, const struct conf_key *k)
 {
@@ -527,6 +527,7 @@ static const struct conf_key vni_keys[] = {
 	K_WORD(struct conf_vni, flood, flood_words),
 	K_FIELD(struct conf_vni, tos, conf_key_tos),
 	K_UINT(struct conf_vni, maxaddress, 1, TABLE_MAX),
+	K_UINT(struct conf_vni, arp_max, 1, TABLE_MAX),
 	K_FIELD(struct conf_vni, learning, conf_key_bool),
 	K_FIELD(struct conf_vni, arp_suppress, conf_key_bool),
 	K_UINT(struct conf_vni, bum_rate, 0, UINT32_MAX),
@@ -542,6 +543,7 @@ static const struct conf_key extend_keys[] = {
 	K_CALL("flood", key_declared),
 	K_CALL("tos", key_declared),
 	K_CALL("maxaddress", key_declared),
+	K_CALL("arp_max", key_declared),
 	K_CALL("learning", key_declared),
 	K_CALL("arp_suppress", key_declared),
 	K_CALL("bum_rate", key_declared),

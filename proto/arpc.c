@@ -15,6 +15,7 @@
  * party do not land in one probe run.
  */
 #include "arpc.h"
+#include "vcap.h"
 
 #include <pthread.h>
 
@@ -38,6 +39,7 @@ struct arpc {
 	uint32_t mask;                  /* buckets - 1 */
 	uint64_t seed;
 	size_t count[ARPC_TYPE_MAX];
+	struct vcaps vcaps;             /* VNIs with a cap of their own (arpc_set_vni_max) */
 	pthread_mutex_t *lock;          /* arpc_lock; a pointer so const callers can lock */
 };
 
@@ -151,6 +153,8 @@ static void remove_index(struct arpc *c, uint32_t idx)
 	uint32_t last = c->n - 1;
 
 	c->count[c->pool[idx].type]--;
+	if (c->pool[idx].type == ARPC_SNOOPED)
+		vcaps_note(&c->vcaps, c->pool[idx].vni, false);
 	bucket_delete(c, bucket_of_index(c, idx));
 	if (idx != last) {
 		uint32_t b = bucket_of_index(c, last);
@@ -171,6 +175,8 @@ static struct arpc_entry *insert(struct arpc *c, uint32_t bucket, uint32_t hash,
 	e->ip = key_addr(ip);
 	e->type = (uint8_t)type;
 	c->count[type]++;
+	if (type == ARPC_SNOOPED)
+		vcaps_note(&c->vcaps, vni, true);
 	c->buckets[bucket].hash = hash;
 	c->buckets[bucket].idx1 = c->n + 1;
 	c->n++;
@@ -258,6 +264,7 @@ void arpc_free(struct arpc *arpc)
 		return;
 	free(arpc->pool);
 	free(arpc->buckets);
+	vcaps_free(&arpc->vcaps);
 	pthread_mutex_destroy(arpc->lock);
 	free(arpc->lock);
 	free(arpc);
@@ -281,6 +288,31 @@ int arpc_set_max_snooped(struct arpc *arpc, uint32_t max_snooped)
 	}
 	arpc->max_snooped = max_snooped;
 	return 0;
+}
+
+/* The snooped entries of vni, counted (vcaps_count_fn). */
+static uint32_t count_vni(const void *owner, uint32_t vni)
+{
+	const struct arpc *c = owner;
+	uint32_t n = 0;
+
+	for (uint32_t idx = 0; idx < c->n; idx++)
+		n += c->pool[idx].vni == vni && c->pool[idx].type == ARPC_SNOOPED;
+	return n;
+}
+
+int arpc_set_vni_max(struct arpc *arpc, uint32_t vni, uint32_t max_snooped)
+{
+	if (vni > VTEP_VNI_MAX)
+		return -EINVAL;
+	return vcaps_set_max(&arpc->vcaps, vni, max_snooped, count_vni, arpc);
+}
+
+size_t arpc_vni_snooped(const struct arpc *arpc, uint32_t vni)
+{
+	const struct vcap *vc = vcaps_find(&arpc->vcaps, vni);
+
+	return vc ? vc->n : count_vni(arpc, vni);
 }
 
 int arpc_set_max_static(struct arpc *arpc, uint32_t max_static)
@@ -365,7 +397,7 @@ enum arpc_snoop arpc_snoop(struct arpc *arpc, uint32_t vni, const struct vtep_ad
 	if (found)
 		return refresh(&arpc->pool[arpc->buckets[i].idx1 - 1], mac, now, ret_old_mac);
 	if (arpc->count[ARPC_SNOOPED] >= arpc->max_snooped ||
-	    arpc->n >= arpc->cap_snooped + arpc->cap_static)
+	    arpc->n >= arpc->cap_snooped + arpc->cap_static || vcaps_full(&arpc->vcaps, vni))
 		return ARPC_SNOOP_FULL;
 	e = insert(arpc, i, hash, vni, ip, ARPC_SNOOPED);
 	e->mac = *mac;
@@ -406,6 +438,8 @@ int arpc_add_static(struct arpc *arpc, uint32_t vni, const struct vtep_addr *ip,
 		return -ENOSPC;
 	if (e) {
 		arpc->count[e->type]--;
+		if (e->type == ARPC_SNOOPED)
+			vcaps_note(&arpc->vcaps, vni, false);
 		e->type = ARPC_STATIC;
 		arpc->count[ARPC_STATIC]++;
 		if (!vtep_mac_eq(&e->mac, mac))

@@ -179,6 +179,18 @@ size_t arpc_count(const struct arpc *arpc, enum arpc_type type);
 int arpc_set_max_snooped(struct arpc *arpc, uint32_t max_snooped);
 int arpc_set_max_static(struct arpc *arpc, uint32_t max_static);
 
+/*
+ * A cap of the VNI's own on its snooped entries (0: none), under the
+ * global one (key arp_max in a VNI entry): one segment's ARP or ND spray
+ * cannot fill the cache every segment shares. Lowering it below the count
+ * evicts nothing. 0, -EINVAL (a VNI above 2^24-1), -ENOMEM, or -ENOSPC
+ * with VTEP_MAX_VNIS VNIs capped. Not datapath-safe: under arpc_lock, or
+ * with no other thread about.
+ */
+int arpc_set_vni_max(struct arpc *arpc, uint32_t vni, uint32_t max_snooped);
+/* The snooped entries of the VNI. */
+size_t arpc_vni_snooped(const struct arpc *arpc, uint32_t vni);
+
 /* Call cb for every entry, in no particular order (the dump). */
 void arpc_foreach(const struct arpc *arpc, arpc_foreach_cb cb, void *arg);
 

@@ -25,6 +25,7 @@
  * fdb_set_max_*, which the caller does with the workers stopped.
  */
 #include "fdb.h"
+#include "vcap.h"
 
 #include <pthread.h>
 
@@ -37,18 +38,6 @@ struct fdb_bucket {
 	uint32_t idx1;                  /* pool index + 1; 0 = empty */
 };
 
-/* A VNI with a cap of its own (fdb_set_vni_max): its learned entries are
- * counted. A slot stays once made (max 0: no cap now) until a compaction
- * drops it; linear probing, at most half full after one. */
-struct fdb_vcap {
-	uint32_t vni1;                  /* VNI + 1; 0 = empty */
-	uint32_t max;                   /* 0 = uncapped */
-	uint32_t n;                     /* learned entries of the VNI */
-};
-
-#define FDB_VCAP_SLOTS (2u * VTEP_MAX_VNIS)
-_Static_assert((FDB_VCAP_SLOTS & (FDB_VCAP_SLOTS - 1)) == 0, "vcap slots: a power of two");
-
 struct fdb {
 	struct fdb_entry *pool;
 	uint32_t n;                     /* entries in use: pool[0..n) */
@@ -60,8 +49,7 @@ struct fdb {
 	uint32_t mask;                  /* buckets - 1 */
 	uint64_t seed;
 	size_t count[FDB_TYPE_MAX];
-	struct fdb_vcap *vcaps;         /* FDB_VCAP_SLOTS, or NULL: no VNI capped yet */
-	uint32_t n_vcaps;               /* slots in use */
+	struct vcaps vcaps;             /* VNIs with a cap of their own (fdb_set_vni_max) */
 	uint32_t damp_limit;            /* move damping, 0 = off */
 	uint32_t damp_window_ms;
 	uint32_t damp_hold_ms;
@@ -198,32 +186,15 @@ static uint32_t bucket_of_index(const struct fdb *f, uint32_t idx)
 	return i;
 }
 
-static struct fdb_vcap *vcap_find(const struct fdb *f, uint32_t vni)
-{
-	uint32_t i = (uint32_t)mix64(vni) & (FDB_VCAP_SLOTS - 1);
-
-	if (!f->vcaps)
-		return NULL;
-	for (; f->vcaps[i].vni1; i = (i + 1) & (FDB_VCAP_SLOTS - 1))
-		if (f->vcaps[i].vni1 == vni + 1)
-			return &f->vcaps[i];
-	return NULL;
-}
-
 /* Entry e comes (true) or goes (false) as its type: the counts follow. */
 static void count_entry(struct fdb *f, const struct fdb_entry *e, bool comes)
 {
-	struct fdb_vcap *vc = e->type != FDB_STATIC ? vcap_find(f, e->vni) : NULL;
-
-	if (comes) {
+	if (comes)
 		f->count[e->type]++;
-		if (vc)
-			vc->n++;
-	} else {
+	else
 		f->count[e->type]--;
-		if (vc)
-			vc->n--;
-	}
+	if (e->type != FDB_STATIC)
+		vcaps_note(&f->vcaps, e->vni, comes);
 }
 
 /* Remove pool[idx]: its bucket goes, the last entry fills the hole. */
@@ -335,7 +306,7 @@ void fdb_free(struct fdb *fdb)
 		return;
 	free(fdb->pool);
 	free(fdb->buckets);
-	free(fdb->vcaps);
+	vcaps_free(&fdb->vcaps);
 	pthread_mutex_destroy(fdb->lock);
 	free(fdb->lock);
 	free(fdb);
@@ -367,84 +338,37 @@ int fdb_set_max_learned(struct fdb *fdb, uint32_t max_learned)
 	return r;
 }
 
-/* A slot for vni, made (its entries counted) if it has none; after
- * dropping the uncapped slots when half the table is used. NULL: no
- * memory, or VTEP_MAX_VNIS capped already (probes stay short). */
-static struct fdb_vcap *vcap_get(struct fdb *f, uint32_t vni)
+/* The learned entries of vni, counted (vcaps_count_fn). */
+static uint32_t count_vni(const void *owner, uint32_t vni)
 {
-	struct fdb_vcap *vc = vcap_find(f, vni);
-	uint32_t i;
+	const struct fdb *f = owner;
+	uint32_t n = 0;
 
-	if (vc)
-		return vc;
-	if (!f->vcaps && !(f->vcaps = calloc(FDB_VCAP_SLOTS, sizeof(*f->vcaps))))
-		return NULL;
-	if (f->n_vcaps >= FDB_VCAP_SLOTS / 2) {
-		struct fdb_vcap *old = f->vcaps;
-
-		f->vcaps = calloc(FDB_VCAP_SLOTS, sizeof(*f->vcaps));
-		if (!f->vcaps) {
-			f->vcaps = old;
-			return NULL;
-		}
-		f->n_vcaps = 0;
-		for (uint32_t k = 0; k < FDB_VCAP_SLOTS; k++) {
-			if (!old[k].vni1 || !old[k].max)
-				continue;
-			for (i = (uint32_t)mix64(old[k].vni1 - 1) & (FDB_VCAP_SLOTS - 1);
-			     f->vcaps[i].vni1; i = (i + 1) & (FDB_VCAP_SLOTS - 1))
-				;
-			f->vcaps[i] = old[k];
-			f->n_vcaps++;
-		}
-		free(old);
-		if (f->n_vcaps >= FDB_VCAP_SLOTS / 2)
-			return NULL;
-	}
-	for (i = (uint32_t)mix64(vni) & (FDB_VCAP_SLOTS - 1); f->vcaps[i].vni1;
-	     i = (i + 1) & (FDB_VCAP_SLOTS - 1))
-		;
-	vc = &f->vcaps[i];
-	vc->vni1 = vni + 1;
-	vc->max = 0;
-	vc->n = 0;
 	for (uint32_t idx = 0; idx < f->n; idx++)
-		if (f->pool[idx].vni == vni && f->pool[idx].type != FDB_STATIC)
-			vc->n++;
-	f->n_vcaps++;
-	return vc;
+		n += f->pool[idx].vni == vni && f->pool[idx].type != FDB_STATIC;
+	return n;
 }
 
 int fdb_set_vni_max(struct fdb *fdb, uint32_t vni, uint32_t max_learned)
 {
-	struct fdb_vcap *vc;
-	int r = 0;
+	int r;
 
 	if (vni > VTEP_VNI_MAX)
 		return -EINVAL;
 	write_begin(fdb);
-	vc = max_learned ? vcap_get(fdb, vni) : vcap_find(fdb, vni);
-	if (vc)
-		vc->max = max_learned;
-	else if (max_learned)
-		r = fdb->vcaps && fdb->n_vcaps >= FDB_VCAP_SLOTS / 2 ? -ENOSPC : -ENOMEM;
+	r = vcaps_set_max(&fdb->vcaps, vni, max_learned, count_vni, fdb);
 	write_end(fdb);
 	return r;
 }
 
 size_t fdb_vni_learned(const struct fdb *fdb, uint32_t vni)
 {
-	const struct fdb_vcap *vc;
-	size_t n = 0;
+	const struct vcap *vc;
+	size_t n;
 
 	pthread_mutex_lock(fdb->lock);
-	vc = vcap_find(fdb, vni);
-	if (vc) {
-		n = vc->n;
-	} else {
-		for (uint32_t idx = 0; idx < fdb->n; idx++)
-			n += fdb->pool[idx].vni == vni && fdb->pool[idx].type != FDB_STATIC;
-	}
+	vc = vcaps_find(&fdb->vcaps, vni);
+	n = vc ? vc->n : count_vni(fdb, vni);
 	pthread_mutex_unlock(fdb->lock);
 	return n;
 }
@@ -630,12 +554,8 @@ static enum fdb_learn learn(struct fdb *f, uint32_t vni, const struct vtep_mac *
 	}
 	if (learned_count(f) >= f->max_learned || f->n >= f->cap_learned + f->cap_static)
 		return FDB_LEARN_FULL;
-	if (f->vcaps) {
-		const struct fdb_vcap *vc = vcap_find(f, vni);
-
-		if (vc && vc->max && vc->n >= vc->max)
-			return FDB_LEARN_FULL;
-	}
+	if (vcaps_full(&f->vcaps, vni))
+		return FDB_LEARN_FULL;
 	e = insert(f, i, hash);
 	e->vni = vni;
 	e->mac = *mac;

@@ -2,10 +2,11 @@
 /*
  * fuzz_tables - the FDB and the ARP/ND cache driven by the input as a
  * sequence of operations (learn, snoop, static add, del, lookup, expire,
- * flush, set_max, a VNI's own cap, set_router, set_seed, clock ticks), each checked against
- * a naive shadow model: every return value, every entry (type, location,
- * MAC, flags, seen_ms) and every count must agree after each step, and the
- * learned/snooped counts may exceed their caps only by lowering a cap.
+ * flush, set_max, a VNI's own cap on either table, set_router, set_seed,
+ * clock ticks), each checked against a naive shadow model: every return
+ * value, every entry (type, location, MAC, flags, seen_ms) and every count
+ * must agree after each step, and the learned/snooped counts may exceed
+ * their caps only by lowering a cap.
  *
  * Input: [max_learned][max_static][arp_max][arp_static] (each mod 16),
  * then operations of one opcode byte and up to three argument bytes.
@@ -129,13 +130,21 @@ static size_t fm_vni_learned(const struct fdb_model *m, uint32_t vni)
 	return c;
 }
 
-/* The cap of vni's own (0: none). */
-static uint32_t fm_vni_max(const struct fdb_model *m, uint32_t vni)
+/* The cap of vni's own (0: none) in a model's vni_max, by pick_vni's index. */
+static uint32_t vni_cap(const uint32_t vni_max[8], uint32_t vni)
 {
 	for (uint8_t b = 0; b < 8; b++)
-		if (pick_vni(b) == vni && m->vni_max[b])
-			return m->vni_max[b];
+		if (pick_vni(b) == vni && vni_max[b])
+			return vni_max[b];
 	return 0;
+}
+
+/* A model's cap for vni takes cap (0 lifts it). */
+static void vni_cap_set(uint32_t vni_max[8], uint32_t vni, uint32_t cap)
+{
+	for (uint8_t k = 0; k < 8; k++)
+		if (pick_vni(k) == vni)
+			vni_max[k] = cap;
 }
 
 static size_t fm_count(const struct fdb_model *m, int type)
@@ -241,7 +250,7 @@ static enum fdb_learn fm_learn(struct fdb_model *m, uint32_t vni, const struct v
 	}
 	if (fm_count(m, FDB_LOCAL) + fm_count(m, FDB_REMOTE) >= m->max_learned)
 		return FDB_LEARN_FULL;
-	if (fm_vni_max(m, vni) && fm_vni_learned(m, vni) >= fm_vni_max(m, vni))
+	if (vni_cap(m->vni_max, vni) && fm_vni_learned(m, vni) >= vni_cap(m->vni_max, vni))
 		return FDB_LEARN_FULL;
 	CHECK(m->n < MODEL_MAX);
 	memset(&m->d[m->n], 0, sizeof(m->d[m->n]));
@@ -483,9 +492,8 @@ static void fdb_op(struct fdb *fdb, struct fdb_model *m, uint8_t op, struct fz *
 
 			r = fdb_set_vni_max(fdb, vni, cap);
 			CHECK(r == (vni > VTEP_VNI_MAX ? -EINVAL : 0));
-			for (uint8_t k = 0; r == 0 && k < 8; k++)
-				if (pick_vni(k) == vni)
-					m->vni_max[k] = cap;
+			if (r == 0)
+				vni_cap_set(m->vni_max, vni, cap);
 		} else if (a & 1) {
 			m->max_learned = b % CAP_MOD;
 			CHECK(fdb_set_max_learned(fdb, m->max_learned) == 0);
@@ -533,6 +541,7 @@ struct arpc_model {
 	size_t n;
 	uint32_t max_snooped;
 	uint32_t max_static;
+	uint32_t vni_max[8];            /* arpc_set_vni_max, by pick_vni's index */
 };
 
 static struct arpc_entry *am_find(struct arpc_model *m, uint32_t vni, const struct vtep_addr *ip)
@@ -550,6 +559,16 @@ static size_t am_count(const struct arpc_model *m, int type)
 	for (size_t i = 0; i < m->n; i++)
 		if (type == ARPC_TYPE_MAX || m->e[i].type == type)
 			c++;
+	return c;
+}
+
+/* The snooped entries of vni. */
+static size_t am_vni_snooped(const struct arpc_model *m, uint32_t vni)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		c += m->e[i].vni == vni && m->e[i].type == ARPC_SNOOPED;
 	return c;
 }
 
@@ -593,7 +612,8 @@ static enum arpc_snoop am_snoop(struct arpc_model *m, uint32_t vni, const struct
 		e->flags = 0;
 		return ARPC_SNOOP_MOVED;
 	}
-	if (am_count(m, ARPC_SNOOPED) >= m->max_snooped)
+	if (am_count(m, ARPC_SNOOPED) >= m->max_snooped ||
+	    (vni_cap(m->vni_max, vni) && am_vni_snooped(m, vni) >= vni_cap(m->vni_max, vni)))
 		return ARPC_SNOOP_FULL;
 	e = am_insert(m, vni, ip, ARPC_SNOOPED);
 	e->mac = *mac;
@@ -713,8 +733,10 @@ static void arpc_op(struct arpc *c, struct arpc_model *m, uint8_t op, struct fz 
 
 		CHECK(got == am_snoop(m, vni, &ip, &mac, now, &mold));
 		CHECK(vtep_mac_eq(&old, &mold));
-		if (got == ARPC_SNOOP_NEW)
+		if (got == ARPC_SNOOP_NEW) {
 			CHECK(arpc_count(c, ARPC_SNOOPED) <= m->max_snooped);
+			CHECK(!vni_cap(m->vni_max, vni) || am_vni_snooped(m, vni) <= vni_cap(m->vni_max, vni));
+		}
 		break;
 	}
 	case 1:
@@ -755,7 +777,17 @@ static void arpc_op(struct arpc *c, struct arpc_model *m, uint8_t op, struct fz 
 		CHECK(arpc_flush_if(c, arpc_sel, &s) == am_remove_where(m, &s));
 		break;
 	case 7:
-		if (a & 1) {
+		if (a & 2) {
+			/* A VNI's own cap (0 lifts it); one slot per VNI value. */
+			uint32_t cap = b % CAP_MOD;
+
+			r = arpc_set_vni_max(c, vni, cap);
+			CHECK(r == (vni > VTEP_VNI_MAX ? -EINVAL : 0));
+			if (r == 0) {
+				vni_cap_set(m->vni_max, vni, cap);
+				CHECK(arpc_vni_snooped(c, vni) == am_vni_snooped(m, vni));
+			}
+		} else if (a & 1) {
 			m->max_snooped = b % CAP_MOD;
 			CHECK(arpc_set_max_snooped(c, m->max_snooped) == 0);
 		} else {

@@ -347,6 +347,55 @@ static void test_cap(void **state)
 	arpc_free(c);
 }
 
+/* A VNI's own cap (arp_max in a VNI entry): its snoops stop there, the
+ * other VNIs' go on; IPv4 and IPv6 count alike; static entries, deletes,
+ * ageing and flushes keep the count right. */
+static void test_vni_max(void **state)
+{
+	struct arpc *c = new_arpc(100, 10);
+
+	(void)state;
+	assert_int_equal(arpc_set_vni_max(c, VTEP_VNI_MAX + 1, 3), -EINVAL);
+	assert_int_equal(arpc_set_vni_max(c, 7, 0), 0);        /* nothing to lift */
+	assert_int_equal(arpc_snoop(c, 1, IP4P(1), MACP(1), 0, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_set_vni_max(c, 1, 3), 0);        /* counts the one there */
+	assert_int_equal(arpc_vni_snooped(c, 1), 1);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(2), MACP(2), 0, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_snoop(c, 1, IP6P(3), MACP(3), 0, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(4), MACP(4), 0, NULL), ARPC_SNOOP_FULL);
+	assert_int_equal(arpc_snoop(c, 1, IP6P(4), MACP(4), 0, NULL), ARPC_SNOOP_FULL);
+	/* Other VNIs snoop on; the capped one still refreshes and moves. */
+	assert_int_equal(arpc_snoop(c, 2, IP4P(4), MACP(4), 0, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(2), MACP(2), 5, NULL), ARPC_SNOOP_REFRESHED);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(2), MACP(9), 5, NULL), ARPC_SNOOP_MOVED);
+	assert_int_equal(arpc_vni_snooped(c, 1), 3);
+	/* A static entry taking a snooped one's place frees its share. */
+	assert_int_equal(arpc_add_static(c, 1, IP4P(2), MACP(2), 5), 0);
+	assert_int_equal(arpc_vni_snooped(c, 1), 2);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(4), MACP(4), 0, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(5), MACP(5), 0, NULL), ARPC_SNOOP_FULL);
+	/* Deleting makes room; lowering evicts nothing; lifting lets in. */
+	assert_int_equal(arpc_del(c, 1, IP4P(1)), 0);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(5), MACP(5), 0, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_set_vni_max(c, 1, 1), 0);
+	assert_int_equal(arpc_vni_snooped(c, 1), 3);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(6), MACP(6), 0, NULL), ARPC_SNOOP_FULL);
+	assert_int_equal(arpc_set_vni_max(c, 1, 0), 0);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(6), MACP(6), 0, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_vni_snooped(c, 1), 4);
+	/* Ageing and flushing give the share back. */
+	assert_int_equal(arpc_set_vni_max(c, 1, 4), 0);
+	/* The snooped ones were all seen at 0 (four in VNI 1, one in 2). */
+	assert_int_equal(arpc_expire(c, 1003, 1000, NULL, NULL), 5);
+	assert_int_equal(arpc_vni_snooped(c, 1), 0);
+	assert_int_equal(arpc_flush_vni(c, 1), 1);     /* the static one */
+	assert_int_equal(arpc_vni_snooped(c, 1), 0);
+	for (uint32_t i = 10; i < 14; i++)
+		assert_int_equal(arpc_snoop(c, 1, IP4P(i), MACP(i), 0, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_snoop(c, 1, IP4P(14), MACP(14), 0, NULL), ARPC_SNOOP_FULL);
+	arpc_free(c);
+}
+
 static void test_zero_caps(void **state)
 {
 	struct arpc *c = new_arpc(0, 0);
@@ -662,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_foreach_and_names),
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_vni_max),
 		cmocka_unit_test(test_churn_model),
 		cmocka_unit_test(test_scale),
 	};

@@ -375,6 +375,11 @@ static const struct conf_case cases[] = {
 	  "t.conf:2: vnis[0].tos: invalid value 'copy' (a number or \"inherit\")\n" },
 	{ "vni maxaddress", L1 "maxaddress = 100;\n"
 	  "vnis = ( { vni = 1; maxaddress = 500; }, { vni = 2; maxaddress = 16777216; } );\n", OK },
+	{ "vni arp_max", L1 "arp_max = 100;\n"
+	  "vnis = ( { vni = 1; arp_max = 500; }, { vni = 2; arp_max = 16777216; } );\n", OK },
+	{ "vni arp_max range", L1 "vnis = ( { vni = 1; arp_max = 0; }, { vni = 2; arp_max = -5; } );\n",
+	  "t.conf:2: vnis[0].arp_max: '0' out of range (1..16777216)\n"
+	  "t.conf:2: vnis[1].arp_max: '-5' out of range (1..16777216)\n" },
 	{ "vni learning, arp_suppress, bum_rate", L1 "learning = false;\n"
 	  "vnis = ( { vni = 1; learning = true; arp_suppress = false; bum_rate = 4294967295; } );\n",
 	  OK },
@@ -586,7 +591,7 @@ static const char full_text[] =
 	"    arp = ( { ip = \"192.168.7.2\"; mac = \"52:54:00:12:34:56\"; },\n"
 	"            { ip = \"fd00::2\"; mac = \"52:54:00:12:34:57\"; } ); },\n"
 	"  { vni = 16777215; flood = \"unicast\"; peers = [ \"10.0.0.4\" ]; tos = 0x28;\n"
-	"    maxaddress = 77; learning = false; arp_suppress = false; bum_rate = 0; }\n"
+	"    maxaddress = 77; arp_max = 33; learning = false; arp_suppress = false; bum_rate = 0; }\n"
 	");\n";
 
 static void full_config(void **state)
@@ -681,6 +686,7 @@ static void full_config(void **state)
 	assert_false(v->has_group);
 	assert_int_equal(v->tos, 0x28);
 	assert_int_equal(v->maxaddress, 77);
+	assert_int_equal(v->arp_max, 33);
 	assert_int_equal(v->learning, 0);
 	assert_int_equal(v->arp_suppress, 0);
 	assert_int_equal(v->bum_rate, 0);
