@@ -17,6 +17,7 @@
 #include "../vtep.h"
 
 #define VCAP_SLOTS (2u * VTEP_MAX_VNIS)
+_Static_assert((VCAP_SLOTS & (VCAP_SLOTS - 1)) == 0, "vcap slots: a power of two");
 
 struct vcap {
 	uint32_t vni1;                  /* VNI + 1; 0 = empty */
