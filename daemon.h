@@ -205,6 +205,7 @@ struct vtep_daemon {
 	uint64_t dump_generation;
 	struct {                        /* the dump being written (dump.c) */
 		pid_t child;            /* its writer, 0: none */
+		bool killed;            /* it ran too long and was sent SIGKILL */
 		bool again;             /* asked for again meanwhile */
 		uint64_t generation;
 		uint64_t started_ms;    /* CLOCK_MONOTONIC */
@@ -355,8 +356,9 @@ int ctl_call(const char *dumpdir, const char *const *words, size_t n, char *repl
 /* Write the dump (SIGUSR1): the tables are copied at once, a child process
  * writes the files; 0, or a negative errno when it could not start. */
 int dump_write(struct vtep_daemon *d);
-/* Reap the dump's writer once it is done (wait: block until then), log how
- * it went, and start the dump asked for meanwhile. */
+/* Reap the dump's writer once it is done, log how it went, and start the
+ * dump asked for meanwhile. A writer running for 60 s is killed; wait (at
+ * exit): wait for it, up to 10 s, then kill it. */
 void dump_reap(struct vtep_daemon *d, bool wait);
 int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason);
 /* The Prometheus textfile (config key metrics), written atomically. */

@@ -10,6 +10,7 @@
 
 #include <malloc.h>
 #include <stddef.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -860,19 +861,47 @@ int dump_write(struct vtep_daemon *d)
 	return r;
 }
 
+/* A writer stuck that long (a hung file system, a stopped process) is
+ * killed, so that the next dumps and the daemon's exit do not wait on it
+ * for ever. */
+#define DUMP_WRITER_MAX_MS 60000
+#define DUMP_EXIT_WAIT_MS 10000         /* at exit, before it is killed */
+
 void dump_reap(struct vtep_daemon *d, bool wait)
 {
+	uint64_t limit = wait ? mono_ms() + DUMP_EXIT_WAIT_MS : 0;
 	int status = 0;
 	pid_t r;
 
 	if (d->dump.child <= 0)
 		return;
-	do
-		r = waitpid(d->dump.child, &status, wait ? 0 : WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == 0)
-		return;         /* still writing */
+	for (;;) {
+		r = waitpid(d->dump.child, &status, WNOHANG);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != 0)
+			break;
+		if (!wait && mono_ms() - d->dump.started_ms < DUMP_WRITER_MAX_MS)
+			return;         /* still writing */
+		if (!wait || mono_ms() >= limit) {
+			if (!d->dump.killed)
+				log_error("dump %llu: its writer %d ran for %llu ms, killed",
+					  (unsigned long long)d->dump.generation,
+					  (int)d->dump.child,
+					  (unsigned long long)(mono_ms() - d->dump.started_ms));
+			d->dump.killed = true;
+			(void)kill(d->dump.child, SIGKILL);
+			if (!wait)
+				return;         /* reaped at the next tick */
+			do
+				r = waitpid(d->dump.child, &status, 0);
+			while (r < 0 && errno == EINTR);
+			break;
+		}
+		usleep(10000);
+	}
 	d->dump.child = 0;
+	d->dump.killed = false;
 	if (r < 0)
 		log_written(d, -errno);
 	else if (WIFEXITED(status))

@@ -24,7 +24,9 @@
 #   - SIGUSR1 while a dump is being written: the dump asked for is written
 #     after it (a newer generation), none is lost;
 #   - SIGTERM while a dump is being written: the daemon finishes it, the
-#     files are whole, and it exits 0.
+#     files are whole, and it exits 0;
+#   - SIGTERM while the writer hangs (SIGSTOP): killed after 10 s, the
+#     daemon exits 0, the previous dump stays whole.
 set -eu
 . "$(dirname "$0")/lib.sh"
 [ "$VTEP_IMPL" != kernel ] || skip "a vtep dump (VTEP_IMPL=kernel)"
@@ -101,4 +103,32 @@ vtep_stop A
 check "SIGTERM during dump $gen1: it was finished first" grep -q "dump $gen1 written" "$WORK/A/vtep.log"
 check_eq "... and vtep.json is whole (generation $gen1)" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$WORK/A/vtep.json" 2>&1)" "$gen1"
+
+# A writer that hangs (stopped here, as a hung file system would hold it)
+# does not hold the daemon's exit for ever: after 10 s it is killed, the
+# daemon exits 0, and the last whole dump stays in place.
+vtep_start A || finish
+note "spray: $(in_host C "$SPRAY" --dst 10.0.0.1 --src 10.0.0.3 --inner-dst $S --count $N --pps 200000)"
+sleep 0.5
+dump_json A || finish
+gen2=$(jget A "d['generation']")
+kill -USR1 "${HOST_PID[A]}"
+writer=""
+for _ in $(seq 100); do
+	writer=$(sed -n "s/.*dump $((gen2 + 1)): tables copied and writer \([0-9]*\) started.*/\1/p" "$WORK/A/vtep.log")
+	[ -n "$writer" ] && break
+	sleep 0.02
+done
+if [ -n "$writer" ] && kill -STOP "$writer" 2>/dev/null; then
+	t0=$(now_ms)
+	vtep_stop A
+	took=$(($(now_ms) - t0))
+	check "SIGTERM with the writer stopped: exit within 15 s ($took ms)" test "$took" -lt 15000
+	check "... the writer killed and logged" grep -q "dump $((gen2 + 1)): its writer $writer ran for [0-9]* ms, killed" "$WORK/A/vtep.log"
+	check "... it is gone" test ! -d "/proc/$writer"
+	check_eq "... vtep.json still the whole dump before (generation $gen2)" \
+		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$WORK/A/vtep.json" 2>&1)" "$gen2"
+else
+	not_ok "dump $((gen2 + 1)): its writer found and stopped"
+fi
 finish
