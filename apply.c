@@ -638,7 +638,7 @@ struct gone {
 		size_t n;
 	} by[GONE_LOGGED];
 	size_t n_by;
-	size_t n, unlogged;
+	size_t unlogged;
 };
 
 static bool no_longer_allowed(const struct fdb_entry *e, void *arg)
@@ -652,20 +652,19 @@ static bool no_longer_allowed(const struct fdb_entry *e, void *arg)
 	v = daemon_find_vni(g->d, e->vni);
 	if (!v || fwd_check_source(&v->fwd, &e->remote) == VTEP_DROP_NONE)
 		return false;
-	g->n++;
 	for (k = 0; k < g->n_by; k++)
 		if (g->by[k].vni == e->vni && vtep_addr_eq(&g->by[k].remote, &e->remote))
 			break;
-	if (k == g->n_by && g->n_by < GONE_LOGGED) {
+	if (k == GONE_LOGGED) {
+		g->unlogged++;
+		return true;
+	}
+	if (k == g->n_by) {
 		g->by[k].vni = e->vni;
 		g->by[k].remote = e->remote;
-		g->by[k].n = 0;
 		g->n_by++;
 	}
-	if (k < g->n_by)
-		g->by[k].n++;
-	else
-		g->unlogged++;
+	g->by[k].n++;
 	return true;
 }
 

@@ -152,20 +152,20 @@ static bool flush_arp_entry(const struct arpc_entry *e, void *arg)
 	return true;
 }
 
-/* What r names must exist: a typo is told, not taken for "nothing there". */
-static int flush_check(struct vtep_daemon *d, const struct ctl_request *r, char *why,
-		       size_t whylen)
+/* What the request names must exist: a typo is told, not taken for
+ * "nothing there". */
+static int flush_check(struct flush_ctx *f, char *why, size_t whylen)
 {
-	bool tap = !r->tap[0];
+	bool tap = !f->r->tap[0];
 
-	if (r->has_vni && !daemon_find_vni(d, r->vni)) {
-		snprintf(why, whylen, "no VNI %u in the running configuration", r->vni);
+	if (f->r->has_vni && !daemon_find_vni(f->d, f->r->vni)) {
+		snprintf(why, whylen, "no VNI %u in the running configuration", f->r->vni);
 		return -ENOENT;
 	}
-	for (size_t i = 0; !tap && i < d->n_taps; i++)
-		tap = d->taps[i].used && strcmp(d->taps[i].io.name, r->tap) == 0;
+	for (size_t i = 0; !tap && i < f->d->n_taps; i++)
+		tap = tap_named((uint16_t)i, f);
 	if (!tap) {
-		snprintf(why, whylen, "no tap '%s' in the running configuration", r->tap);
+		snprintf(why, whylen, "no tap '%s' in the running configuration", f->r->tap);
 		return -ENOENT;
 	}
 	return 0;
@@ -175,10 +175,12 @@ static void flush(struct vtep_daemon *d, const struct ctl_request *r, uid_t uid,
 		  size_t len)
 {
 	struct flush_ctx f = { .d = d, .r = r };
+	const char *only = !r->arp ? ", FDB only" : !r->fdb ? ", ARP/ND only" : "";
 	char what[256], why[256];
+	const char *sel = ctl_describe(r, what, sizeof(what));
 	size_t n_fdb = 0, n_arp = 0;
 
-	if (flush_check(d, r, why, sizeof(why)) < 0) {
+	if (flush_check(&f, why, sizeof(why)) < 0) {
 		snprintf(reply, len, "error %s", why);
 		return;
 	}
@@ -186,8 +188,6 @@ static void flush(struct vtep_daemon *d, const struct ctl_request *r, uid_t uid,
 		n_fdb = fdb_flush_if(d->fdb, flush_fdb_entry, &f);
 	if (r->arp)
 		n_arp = arpc_flush_if(d->arpc, flush_arp_entry, &f);
-	const char *sel = ctl_describe(r, what, sizeof(what));
-	const char *only = r->fdb && !r->arp ? ", FDB only" : r->arp && !r->fdb ? ", ARP/ND only" : "";
 
 	log_info("flush %s%s (uid %u): %zu FDB and %zu ARP/ND entries removed", sel, only,
 		 (unsigned int)uid, n_fdb, n_arp);

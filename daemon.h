@@ -207,8 +207,7 @@ struct vtep_daemon {
 		pid_t child;            /* its writer, 0: none */
 		bool killed;            /* it ran too long and was sent SIGKILL */
 		bool again;             /* asked for again meanwhile */
-		uint64_t generation;
-		uint64_t started_ms;    /* CLOCK_MONOTONIC */
+		uint64_t started_ms;    /* vtep_now_ms; its generation is dump_generation */
 		size_t n_fdb, n_arp;
 	} dump;
 	uint64_t reload_generation;
@@ -242,6 +241,12 @@ static inline const struct vtep_tap_rt *tap_dev(const struct vtep_daemon *d,
 /* Monotonic milliseconds (CLOCK_MONOTONIC_COARSE: a vDSO read). */
 uint64_t vtep_now_ms(void);
 
+/* Whole seconds from seen_ms to now (0 when now was read first). */
+static inline unsigned long long vtep_age_s(uint64_t now, uint64_t seen_ms)
+{
+	return now > seen_ms ? (unsigned long long)((now - seen_ms) / 1000) : 0;
+}
+
 /* setup.c */
 /* The ring sizes every packet worker uses. */
 void daemon_io_params(struct io_params *ret);
@@ -257,9 +262,9 @@ struct vtep_vni_rt *daemon_find_vni(struct vtep_daemon *d, uint32_t vni);
 int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep_conf *conf,
 		 char *why, size_t whylen);
 void daemon_leave_groups(struct vtep_daemon *d);
-/* What sets a VNI apart, for the log and the text dump: maxaddress (its
- * own), learning off, arp_suppress off and bum_rate (in effect), each after
- * sep ("" when none). */
+/* What sets a VNI apart, for the log and the text dump: maxaddress and
+ * arp_max (its own), learning off, arp_suppress off and bum_rate (in
+ * effect), each after sep ("" when none). */
 enum { VNI_EXTRAS_STRLEN = 128 };
 size_t daemon_vni_extras(const struct vtep_vni_rt *v, const struct conf_vni *cv, const char *sep,
 			 char *buf, size_t len);

@@ -1499,12 +1499,6 @@ struct age_ctx {
 	unsigned long long unlogged;
 };
 
-/* Seconds since seen_ms (a clock read after it). */
-static unsigned long long unseen_s(const struct age_ctx *a, uint64_t seen_ms)
-{
-	return a->now > seen_ms ? (unsigned long long)((a->now - seen_ms) / 1000) : 0;
-}
-
 /* Whether to name one more expiry this tick (-v, and AGED_LOG_MAX not
  * reached; past it the rest are counted for one line). */
 static bool name_aged(struct age_ctx *a)
@@ -1537,7 +1531,7 @@ static void count_aged(const struct fdb_entry *e, void *arg)
 	else
 		snprintf(where, sizeof(where), "behind %s", vtep_addr_fmt(&e->remote, ip));
 	log_debug("vni %u: %s %s aged out, unseen for %llu s", e->vni, vtep_mac_fmt(&e->mac, mac),
-		  where, unseen_s(a, e->seen_ms));
+		  where, vtep_age_s(a->now, e->seen_ms));
 }
 
 static void count_arp_aged(const struct arpc_entry *e, void *arg)
@@ -1551,7 +1545,8 @@ static void count_arp_aged(const struct arpc_entry *e, void *arg)
 	if (!name_aged(a))
 		return;
 	log_debug("vni %u: neighbour %s at %s aged out, unseen for %llu s", e->vni,
-		  vtep_addr_fmt(&e->ip, ip), vtep_mac_fmt(&e->mac, mac), unseen_s(a, e->seen_ms));
+		  vtep_addr_fmt(&e->ip, ip), vtep_mac_fmt(&e->mac, mac),
+		  vtep_age_s(a->now, e->seen_ms));
 }
 
 void datapath_tick(struct vtep_daemon *d)

@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The array p of n elements of size (capacity *cap) with room for one
@@ -299,11 +298,6 @@ static struct vni_slice next_slice(struct dump_tables *t, uint32_t vni)
 	return s;
 }
 
-static unsigned long long age_s(uint64_t now, uint64_t seen_ms)
-{
-	return now > seen_ms ? (now - seen_ms) / 1000 : 0;
-}
-
 static void json_counters(FILE *f, const struct vtep_counters *c)
 {
 	fprintf(f, "{ \"rx_packets\": %llu, \"tx_packets\": %llu, \"rx_bytes\": %llu, "
@@ -393,7 +387,7 @@ static void json_fdb(FILE *f, const struct vtep_daemon *d, const struct vni_slic
 			fprintf(f, ", \"vlan\": %u", (unsigned int)d->taps[e->tap].vlan);
 		else
 			fprintf(f, ", \"vlan\": null");
-		fprintf(f, ", \"age_s\": %llu, \"frozen\": %s }", age_s(now, e->seen_ms),
+		fprintf(f, ", \"age_s\": %llu, \"frozen\": %s }", vtep_age_s(now, e->seen_ms),
 			fdb_frozen(d->fdb, e, now) ? "true" : "false");
 	}
 	fprintf(f, " ],\n      ");
@@ -408,7 +402,7 @@ static void json_arp(FILE *f, const struct vni_slice *s, uint64_t now)
 
 		fprintf(f, "%s\n        { \"ip\": \"%s\", \"mac\": \"%s\", \"type\": \"%s\", "
 			"\"age_s\": %llu }", i ? "," : "", vtep_addr_fmt(&e->ip, a),
-			vtep_mac_fmt(&e->mac, mac), arpc_type_name(e->type), age_s(now, e->seen_ms));
+			vtep_mac_fmt(&e->mac, mac), arpc_type_name(e->type), vtep_age_s(now, e->seen_ms));
 	}
 	fprintf(f, " ],\n      ");
 }
@@ -509,7 +503,7 @@ static void json_remotes(FILE *f, const struct dump_remotes *l, uint64_t now)
 			(unsigned long long)r->s.rx_packets, (unsigned long long)r->s.rx_bytes,
 			(unsigned long long)r->s.tx_packets, (unsigned long long)r->s.tx_bytes);
 		if (r->s.last_rx_ms)
-			fprintf(f, "%llu }", age_s(now, r->s.last_rx_ms));
+			fprintf(f, "%llu }", vtep_age_s(now, r->s.last_rx_ms));
 		else
 			fprintf(f, "null }");
 	}
@@ -605,11 +599,11 @@ static void text_tables(FILE *f, const struct vtep_daemon *d, const struct vtep_
 		if (e->type == FDB_LOCAL)
 			fprintf(f, "  %s dev %s%s vni %u local age %llus\n",
 				vtep_mac_fmt(&e->mac, mac), d->taps[e->tap].io.name,
-				vlan_str(&d->taps[e->tap], vlan), v->vni, age_s(now, e->seen_ms));
+				vlan_str(&d->taps[e->tap], vlan), v->vni, vtep_age_s(now, e->seen_ms));
 		else if (e->type == FDB_REMOTE)
 			fprintf(f, "  %s dst %s vni %u remote age %llus%s\n",
 				vtep_mac_fmt(&e->mac, mac), vtep_addr_fmt(&e->remote, a), v->vni,
-				age_s(now, e->seen_ms),
+				vtep_age_s(now, e->seen_ms),
 				fdb_frozen(d->fdb, e, now) ? " frozen" : "");
 		else
 			fprintf(f, "  %s dst %s vni %u static permanent\n",
@@ -623,7 +617,7 @@ static void text_tables(FILE *f, const struct vtep_daemon *d, const struct vtep_
 		if (e->type == ARPC_STATIC)
 			fprintf(f, " permanent\n");
 		else
-			fprintf(f, " age %llus\n", age_s(now, e->seen_ms));
+			fprintf(f, " age %llus\n", vtep_age_s(now, e->seen_ms));
 	}
 }
 
@@ -692,7 +686,7 @@ static void text_remotes(FILE *f, const struct dump_remotes *l, uint64_t now)
 			(unsigned long long)r->s.rx_packets, (unsigned long long)r->s.rx_bytes,
 			(unsigned long long)r->s.tx_packets, (unsigned long long)r->s.tx_bytes);
 		if (r->s.last_rx_ms)
-			fprintf(f, "%llus\n", age_s(now, r->s.last_rx_ms));
+			fprintf(f, "%llus\n", vtep_age_s(now, r->s.last_rx_ms));
 		else
 			fprintf(f, "never\n");
 	}
@@ -755,14 +749,6 @@ static int write_atomic(const struct vtep_daemon *d, const char *path, writer_fn
 	return r;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Sort the copies and write both files: 0 or a negative errno. */
 static int write_files(const struct vtep_daemon *d, struct dump_tables *t, uint64_t now)
 {
@@ -788,9 +774,9 @@ static void log_written(const struct vtep_daemon *d, int r)
 		log_error_errno(r, "cannot write the dump to '%s'", d->conf->dumpdir);
 	else
 		log_info("dump %llu written to '%s/vtep.json' and 'vtep.dump' (%zu FDB and "
-			 "%zu ARP/ND entries, %llu ms)", (unsigned long long)d->dump.generation,
+			 "%zu ARP/ND entries, %llu ms)", (unsigned long long)d->dump_generation,
 			 d->conf->dumpdir, d->dump.n_fdb, d->dump.n_arp,
-			 (unsigned long long)(mono_ms() - d->dump.started_ms));
+			 (unsigned long long)(vtep_now_ms() - d->dump.started_ms));
 }
 
 /*
@@ -818,8 +804,7 @@ int dump_write(struct vtep_daemon *d)
 	memset(&t, 0, sizeof(t));
 	t.pid = (int)getpid();
 	d->dump_generation++;
-	d->dump.generation = d->dump_generation;
-	d->dump.started_ms = mono_ms();
+	d->dump.started_ms = now;
 	fdb_foreach(d->fdb, collect_fdb, &t.fdb);
 	collect_remotes(d, &t.fdb, &t.remotes);
 	arpc_lock(d->arpc);
@@ -842,8 +827,8 @@ int dump_write(struct vtep_daemon *d)
 	} else {
 		d->dump.child = pid;
 		log_debug("dump %llu: tables copied and writer %d started in %llu ms",
-			  (unsigned long long)d->dump.generation, (int)pid,
-			  (unsigned long long)(mono_ms() - d->dump.started_ms));
+			  (unsigned long long)d->dump_generation, (int)pid,
+			  (unsigned long long)(vtep_now_ms() - d->dump.started_ms));
 		r = 0;
 	}
 	if (d->conf->metrics)
@@ -869,7 +854,7 @@ int dump_write(struct vtep_daemon *d)
 
 void dump_reap(struct vtep_daemon *d, bool wait)
 {
-	uint64_t limit = wait ? mono_ms() + DUMP_EXIT_WAIT_MS : 0;
+	uint64_t limit = wait ? vtep_now_ms() + DUMP_EXIT_WAIT_MS : 0;
 	int status = 0;
 	pid_t r;
 
@@ -881,14 +866,14 @@ void dump_reap(struct vtep_daemon *d, bool wait)
 			continue;
 		if (r != 0)
 			break;
-		if (!wait && mono_ms() - d->dump.started_ms < DUMP_WRITER_MAX_MS)
+		if (!wait && vtep_now_ms() - d->dump.started_ms < DUMP_WRITER_MAX_MS)
 			return;         /* still writing */
-		if (!wait || mono_ms() >= limit) {
+		if (!wait || vtep_now_ms() >= limit) {
 			if (!d->dump.killed)
 				log_error("dump %llu: its writer %d ran for %llu ms, killed",
-					  (unsigned long long)d->dump.generation,
+					  (unsigned long long)d->dump_generation,
 					  (int)d->dump.child,
-					  (unsigned long long)(mono_ms() - d->dump.started_ms));
+					  (unsigned long long)(vtep_now_ms() - d->dump.started_ms));
 			d->dump.killed = true;
 			(void)kill(d->dump.child, SIGKILL);
 			if (!wait)
@@ -908,7 +893,7 @@ void dump_reap(struct vtep_daemon *d, bool wait)
 		log_written(d, -WEXITSTATUS(status));
 	else
 		log_error("dump %llu: its writer died of signal %d", (unsigned long long)
-			  d->dump.generation, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+			  d->dump_generation, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	if (d->dump.again && !wait) {
 		d->dump.again = false;
 		(void)dump_write(d);
@@ -1127,7 +1112,7 @@ static void prom_remotes(FILE *f, const struct vtep_daemon *d, uint64_t now)
 	for (size_t i = 0; i < l.n; i++)
 		if (l.r[i].s.last_rx_ms)
 			fprintf(f, "vtep_remote_last_rx_seconds{remote=\"%s\"} %llu\n",
-				vtep_addr_fmt(&l.r[i].addr, a), age_s(now, l.r[i].s.last_rx_ms));
+				vtep_addr_fmt(&l.r[i].addr, a), vtep_age_s(now, l.r[i].s.last_rx_ms));
 	fprintf(f, "# HELP vtep_remotes_untracked_total Datagrams not counted per remote VTEP "
 		"(its table full).\n# TYPE vtep_remotes_untracked_total counter\n"
 		"vtep_remotes_untracked_total %llu\n", (unsigned long long)l.untracked);
