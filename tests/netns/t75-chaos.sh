@@ -22,12 +22,13 @@
 #   drops VNI 300 with its tap and VLAN sub-ports of A1's and A2's taps
 #   (in VNIs 200 and 100); a reload with a bad config (must be
 #   refused); A2's tap deleted (back on the next reload); the underlay
-#   link of A or B down for a moment.
-# Afterwards: both daemons still run; every bad reload was refused and
-# every good one applied; A2's tap is back after a last reload; pings
-# A1 -> B1, A2 -> B2 and A1 -> C1 pass; the dumps are valid JSON; A's FDB
-# stayed within maxaddress after learning from the spray and refusing some
-# of it (fdb_full); the TCP flows moved data; SIGTERM ends both with exit 0.
+#   link of A or B down for a moment; vtep flush with random selectors.
+# Afterwards: both daemons still run; every bad reload was refused, every
+# good one applied and every flush answered; A2's tap is back after a last
+# reload; pings A1 -> B1, A2 -> B2 and A1 -> C1 pass; the dumps are valid
+# JSON; A's FDB stayed within maxaddress after learning from the spray and
+# refusing some of it (fdb_full); the TCP flows moved data; SIGTERM ends
+# both with exit 0.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require
@@ -164,11 +165,32 @@ bad_reload()
 	fi
 }
 
+# flush_random H: vtep flush on H with selectors chosen at random (VNI 300
+# may be absent: then it is refused, exit 1); exit 2 (no answer) is noted.
+flush_random()
+{
+	local h=$1 sel rc=0
+	local -a pick=("" "fdb" "arp" "vni 100" "vni 200 arp" "vni 300" "remote 10.0.0.3"
+		"fdb remote 10.0.0.1" "tap $(vtap A1)" "ip 192.168.100.2")
+	sel=${pick[$((RANDOM % ${#pick[@]}))]}
+	flushes=$((flushes + 1))
+	# shellcheck disable=SC2086 # the selectors are words
+	ip netns exec "$(hns "$h")" "$VTEP" flush -c "${HOST_CONF[$h]}" $sel \
+		>"$WORK/flush.out" 2>&1 || rc=$?
+	if [ "$rc" = 2 ]; then
+		note "flush $sel on $h unanswered: $(head -n 1 "$WORK/flush.out")"
+	else
+		flushed_ok=$((flushed_ok + 1))
+	fi
+}
+flushes=0
+flushed_ok=0
+
 end=$(($(date +%s) + SECONDS_RUN))
 n=0
 while [ "$(date +%s)" -lt "$end" ]; do
 	if [ $((RANDOM % 2)) = 0 ]; then h=A; else h=B; fi
-	case $((RANDOM % 8)) in
+	case $((RANDOM % 9)) in
 	0|1) kill -USR1 "${HOST_PID[$h]}" 2>/dev/null || true; a=dump ;;
 	2) kill -USR2 "${HOST_PID[A]}" 2>/dev/null || true; a=usr2 ;;
 	3|4) reload_random "$h"; a=reload ;;
@@ -178,6 +200,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	   sleep 0.$((RANDOM % 3))
 	   in_host "$h" ip link set ul0 up
 	   a=flap ;;
+	8) flush_random "$h"; a=flush ;;
 	esac
 	actions+="$a "
 	n=$((n + 1))
@@ -197,6 +220,7 @@ check "A survived" vtep_alive A
 check "B survived" vtep_alive B
 if ! vtep_alive A || ! vtep_alive B; then finish; fi
 check_eq "every good reload was applied" "$applied" "$reloads"
+check_eq "every flush was answered" "$flushed_ok" "$flushes"
 bad_reload A
 check_eq "every bad reload was refused (one more at the end)" "$refused" "$bads"
 
