@@ -110,6 +110,7 @@ struct dump_remote {
 	struct vtep_addr addr;
 	struct remote_stats s;
 	size_t macs;                    /* remote and static FDB entries */
+	int path_mtu;                   /* the kernel's, asked by the writer; <= 0 unknown */
 	bool peer;
 };
 
@@ -503,9 +504,13 @@ static void json_remotes(FILE *f, const struct dump_remotes *l, uint64_t now)
 			(unsigned long long)r->s.rx_packets, (unsigned long long)r->s.rx_bytes,
 			(unsigned long long)r->s.tx_packets, (unsigned long long)r->s.tx_bytes);
 		if (r->s.last_rx_ms)
-			fprintf(f, "%llu }", vtep_age_s(now, r->s.last_rx_ms));
+			fprintf(f, "%llu", vtep_age_s(now, r->s.last_rx_ms));
 		else
-			fprintf(f, "null }");
+			fprintf(f, "null");
+		if (r->path_mtu > 0)
+			fprintf(f, ", \"path_mtu\": %d }", r->path_mtu);
+		else
+			fprintf(f, ", \"path_mtu\": null }");
 	}
 }
 
@@ -686,9 +691,13 @@ static void text_remotes(FILE *f, const struct dump_remotes *l, uint64_t now)
 			(unsigned long long)r->s.rx_packets, (unsigned long long)r->s.rx_bytes,
 			(unsigned long long)r->s.tx_packets, (unsigned long long)r->s.tx_bytes);
 		if (r->s.last_rx_ms)
-			fprintf(f, "%llus\n", vtep_age_s(now, r->s.last_rx_ms));
+			fprintf(f, "%llus", vtep_age_s(now, r->s.last_rx_ms));
 		else
-			fprintf(f, "never\n");
+			fprintf(f, "never");
+		if (r->path_mtu > 0)
+			fprintf(f, " path_mtu %d\n", r->path_mtu);
+		else
+			fprintf(f, " path_mtu unknown\n");
 	}
 	if (l->untracked)
 		fprintf(f, "remotes untracked %llu\n", (unsigned long long)l->untracked);
@@ -749,12 +758,22 @@ static int write_atomic(const struct vtep_daemon *d, const char *path, writer_fn
 	return r;
 }
 
+/* The path MTU to each remote VTEP, as the kernel knows it now (what the
+ * workers consult before a send, io_path_mtu): a few system calls each,
+ * made by the writer, off the packet loop. */
+static void remotes_path_mtu(const struct vtep_daemon *d, struct dump_remotes *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		l->r[i].path_mtu = io_path_mtu(&d->ul, &l->r[i].addr);
+}
+
 /* Sort the copies and write both files: 0 or a negative errno. */
 static int write_files(const struct vtep_daemon *d, struct dump_tables *t, uint64_t now)
 {
 	char path[4096];
 	int r;
 
+	remotes_path_mtu(d, &t->remotes);
 	if (t->fdb.n)           /* an empty table has no array: qsort needs one */
 		qsort(t->fdb.e, t->fdb.n, sizeof(*t->fdb.e), entry_cmp);
 	if (t->arp.n)

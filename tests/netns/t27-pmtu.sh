@@ -23,7 +23,8 @@
 # Checks (A1 -> B1 unless said otherwise):
 #  path MTU 1500 (before):
 #   - a normal ping, ping -M do -s 1400 and ping -6 -M do -s 1400 pass;
-#     C1 -> D1 (kernel) ping -M do -s 1400 passes
+#     C1 -> D1 (kernel) ping -M do -s 1400 passes; A's dump shows remote
+#     10.0.0.2 with path_mtu 1500
 #  ul0 MTU 1400 on A, B, C and D:
 #   - a normal ping still passes;
 #   - IPv4, DF: ping -M do -s 1400 is answered "From 192.168.100.2 ...
@@ -32,6 +33,7 @@
 #     mtu 1350; ping -M do -s 1322 (1350 bytes of IP) passes;
 #   - vtep only: A counted too_big drops and icmp_too_big answers in VNI
 #     100, B counted no too_big drop, A logged "path MTU to 10.0.0.2 is 1400";
+#     A's dumps (JSON and text) show remote 10.0.0.2 with path_mtu 1400;
 #   - IPv6: ping -6 -M do -s 1400 is answered "Packet too big: mtu=1350"
 #     (from fd00::2), from the first ping on; A1's `ip -6 route get` shows mtu 1350; ping -6 -M do
 #     -s 1302 (1350 bytes of IPv6) passes;
@@ -158,6 +160,8 @@ fresh_big()
 # vc H NAME: VNI 100's counter NAME in H's last dump; vdrop H REASON: its drop.
 vc() { jget "$1" "vni(100)['counters'].get('$2', 0)"; }
 vdrop() { jget "$1" "vni(100)['counters']['drops'].get('$2', 0)"; }
+# rmtu H ADDR: the path_mtu of remote ADDR in H's last dump.
+rmtu() { jget "$1" "next((r['path_mtu'] for r in d['remotes'] if r['address'] == '$2'), 'absent')"; }
 
 
 # ---------------------------------------------------------------- path MTU 1500
@@ -165,6 +169,9 @@ check "ping A1 -> B1" vm_ping A1 "$B4" 3
 check "path 1500: ping -M do -s 1400 A1 -> B1 passes" pings A1 "$B4" 1400
 check "path 1500: ping -6 -M do -s 1400 A1 -> B1 passes" pings A1 "$B6" 1400 -6
 check "path 1500: ping -M do -s 1400 C1 -> D1 (kernel) passes" pings C1 "$D4" 1400
+if ! is_kernel A && dump_json A; then
+	check_eq "path 1500: A's dump: remote 10.0.0.2 path_mtu" "$(rmtu A 10.0.0.2)" 1500
+fi
 
 # ---------------------------------------------------------------- path MTU 1400
 ul_mtu 1400
@@ -182,6 +189,9 @@ if ! is_kernel A && dump_json A && dump_json B; then
 	check_eq "B: VNI 100 too_big drops" "$(vdrop B too_big)" 0
 	check "A logged: path MTU to 10.0.0.2 is 1400" \
 		grep -q "path MTU to 10.0.0.2 is 1400" "$WORK/A/vtep.log"
+	check_eq "A's dump: remote 10.0.0.2 path_mtu" "$(rmtu A 10.0.0.2)" 1400
+	check "A's text dump: remote 10.0.0.2 ... path_mtu 1400" \
+		grep -Eq "^remote 10\.0\.0\.2 .* path_mtu 1400$" "$WORK/A/vtep.dump"
 fi
 
 answered A1 "$B6" 6 "IPv6: ping -6 -M do -s 1400 answered by $B6 with Packet too big, mtu 1350" \

@@ -102,11 +102,12 @@ check_ge "10.0.0.9 (absent peer): A flooded to it" "$(rem A $D tx_packets)" 1
 check_eq "... as many datagrams as captured" "$(rem A $D tx_packets)" \
 	"$(capn "src host $A and dst host $D")"
 check_eq "... and never heard from it" "$(rem A $D rx_packets) $(rem A $D last_rx_s)" "0 null"
+check_eq "... its path MTU (the underlay's)" "$(rem A $D path_mtu)" 1500
 check "A's text dump: 10.0.0.9, last_rx never" \
-	grep -Eq "^remote $D peer macs 0 rx 0 0 tx [1-9][0-9]* [0-9]+ last_rx never\$" \
+	grep -Eq "^remote $D peer macs 0 rx 0 0 tx [1-9][0-9]* [0-9]+ last_rx never path_mtu 1500\$" \
 	"$WORK/A/vtep.dump"
 check "A's text dump: B heard from" \
-	grep -Eq "^remote $B peer macs [1-9][0-9]* rx [1-9][0-9]* [0-9]+ tx [0-9]+ [0-9]+ last_rx [0-2]s\$" \
+	grep -Eq "^remote $B peer macs [1-9][0-9]* rx [1-9][0-9]* [0-9]+ tx [0-9]+ [0-9]+ last_rx [0-2]s path_mtu 1500\$" \
 	"$WORK/A/vtep.dump"
 P=$WORK/A/vtep.prom
 check "metrics: datagrams from B" \
