@@ -1376,16 +1376,6 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, uint8_t
 	}
 	vc(w, v)->rx_packets++;
 	vc(w, v)->rx_bytes += len;
-	switch (tos_decap(ev->tos, data + VXLAN_HLEN, len - VXLAN_HLEN)) {
-	case TOS_DECAP_DROP:
-		count_drop(vc(w, v), VTEP_DROP_ECN);
-		return;
-	case TOS_DECAP_MARKED:
-		vc(w, v)->ecn_marked++;
-		break;
-	case TOS_DECAP_KEEP:
-		break;
-	}
 	if (d->capture) {
 		pthread_mutex_lock(&d->slow_lock);
 		io_capture_inner(d->capture, data + VXLAN_HLEN, len - VXLAN_HLEN);
@@ -1400,6 +1390,19 @@ static void udp_rx_one(struct vtep_worker *w, const struct io_event *ev, uint8_t
 	if (dec.drop != VTEP_DROP_NONE) {
 		count_drop(vc(w, v), dec.drop);
 		return;
+	}
+	/* RFC 6040 decapsulation, once the source is known to be a VTEP of
+	 * the VNI's (a stranger's datagram is not_allowed, whatever its ECN),
+	 * after learning, as the Linux vxlan driver does it. */
+	switch (tos_decap(ev->tos, data + VXLAN_HLEN, len - VXLAN_HLEN)) {
+	case TOS_DECAP_DROP:
+		count_drop(vc(w, v), VTEP_DROP_ECN);
+		return;
+	case TOS_DECAP_MARKED:
+		vc(w, v)->ecn_marked++;
+		break;
+	case TOS_DECAP_KEEP:
+		break;
 	}
 	/* A datagram that came alone had no outer checksum vouch for it (a
 	 * zero one is allowed, RFC 7348 5). Forwarded either way, as a

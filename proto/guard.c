@@ -8,6 +8,10 @@
 #define ARP_IPV4_LEN 28
 #define ICMP6_NA 136
 #define NA_TARGET_OFF 8                 /* in the ICMPv6 message */
+#define IP6_HOPOPTS 0
+#define IP6_ROUTING 43
+#define IP6_DSTOPTS 60
+#define IP6_ICMP 58
 
 bool guard_mac_ok(const uint8_t *frame, size_t len, const struct vtep_mac *macs, size_t n)
 {
@@ -46,11 +50,34 @@ static bool v6_ok(const uint8_t *p, const struct vtep_addr *ips, size_t n)
 	return IN6_IS_ADDR_UNSPECIFIED(&a.v6) || IN6_IS_ADDR_LINKLOCAL(&a.v6) || listed(&a, ips, n);
 }
 
+/* The offset in p (an IPv6 packet of l bytes) of the ICMPv6 message a
+ * receiving stack would hand to neighbour discovery, past hop-by-hop (first
+ * only), routing and destination options headers, as Linux walks them; 0 if
+ * there is none (another protocol, a fragment header: RFC 6980 forbids
+ * fragmented ND, or a chain cut short). */
+static size_t icmp6_off(const uint8_t *p, size_t l)
+{
+	uint8_t next = p[6];
+	size_t off = IPV6_HLEN;
+
+	while (next == IP6_HOPOPTS || next == IP6_ROUTING || next == IP6_DSTOPTS) {
+		if (next == IP6_HOPOPTS && off != IPV6_HLEN)
+			return 0;
+		if (l - off < 2)
+			return 0;
+		next = p[off];
+		off += ((size_t)p[off + 1] + 1) * 8;
+		if (off > l)
+			return 0;
+	}
+	return next == IP6_ICMP ? off : 0;
+}
+
 bool guard_ip_ok(const uint8_t *frame, size_t len, const struct vtep_addr *ips, size_t n)
 {
 	struct eth_view e;
 	const uint8_t *p;
-	size_t l;
+	size_t l, off;
 
 	if (eth_parse(frame, len, &e) != VTEP_DROP_NONE)
 		return true;
@@ -58,9 +85,10 @@ bool guard_ip_ok(const uint8_t *frame, size_t len, const struct vtep_addr *ips, 
 	l = len - e.l3_off;
 	switch (e.ethertype) {
 	case ETH_TYPE_ARP:
-		/* Ethernet/IPv4 ARP only; anything else is the parser's. */
-		if (l < ARP_IPV4_LEN || vtep_rd16(p) != 1 || vtep_rd16(p + 2) != ETH_TYPE_IPV4 ||
-		    p[4] != 6 || p[5] != 4)
+		/* IPv4 over 6-byte addresses, whatever the hardware type: Linux
+		 * takes 1 (Ethernet) and 6 (IEEE 802) alike. Other ARP no
+		 * stack on Ethernet takes. */
+		if (l < ARP_IPV4_LEN || vtep_rd16(p + 2) != ETH_TYPE_IPV4 || p[4] != 6 || p[5] != 4)
 			return true;
 		return v4_ok(p + ARP_SPA_OFF, ips, n);
 	case ETH_TYPE_IPV4:
@@ -72,9 +100,11 @@ bool guard_ip_ok(const uint8_t *frame, size_t len, const struct vtep_addr *ips, 
 			return true;
 		if (!v6_ok(p + 8, ips, n))
 			return false;
-		/* A neighbour advertisement claims its target. */
-		if (p[6] == 58 && l >= IPV6_HLEN + NA_TARGET_OFF + 16 && p[IPV6_HLEN] == ICMP6_NA)
-			return v6_ok(p + IPV6_HLEN + NA_TARGET_OFF, ips, n);
+		/* A neighbour advertisement claims its target, extension
+		 * headers before it or not. */
+		off = icmp6_off(p, l);
+		if (off && l - off >= NA_TARGET_OFF + 16 && p[off] == ICMP6_NA)
+			return v6_ok(p + off + NA_TARGET_OFF, ips, n);
 		return true;
 	default:
 		return true;

@@ -25,6 +25,8 @@
 #     ping -Q 0x02 C2 -> A2 is answered and A2 sees CE (tos 0x3) on the
 #     echo requests, A counted ecn_marked (vtep); ping -Q 0 C2 -> A2 (not
 #     ECN-capable) is dropped, 0 of 3 answered, A counted drops.ecn (vtep);
+#     hand-made CE datagrams from C: in VNI 100 (C is not a peer) counted
+#     not_allowed, not ecn; in VNI 200 counted in C's rx_packets (vtep);
 #   - TCP with ECN (net.ipv4.tcp_ecn = 1 in the VMs) A1 -> B1 while A's
 #     underlay marks CE on every ECN-capable outer packet (as an AQM would):
 #     the transfer goes through, B1 receives CE-marked segments, B counted
@@ -137,6 +139,25 @@ if ! is_kernel A; then
 		"$(jget A "vni(200)['counters'].get('ecn_marked', 0)")" $((m0 + 3))
 	check_ge "A counted drops.ecn" \
 		"$(jget A "vni(200)['counters']['drops'].get('ecn', 0)")" $((e0 + 3))
+	# Hand-made datagrams, CE-marked by C's underlay too: in VNI 100,
+	# whose only peer is B, C is a stranger (not_allowed, whatever the
+	# ECN); in VNI 200 it is a peer, and what it sent counts as taken in
+	# from it even when dropped for ECN.
+	na0=$(jget A "vni(100)['counters']['drops'].get('not_allowed', 0)")
+	e1=$(jget A "vni(100)['counters']['drops'].get('ecn', 0)")
+	rx0=$(jget A "next(r['rx_packets'] for r in d['remotes'] if r['address'] == '$C')")
+	in_host C python3 "$VXSEND" --dst $A --src $C --vni 100 --count 3 \
+		--ipv4 192.168.100.9,192.168.100.1,0 >/dev/null
+	in_host C python3 "$VXSEND" --dst $A --src $C --vni 200 --count 3 \
+		--ipv4 192.168.200.9,192.168.200.1,0 >/dev/null
+	sleep 0.3
+	dump_json A
+	check_eq "outer CE from C in VNI 100 (not its peer): drops.not_allowed" \
+		"$(jget A "vni(100)['counters']['drops'].get('not_allowed', 0)")" $((na0 + 3))
+	check_eq "... not drops.ecn" "$(jget A "vni(100)['counters']['drops'].get('ecn', 0)")" "$e1"
+	check_ge "outer CE from C in VNI 200, dropped for ECN: C's rx_packets counted them" \
+		"$(jget A "next(r['rx_packets'] for r in d['remotes'] if r['address'] == '$C')")" \
+		$((rx0 + 3))
 fi
 in_host C nft delete table ip vtce
 

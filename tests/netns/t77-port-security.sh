@@ -25,7 +25,8 @@
 #   - ips: ping and ping -6 A1 -> B1 from its own addresses work; from a
 #     second address (.100.50) the ping fails and spoofed grows; a forged
 #     ARP reply from A1 saying B1's .100.2 is at A1's MAC is dropped (spoofed)
-#     and A's ARP cache keeps .100.2 at B1's MAC.
+#     and A's ARP cache keeps .100.2 at B1's MAC; the same with ARP hardware
+#     type 6 (IEEE 802, which Linux takes too) is dropped and never reaches B1.
 set -eu
 . "$(dirname "$0")/lib.sh"
 [ "$VTEP_IMPL" != kernel ] || skip "a vtep key (VTEP_IMPL=kernel)"
@@ -125,6 +126,17 @@ in_vm A1 python3 "$TOP/tests/tools/ethsend.py" --dev "$(vtap A1)" \
 dump_json A || finish
 check_ge "ips: A counted the other source and the forged ARP as spoofed" \
 	"$(($(vdrop spoofed) - sp0))" 4
+# Hardware type 6 (IEEE 802): Linux guests take it as they take Ethernet.
+sp0=$(vdrop spoofed)
+cap_start inB1 "$(vns B1)" "$(vtap B1)" || finish
+in_vm A1 python3 "$TOP/tests/tools/ethsend.py" --dev "$(vtap A1)" --arp-htype 6 \
+	--arp "reply,$A1MAC,$B1IP,ff:ff:ff:ff:ff:ff,$B1IP" >/dev/null
+sleep 0.5
+cap_stop inB1
+dump_json A || finish
+check_eq "ips: the same forged ARP with hardware type 6 counted as spoofed" \
+	"$(($(vdrop spoofed) - sp0))" 1
+check_eq "... and never reached B1" "$(cap_count inB1 "arp and ether src $A1MAC")" 0
 check_eq "ips: A's ARP cache keeps $B1IP at B1's MAC" \
 	"$(jget A "next((e['mac'] for e in vni(100)['arp'] if e['ip'] == '$B1IP'), 'missing')")" \
 	"$B1MAC"

@@ -37,11 +37,12 @@ def vlan_tag(text):
         raise argparse.ArgumentTypeError("bad tag (TPID:VID): %s" % text)
 
 
-def arp_body(spec):
-    """OP,SHA,SPA,THA,TPA with OP request|reply (RFC 826)."""
+def arp_body(spec, htype=1):
+    """OP,SHA,SPA,THA,TPA with OP request|reply (RFC 826), hardware type
+    HTYPE (1 Ethernet; Linux takes 6, IEEE 802, on Ethernet too)."""
     op, sha, spa, tha, tpa = spec.split(",")
     code = {"request": 1, "reply": 2}[op]
-    return struct.pack("!HHBBH", 1, 0x0800, 6, 4, code) + mac_bytes(sha) + \
+    return struct.pack("!HHBBH", htype, 0x0800, 6, 4, code) + mac_bytes(sha) + \
         socket.inet_aton(spa) + mac_bytes(tha) + socket.inet_aton(tpa)
 
 
@@ -55,6 +56,8 @@ def main():
                    help="TPID:VID, a VLAN tag after the MACs; repeat for more, outer first")
     p.add_argument("--payload-len", type=int, default=46)
     p.add_argument("--arp", default=None, help="OP,SHA,SPA,THA,TPA: an ARP frame instead")
+    p.add_argument("--arp-htype", type=lambda s: int(s, 0), default=1,
+                   help="the ARP hardware type [1]")
     p.add_argument("--count", type=int, default=0, help="frames to send [0: until --duration]")
     p.add_argument("--duration", type=float, default=0.0, help="seconds to send for")
     p.add_argument("--rate", type=float, default=0.0, help="frames per second [0: flat out]")
@@ -66,7 +69,7 @@ def main():
     s.bind((args.dev, 0))
     src = args.src or s.getsockname()[4][:6]
     if args.arp:
-        body, etype = arp_body(args.arp), 0x0806
+        body, etype = arp_body(args.arp, args.arp_htype), 0x0806
     else:
         body, etype = bytes(i & 0xFF for i in range(args.payload_len)), args.ethertype
     frame = args.dst + src + b"".join(args.tag) + struct.pack("!H", etype) + body

@@ -20,6 +20,8 @@ Examples (from inside a test namespace):
                                                             a (forged) ARP reply
     vxsend.py --dst 10.0.0.1 --inner-src 02:66:66:66:66:66 \
         --na fd00::2,02:66:66:66:66:66                      an unsolicited NA (O=1)
+    vxsend.py --dst 10.0.0.1 --ipv4 192.168.100.9,192.168.100.1,0x00
+                                                            an IPv4 packet, not ECN-capable
 """
 
 import argparse
@@ -85,12 +87,25 @@ def na_frame(src_mac, spec):
     return bytes.fromhex("333300000001") + src_mac + struct.pack("!H", 0x86DD) + ip6 + msg
 
 
+def ipv4_frame(dst, src, spec):
+    """SRC,DST,TOS: an IPv4 packet of protocol 253 (RFC 3692 experiments)
+    with 8 bytes of payload and a correct header checksum."""
+    a, b, tos = spec.split(",")
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, int(tos, 0) & 0xFF, 28, 0, 0, 64, 253, 0,
+                      socket.inet_aton(a), socket.inet_aton(b))
+    hdr = hdr[:10] + struct.pack("!H", inet.csum(hdr)) + hdr[12:]
+    frame = dst + src + struct.pack("!H", 0x0800) + hdr + bytes(8)
+    return frame + bytes(max(0, 60 - len(frame)))
+
+
 def build(args):
     pkt = vxlan_header(args.flags, args.rsvd1, args.vni, args.rsvd2)
     if args.arp:
         pkt += arp_frame(args.inner_dst, args.inner_src, args.arp)
     elif args.na:
         pkt += na_frame(args.inner_src, args.na)
+    elif args.ipv4:
+        pkt += ipv4_frame(args.inner_dst, args.inner_src, args.ipv4)
     else:
         pkt += inner_frame(args.inner_dst, args.inner_src, args.ethertype, args.payload_len)
     if args.length is not None:
@@ -117,6 +132,8 @@ def main():
                    help="inner frame is ARP: OP,SHA,SPA,THA,TPA (OP request|reply)")
     p.add_argument("--na", default=None,
                    help="inner frame is an IPv6 NA: TARGET,TLLA[,FLAGS of RSO, default O]")
+    p.add_argument("--ipv4", default=None,
+                   help="SRC,DST,TOS: an inner IPv4 packet (protocol 253) with that TOS byte")
     p.add_argument("--length", type=int, default=None,
                    help="truncate the UDP payload to this many bytes")
     p.add_argument("--count", type=int, default=1, help="datagrams to send [1]")

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_guard - port security (proto/guard): source MACs; source IPs of
- * IPv4 and IPv6 packets, ARP senders and NA targets, with VLAN tags; the
+ * IPv4 and IPv6 packets, ARP senders (hardware type 1 or 6) and NA
+ * targets (behind extension headers too), with VLAN tags; the
  * exemptions (0.0.0.0, ::, link-local, other ethertypes, frames too short
  * to parse); every truncation as an exact-size heap copy.
  */
@@ -95,6 +96,22 @@ static size_t ipv6(uint8_t *f, const char *src, const char *na)
 	return o + 64;
 }
 
+/* The same NA with an extension header of type ext (8 bytes, PadN) between
+ * the IPv6 header and the ICMPv6 message. */
+static size_t ipv6_ext(uint8_t *f, const char *src, const char *na, uint8_t ext)
+{
+	size_t n = ipv6(f, src, na), o = 14;
+
+	memmove(f + o + 48, f + o + 40, n - o - 40);
+	f[o + 6] = ext;
+	memset(f + o + 40, 0, 8);
+	f[o + 40] = 58;                 /* next: ICMPv6 */
+	f[o + 41] = 0;                  /* 8 bytes */
+	f[o + 42] = 1;                  /* PadN, 4 bytes of padding */
+	f[o + 43] = 4;
+	return n + 8;
+}
+
 static void macs(void **state)
 {
 	const struct vtep_mac both[2] = { mac2, mac1 };
@@ -149,9 +166,38 @@ static void ips(void **state)
 	/* Not IP: passes. */
 	n = eth(f, 0, 0x88cc);
 	assert_true(guard_ip_ok(f, 60, ok, 3));
-	/* ARP for another hardware or protocol type: the parser's business. */
+	/* ARP with hardware type 6 (IEEE 802), which Linux takes as it takes
+	 * Ethernet: checked the same. */
 	n = arp(f, 0, "192.168.1.2");
-	f[15] = 6;                                      /* hardware type IEEE 802 */
+	f[15] = 6;
+	assert_false(guard_ip_ok(f, n, ok, 3));
+	f[15] = 0;
+	assert_false(guard_ip_ok(f, n, ok, 3));
+	/* For another protocol, or other address lengths: no stack takes it. */
+	n = arp(f, 0, "192.168.1.2");
+	f[16] = 0x86;
+	f[17] = 0xdd;
+	assert_true(guard_ip_ok(f, n, ok, 3));
+	n = arp(f, 0, "192.168.1.2");
+	f[19] = 16;
+	assert_true(guard_ip_ok(f, n, ok, 3));
+	/* An NA behind hop-by-hop, destination or routing headers is still
+	 * an NA to the guests that receive it. */
+	n = ipv6_ext(f, "fe80::1", "fd00::2", 0);
+	assert_false(guard_ip_ok(f, n, ok, 3));
+	n = ipv6_ext(f, "fe80::1", "fd00::2", 60);
+	assert_false(guard_ip_ok(f, n, ok, 3));
+	n = ipv6_ext(f, "fe80::1", "fd00::2", 43);
+	assert_false(guard_ip_ok(f, n, ok, 3));
+	n = ipv6_ext(f, "fe80::1", "fd00::1", 0);
+	assert_true(guard_ip_ok(f, n, ok, 3));
+	/* Behind a fragment header it is not (RFC 6980): not an NA. */
+	n = ipv6_ext(f, "fe80::1", "fd00::2", 44);
+	assert_true(guard_ip_ok(f, n, ok, 3));
+	/* A hop-by-hop header that is not the first is not walked: Linux
+	 * refuses the packet. */
+	n = ipv6_ext(f, "fe80::1", "fd00::2", 60);
+	f[14 + 40] = 0;                 /* dstopts -> hop-by-hop */
 	assert_true(guard_ip_ok(f, n, ok, 3));
 }
 
@@ -160,8 +206,8 @@ static void ips(void **state)
 static void truncations(void **state)
 {
 	const struct vtep_addr ok = v4("192.168.1.1");
-	uint8_t frames[4][128];
-	size_t lens[4], need[4];
+	uint8_t frames[5][128];
+	size_t lens[5], need[5];
 
 	(void)state;
 	lens[0] = ipv4(frames[0], 1, "192.168.1.2");
@@ -172,7 +218,9 @@ static void truncations(void **state)
 	need[2] = 14 + 40;
 	lens[3] = ipv6(frames[3], "fe80::1", "fd00::2");
 	need[3] = 14 + 64;
-	for (int k = 0; k < 4; k++) {
+	lens[4] = ipv6_ext(frames[4], "fe80::1", "fd00::2", 60);
+	need[4] = 14 + 72;
+	for (int k = 0; k < 5; k++) {
 		for (size_t n = 0; n <= lens[k]; n++) {
 			uint8_t *c = malloc(n ? n : 1);
 
