@@ -18,6 +18,7 @@ enum {
 	UDP_OFF_CSUM = 6,
 	IP4_OFF_TOT_LEN = 2,
 	IP4_OFF_ID = 4,
+	IP4_OFF_FRAG = 6,
 	IP4_OFF_CSUM = 10,
 	IP4_OFF_SRC = 12,
 	IP6_OFF_PLEN = 4,
@@ -30,6 +31,7 @@ enum {
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
 #define TCP_CWR 0x80
+#define IP4_FLAG_DF_HI 0x40             /* DF, in the flags/fragment field's first byte */
 
 /* A sum is stored as is: it is already in network order as bytes. */
 static void wr_sum(uint8_t *p, uint16_t sum)
@@ -335,6 +337,20 @@ enum vtep_drop gso_tcp_parse(const uint8_t *frame, size_t len, bool check_csum,
 	thl = (size_t)(frame[v.l4_off + 12] >> 4) * 4;
 	if (thl < TCP_HLEN_MIN || thl >= l4_len)
 		return VTEP_DROP_MALFORMED;
+	/* Bytes past the IP packet (Ethernet padding of a short segment)
+	 * would land in the merged payload: such a frame goes alone. */
+	if (v.l4_off + l4_len != len)
+		return VTEP_DROP_MALFORMED;
+	/* As Linux GRO: an IPv4 header with a bad checksum is not merged
+	 * (the rebuilt header would make it good), and the ID is kept. */
+	if (!v.v6) {
+		const uint8_t *ip = frame + ETH_HLEN;
+
+		if (gso_csum_fold(gso_csum_add(0, ip, IPV4_HLEN_MIN)) != 0xffff)
+			return VTEP_DROP_MALFORMED;
+		v.ip_id = vtep_rd16(ip + IP4_OFF_ID);
+		v.df = ip[IP4_OFF_FRAG] & IP4_FLAG_DF_HI;
+	}
 	v.hlen = v.l4_off + thl;
 	v.payload = l4_len - thl;
 	v.seq = vtep_rd32(frame + v.l4_off + TCP_OFF_SEQ);
@@ -414,6 +430,11 @@ bool gso_coalesce_add(struct gso_coalesce *c, const uint8_t *frame,
 	if (c->closed || c->n >= GSO_COALESCE_MAX || v->v6 != c->h.v6 || v->hlen != c->h.hlen ||
 	    v->payload > c->mss || v->seq != c->next_seq || c->total + v->payload > limit ||
 	    !same_flow(c, frame))
+		return false;
+	/* Without DF the IDs matter (reassembly): they must go up by one, as
+	 * the guest's segmentation of the merged frame will number them.
+	 * With DF (same in every segment, same_flow) they are not looked at. */
+	if (!v->v6 && !v->df && v->ip_id != (uint16_t)(c->h.ip_id + c->n))
 		return false;
 	c->next_seq += (uint32_t)v->payload;
 	c->total += v->payload;

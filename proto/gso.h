@@ -104,10 +104,14 @@ struct gso_tcp_view {
 	size_t payload;
 	uint32_t seq;
 	uint8_t flags;
+	uint16_t ip_id;                 /* IPv4 */
+	bool df;                        /* IPv4: don't fragment */
 };
 
 /* VTEP_DROP_NONE when frame is such a segment with payload and only ACK
- * (and maybe PSH) set, and, with check_csum, its TCP checksum is right.
+ * (and maybe PSH) set, that ends where its IP packet ends (no padding), an
+ * IPv4 one with a good header checksum, and, with check_csum, its TCP
+ * checksum is right.
  * Without it the caller vouches for the bytes: a datagram of a UDP GRO
  * train was covered by a non-zero outer UDP checksum (the kernel merges
  * no datagram without one, and a local GSO send cannot turn it off).
@@ -146,7 +150,8 @@ struct gso_coalesce {
 void gso_coalesce_start(struct gso_coalesce *c, const uint8_t *frame,
 			const struct gso_tcp_view *v);
 /* Append the segment when the rules allow (same flow and options, next
- * sequence number, previous one full-sized without PSH, limits); false
+ * sequence number, previous one full-sized without PSH, IPv4 without DF:
+ * the next IP ID; limits); false
  * leaves c as it was. Datapath-safe. */
 bool gso_coalesce_add(struct gso_coalesce *c, const uint8_t *frame,
 		      const struct gso_tcp_view *v);

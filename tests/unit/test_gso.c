@@ -62,6 +62,18 @@ static bool l4_ok(const uint8_t *f, size_t l3, size_t l4, bool v6, uint8_t proto
 	return ref_fold(s) == 0xffff;
 }
 
+/* The IPv4 header checksum of an Ethernet frame, made right. */
+static void ip4_fix(uint8_t *f)
+{
+	uint16_t c;
+
+	f[24] = 0;
+	f[25] = 0;
+	c = (uint16_t)~ref_fold(ref_add(0, f + 14, 20));
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+}
+
 /* Ethernet + IPv4/IPv6 + TCP (with 12 bytes of options) or UDP super-frame. */
 static size_t build(bool v6, bool udp, size_t payload, uint8_t tcpflags)
 {
@@ -103,6 +115,8 @@ static size_t build(bool v6, bool udp, size_t payload, uint8_t tcpflags)
 	}
 	for (size_t i = 0; i < payload; i++)
 		frame[l4 + thl + i] = (uint8_t)(i * 7 + 3);
+	if (!v6)
+		ip4_fix(frame);
 	return len;
 }
 
@@ -487,6 +501,62 @@ static void test_coalesce_rules(void **state)
 	}
 }
 
+/* What Linux GRO looks at in the IP layer: a frame that ends past its IP
+ * packet (Ethernet padding), a bad IPv4 header checksum, IP IDs without DF. */
+static void test_coalesce_ip(void **state)
+{
+	static uint8_t a[200], b[200];
+	size_t len = build(false, false, 200, 0x10), hlen;
+	struct gso_vnet vh = { .gso_type = GSO_TYPE_TCPV4, .gso_size = 100 };
+	struct gso_tcp_view va, vb;
+	struct gso_coalesce c;
+	struct gso_frame g;
+
+	(void)state;
+	assert_int_equal(gso_parse(frame, len, &vh, &g), VTEP_DROP_NONE);
+	hlen = g.hlen;
+	gso_segment(frame, &g, 0, a);
+	memcpy(a + hlen, frame + hlen, 100);
+	gso_segment(frame, &g, 1, b);
+	memcpy(b + hlen, frame + hlen + 100, 100);
+	assert_int_equal(gso_tcp_parse(a, hlen + 100, true, &va), VTEP_DROP_NONE);
+	/* Two bytes of padding after the IP packet: not a candidate (its
+	 * checksum, over the IP length, is right). */
+	assert_int_equal(gso_l4_csum_check(a, hlen + 102), GSO_CSUM_OK);
+	assert_int_equal(gso_tcp_parse(a, hlen + 102, true, &va), VTEP_DROP_MALFORMED);
+	assert_int_equal(gso_tcp_parse(a, hlen + 102, false, &va), VTEP_DROP_MALFORMED);
+	/* A bad IPv4 header checksum: not a candidate. */
+	a[24] ^= 1;
+	assert_int_equal(gso_tcp_parse(a, hlen + 100, false, &va), VTEP_DROP_MALFORMED);
+	a[24] ^= 1;
+	/* DF set (build's): the IDs are not looked at. */
+	assert_int_equal(gso_tcp_parse(a, hlen + 100, false, &va), VTEP_DROP_NONE);
+	b[18] = a[18];
+	b[19] = (uint8_t)(a[19] + 9);
+	ip4_fix(b);
+	assert_int_equal(gso_tcp_parse(b, hlen + 100, false, &vb), VTEP_DROP_NONE);
+	gso_coalesce_start(&c, a, &va);
+	assert_true(gso_coalesce_add(&c, b, &vb));
+	/* DF clear: the next ID only (0xfffe, then 0xffff: it wraps after). */
+	a[20] = 0;
+	ip4_fix(a);
+	b[20] = 0;
+	ip4_fix(b);
+	assert_int_equal(gso_tcp_parse(a, hlen + 100, false, &va), VTEP_DROP_NONE);
+	assert_int_equal(gso_tcp_parse(b, hlen + 100, false, &vb), VTEP_DROP_NONE);
+	gso_coalesce_start(&c, a, &va);
+	assert_false(gso_coalesce_add(&c, b, &vb));
+	b[18] = a[18];
+	b[19] = a[19];
+	ip4_fix(b);
+	assert_int_equal(gso_tcp_parse(b, hlen + 100, false, &vb), VTEP_DROP_NONE);
+	assert_false(gso_coalesce_add(&c, b, &vb));
+	b[19] = (uint8_t)(a[19] + 1);
+	ip4_fix(b);
+	assert_int_equal(gso_tcp_parse(b, hlen + 100, false, &vb), VTEP_DROP_NONE);
+	assert_true(gso_coalesce_add(&c, b, &vb));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_coalesce4),
 		cmocka_unit_test(test_coalesce6),
 		cmocka_unit_test(test_coalesce_rules),
+		cmocka_unit_test(test_coalesce_ip),
 		cmocka_unit_test(test_csum_check),
 	};
 
