@@ -186,8 +186,11 @@ static void flush(struct vtep_daemon *d, const struct ctl_request *r, uid_t uid,
 	}
 	if (r->fdb)
 		n_fdb = fdb_flush_if(d->fdb, flush_fdb_entry, &f);
-	if (r->arp)
+	if (r->arp) {           /* the workers snoop meanwhile, under the lock */
+		arpc_lock(d->arpc);
 		n_arp = arpc_flush_if(d->arpc, flush_arp_entry, &f);
+		arpc_unlock(d->arpc);
+	}
 
 	log_info("flush %s%s (uid %u): %zu FDB and %zu ARP/ND entries removed", sel, only,
 		 (unsigned int)uid, n_fdb, n_arp);

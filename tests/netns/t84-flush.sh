@@ -21,7 +21,8 @@
 #   - requests vtep would not send (a word left open, three fds passed)
 #     are answered or refused and leak no fd;
 #   - traffic goes on and is learned again after a flush, and flushes
-#     during a ping flood across both workers leave the daemon well;
+#     during a ping flood across both workers, and ARP/ND flushes while
+#     both workers snoop ARP storms, leave the daemon well;
 #   - SIGTERM removes the socket; after SIGKILL the next start replaces
 #     the one left behind.
 set -eu
@@ -241,6 +242,60 @@ check_eq "40 flushes during ping floods all answered" "$fails" 0
 check_eq "... and the daemon holds no more fds than before" "$(nfds)" "$fds0"
 check "A still alive" vtep_alive A
 check "ping A1 -> B1 after the floods" vm_ping A1 192.168.100.2 2
+
+# ARP/ND flushes while the workers snoop: gratuitous ARP for 120 addresses
+# each, over and over, from A1 (read from a tap queue) and from B1 (received
+# from the underlay; each address at a MAC of its own, so that B sends them
+# from several source ports and both of A's workers get some), so that
+# entries are added while others are removed. (The cache is shared under a
+# lock: a flush that skipped it corrupted it.)
+arp_storm()
+{
+	in_vm "$1" python3 - "$(vtap "$1")" "$2" "$3" "${4:-}" <<'EOF'
+import socket, struct, sys, time
+dev, first, secs, vary = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+own = s.getsockname()[4][:6]
+end = time.monotonic() + secs
+while time.monotonic() < end:
+    for i in range(first, first + 120):
+        ip = socket.inet_aton("192.168.100.%d" % i)
+        mac = bytes((2, 0x84, 0, 0, 0, i)) if vary else own
+        arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 2) + mac + ip + b"\xff" * 6 + ip
+        try:
+            s.send(b"\xff" * 6 + mac + b"\x08\x06" + arp + bytes(18))
+        except OSError:
+            pass
+EOF
+}
+af0=$(dump_json A && vcount 100 arp_flushed)
+w0=$(jget A '" ".join(str(w["rx_packets"]) for w in d["workers"])')
+arp_storm A1 10 4 &
+STORM_A=$!
+arp_storm B1 130 4 vary &
+STORM_B=$!
+sleep 0.5
+fails=0
+for _ in $(seq 40); do
+	vf arp vni 100
+	if [ "$RC" != 0 ]; then         # a daemon hung in the cache waits no more
+		fails=$((fails + 1))
+		note "flush: $OUT"
+		break
+	fi
+	sleep 0.05
+done
+wait "$STORM_A" || true
+wait "$STORM_B" || true
+check_eq "40 ARP/ND flushes during ARP storms from A1 and B1 all answered" "$fails" 0
+check "A still alive" vtep_alive A
+dump_json A || finish
+note "frames each worker took in during the storms: $(jget A \
+	"' '.join(str(w['rx_packets'] - int(b)) for w, b in zip(d['workers'], '$w0'.split()))")"
+check_ge "... and they removed snooped entries (arp_flushed)" \
+	"$(($(vcount 100 arp_flushed) - af0))" 1
+check "ping A1 -> B1 after the storms" vm_ping A1 192.168.100.2 2
 
 vtep_stop A
 check "SIGTERM removed the socket" test ! -e "$WORK/A/vtep.ctl"
