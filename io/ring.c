@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <time.h>
 
 #ifndef IORING_OP_READ_MULTISHOT_NR
@@ -323,7 +324,8 @@ static int arm_port(struct io_ctx *ctx, int id)
 		sqe->flags |= IOSQE_BUFFER_SELECT;
 		break;
 	case IO_PORT_SIGNAL:
-		/* The signalfd shares the tap group: one siginfo per read. */
+		/* The signalfd shares the tap group: a read takes every
+		 * siginfo pending (handle_recv hands each on). */
 		io_uring_prep_read(sqe, p->fd, NULL, ctx->groups[BGID_TAP].size, 0);
 		sqe->buf_group = BGID_TAP;
 		sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -497,9 +499,16 @@ static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_c
 			ev.len = ev.len >= IO_VNET_HLEN ? ev.len - IO_VNET_HLEN : 0;
 		}
 	} else {
+		/* One event per siginfo: signals pending together (a reload
+		 * right before a stop) come in one read. */
 		ev.kind = IO_EV_SIGNAL;
-		if (cqe->res >= 4)
-			memcpy(&ev.signo, buf, sizeof(int));  /* ssi_signo leads */
+		for (size_t off = 0; off + sizeof(struct signalfd_siginfo) <= (size_t)cqe->res;
+		     off += sizeof(struct signalfd_siginfo)) {
+			memcpy(&ev.signo, buf + off, sizeof(int));  /* ssi_signo leads */
+			cb(arg, &ev);
+		}
+		buf_put(ctx, handle);
+		return;
 	}
 	cb(arg, &ev);
 	buf_put(ctx, handle);

@@ -13,7 +13,8 @@
 # FDB/ARP entries and VNIs come and go; a bad config (client side and daemon
 # side) and a change needing a restart are rejected with the reason while
 # the old configuration keeps forwarding; include_dir drop-ins register and
-# unregister a VM.
+# unregister a VM. Signals pending together (SIGUSR1 and SIGHUP; SIGHUP and
+# SIGTERM) are each acted on.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require vtep
@@ -155,6 +156,36 @@ dump_json A
 check_eq "dump no longer lists VNI 200" "$(jget A 'vni(200)')" "null"
 check "ping A1 -> B1 at the end" vm_ping A1 192.168.100.2
 
-vtep_stop A
+# 7. Signals that arrive together (the daemon stopped meanwhile, as a busy
+# machine may leave it) are each acted on: SIGUSR1 and SIGHUP give a dump
+# and a reload; SIGHUP and SIGTERM a reload and the exit.
+gen() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' \
+	"$WORK/A/vtep.json" 2>/dev/null || echo 0; }
+reloads() { grep -c "reload of .* applied" "$WORK/A/vtep.log" || true; }
+gen_gt() { [ "$(gen)" -gt "$1" ]; }
+reloads_gt() { [ "$(reloads)" -gt "$1" ]; }
+pid=${HOST_PID[A]}
+g0=$(gen)
+r0=$(reloads)
+kill -STOP "$pid"
+kill -USR1 "$pid"
+kill -HUP "$pid"
+kill -CONT "$pid"
+check "SIGUSR1 and SIGHUP pending together: the dump is written" poll 5 gen_gt "$g0"
+check "... and the reload applied" poll 5 reloads_gt "$r0"
+r0=$(reloads)
+kill -STOP "$pid"
+kill -HUP "$pid"
+kill -TERM "$pid"
+kill -CONT "$pid"
+check "SIGHUP and SIGTERM pending together: the reload applied" poll 5 reloads_gt "$r0"
+exited() { ! kill -0 "$1" 2>/dev/null || ps -o stat= -p "$1" | grep -q Z; }
+check "... and the daemon exits" poll 5 exited "$pid"
+exited "$pid" || kill -KILL "$pid"
+rc=0
+wait "$pid" || rc=$?
+HOST_PID[A]=""
+check_eq "... with status 0" "$rc" 0
+
 vtep_stop B
 finish
