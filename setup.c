@@ -102,6 +102,9 @@ static int open_ring(struct vtep_daemon *d)
 		log_error_errno(r, "io_uring setup failed");
 		return r;
 	}
+	if (!io_tap_reads_multishot(d->io))
+		log_info("taps are read by single reads, each re-armed (no io_uring "
+			 "READ_MULTISHOT: Linux before 6.7, or VTEP_READ_MULTISHOT=0)");
 	r = io_signalfd_open();
 	if (r < 0) {
 		log_error_errno(r, "signalfd");

@@ -347,5 +347,8 @@ void io_set_busy_poll(struct io_ctx *ctx, unsigned int us);
 int io_run(struct io_ctx *ctx, unsigned int timeout_ms, io_event_cb cb, void *arg);
 
 void io_get_stats(const struct io_ctx *ctx, struct io_stats *ret_stats);
+/* Taps are read by multishot reads (Linux 6.7 and later), not by single
+ * reads re-armed each time; false also once a multishot read was refused. */
+bool io_tap_reads_multishot(const struct io_ctx *ctx);
 
 #endif /* VTEP_IO_IO_H */

@@ -75,9 +75,11 @@ struct port {
 	int fd;
 	uint64_t cookie;
 	bool active;
-	bool armed;
+	uint8_t armed;                  /* requests in flight: 1, or up to
+					 * TAP_SINGLE_READS single tap reads */
 	bool starved;                   /* ended on ENOBUFS: re-arm when buffers return */
 	bool vnet;                      /* tap with IFF_VNET_HDR */
+	bool mshot;                     /* armed with READ_MULTISHOT */
 	unsigned int gen;
 	struct msghdr msg;              /* recvmsg multishot template */
 };
@@ -310,11 +312,12 @@ static int arm_port(struct io_ctx *ctx, int id)
 	case IO_PORT_TAP_TX:
 		return -EINVAL;
 	case IO_PORT_TAP:
-		if (ctx->read_mshot_broken)
+		p->mshot = !ctx->read_mshot_broken;
+		if (p->mshot)
+			io_uring_prep_rw(IORING_OP_READ_MULTISHOT_NR, sqe, p->fd, NULL, 0, 0);
+		else
 			io_uring_prep_rw(IORING_OP_READ, sqe, p->fd, NULL,
 					 ctx->groups[BGID_TAP].size, 0);
-		else
-			io_uring_prep_rw(IORING_OP_READ_MULTISHOT_NR, sqe, p->fd, NULL, 0, 0);
 		sqe->buf_group = BGID_TAP;
 		sqe->flags |= IOSQE_BUFFER_SELECT;
 		break;
@@ -335,9 +338,37 @@ static int arm_port(struct io_ctx *ctx, int id)
 		break;
 	}
 	io_uring_sqe_set_data64(sqe, UD(UD_RECV, p->gen, id));
-	p->armed = true;
+	p->armed++;
 	p->starved = false;
 	return 0;
+}
+
+/* Requests a port wants in flight. A multishot request reads frame after
+ * frame; single reads take one each, so several wait at once, for a batch
+ * to take more than one frame of a tap (and send them as one train). They
+ * complete in the order they read, so frames keep their order. */
+enum { TAP_SINGLE_READS = 8 };
+
+static unsigned int port_wants(const struct io_ctx *ctx, const struct port *p)
+{
+	if (p->kind == IO_PORT_TAP_TX)
+		return 0;
+	return p->kind == IO_PORT_TAP && ctx->read_mshot_broken ? TAP_SINGLE_READS : 1;
+}
+
+/* Arm p until it has what it wants in flight: 0, or a negative errno if
+ * not even one request could be armed. */
+static int arm_port_all(struct io_ctx *ctx, int id)
+{
+	struct port *p = &ctx->ports[id];
+	int r = 0;
+
+	while (p->armed < port_wants(ctx, p)) {
+		r = arm_port(ctx, id);
+		if (r < 0)
+			break;
+	}
+	return p->armed ? 0 : r;
 }
 
 static bool port_group_has_buffers(const struct io_ctx *ctx, const struct port *p)
@@ -359,15 +390,15 @@ static void rearm_ports(struct io_ctx *ctx)
 	for (unsigned int i = 0; i < ctx->hi_port; i++) {
 		struct port *p = &ctx->ports[i];
 
-		if (!p->active || p->armed || p->kind == IO_PORT_TAP_TX)
+		if (!p->active || p->armed >= port_wants(ctx, p))
 			continue;
 		if (p->starved && !port_group_has_buffers(ctx, p)) {
 			pending = true;
 			continue;
 		}
-		if (arm_port(ctx, (int)i) == 0)
+		if (arm_port_all(ctx, (int)i) == 0)
 			ctx->stats.rearms++;
-		else
+		if (p->armed < port_wants(ctx, p))
 			pending = true;
 	}
 	ctx->rearm_pending = pending;
@@ -430,8 +461,10 @@ static void handle_recv_error(struct io_ctx *ctx, struct port *p, int id, int re
 		p->starved = true;
 		return;
 	}
-	if (res == -EINVAL && p->kind == IO_PORT_TAP && !ctx->read_mshot_broken) {
-		/* No READ_MULTISHOT on this kernel: fall back to re-armed reads. */
+	if (res == -EINVAL && p->kind == IO_PORT_TAP && p->mshot) {
+		/* No READ_MULTISHOT on this kernel (the probe at start said
+		 * otherwise): re-armed reads, for this tap and every other
+		 * armed in the same batch. */
 		ctx->read_mshot_broken = true;
 		return;
 	}
@@ -462,7 +495,8 @@ static void handle_recv(struct io_ctx *ctx, struct io_uring_cqe *cqe, io_event_c
 		return;
 	}
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
-		p->armed = false;
+		if (p->armed)
+			p->armed--;
 		ctx->rearm_pending = true;
 	}
 	if (p->kind == IO_PORT_CTL && cqe->res >= 0) {
@@ -975,7 +1009,7 @@ int io_add_port(struct io_ctx *ctx, enum io_port_kind kind, int fd, uint64_t coo
 			ctx->hi_port = i + 1;
 		if (kind == IO_PORT_TAP_TX)
 			return (int)i;
-		return arm_port(ctx, (int)i) < 0 ? -EBUSY : (int)i;
+		return arm_port_all(ctx, (int)i) < 0 ? -EBUSY : (int)i;
 	}
 	return -ENOSPC;
 }
@@ -991,14 +1025,14 @@ void io_del_port(struct io_ctx *ctx, int id)
 	if (p->armed) {
 		sqe = get_sqe(ctx);
 		if (sqe) {
-			io_uring_prep_cancel64(sqe, UD(UD_RECV, p->gen, id), 0);
+			io_uring_prep_cancel64(sqe, UD(UD_RECV, p->gen, id), IORING_ASYNC_CANCEL_ALL);
 			io_uring_sqe_set_data64(sqe, UD(UD_IGNORE, 0, 0));
 		}
 		/* Submit now: the fd may be closed right after we return. */
 		(void)io_uring_submit(&ctx->ring);
 	}
 	p->active = false;
-	p->armed = false;
+	p->armed = 0;
 	p->gen++;
 }
 
@@ -1143,6 +1177,7 @@ int io_run(struct io_ctx *ctx, unsigned int timeout_ms, io_event_cb cb, void *ar
 static int ring_init(struct io_ctx *ctx, unsigned int entries)
 {
 	struct io_uring_params p;
+	struct io_uring_probe *probe;
 	static const unsigned int flag_sets[] = {
 		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
@@ -1161,7 +1196,22 @@ static int ring_init(struct io_ctx *ctx, unsigned int entries)
 	if (r < 0)
 		return r;
 	(void)io_uring_register_ring_fd(&ctx->ring);
+	/* READ_MULTISHOT came with Linux 6.7 (Debian 12's own kernel is 6.1):
+	 * without it, taps are read by single reads re-armed each time. */
+	probe = io_uring_get_probe_ring(&ctx->ring);
+	if (probe) {
+		ctx->read_mshot_broken = !io_uring_opcode_supported(probe,
+								    IORING_OP_READ_MULTISHOT_NR);
+		io_uring_free_probe(probe);
+	}
+	if (getenv("VTEP_READ_MULTISHOT") && strcmp(getenv("VTEP_READ_MULTISHOT"), "0") == 0)
+		ctx->read_mshot_broken = true;
 	return 0;
+}
+
+bool io_tap_reads_multishot(const struct io_ctx *ctx)
+{
+	return !ctx->read_mshot_broken;
 }
 
 int io_ctx_new(const struct io_params *params, struct io_ctx **ret_ctx)
