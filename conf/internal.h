@@ -84,14 +84,18 @@ struct conf_key {
 	int64_t hi;
 	const char *const *words;       /* conf_key_word values, NULL-terminated;
 					 * the index is stored */
+	bool first;                     /* read before the other keys, wherever it
+					 * stands in the file (others check it) */
 };
 
 #define CONF_SIZEOF(T, m) sizeof(((T *)0)->m)
-#define K_CALL(n, fn) { n, fn, 0, 0, 0, 0, NULL }
-#define K_FIELD(T, m, fn) { #m, fn, offsetof(T, m), CONF_SIZEOF(T, m), 0, 0, NULL }
+#define K_CALL(n, fn) { n, fn, 0, 0, 0, 0, NULL, false }
+#define K_FIELD(T, m, fn) { #m, fn, offsetof(T, m), CONF_SIZEOF(T, m), 0, 0, NULL, false }
+#define K_FIRST(T, m, fn) { #m, fn, offsetof(T, m), CONF_SIZEOF(T, m), 0, 0, NULL, true }
 #define K_UINT(T, m, lo, hi) \
-	{ #m, conf_key_uint, offsetof(T, m), CONF_SIZEOF(T, m), lo, hi, NULL }
-#define K_WORD(T, m, w) { #m, conf_key_word, offsetof(T, m), CONF_SIZEOF(T, m), 0, 0, w }
+	{ #m, conf_key_uint, offsetof(T, m), CONF_SIZEOF(T, m), lo, hi, NULL, false }
+#define K_WORD(T, m, w) \
+	{ #m, conf_key_word, offsetof(T, m), CONF_SIZEOF(T, m), 0, 0, w, false }
 
 enum conf_addr {
 	CONF_ADDR_UNDERLAY,             /* underlay unicast: local, peers, remote */

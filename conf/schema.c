@@ -827,7 +827,7 @@ static void key_df(struct conf_ctx *ctx, const config_setting_t *s, const char *
 static const char *const reserved_words[] = { "drop", "ignore", NULL };
 
 static const struct conf_key main_keys[] = {
-	K_FIELD(struct vtep_conf, local, conf_key_local),
+	K_FIRST(struct vtep_conf, local, conf_key_local),  /* allow, df, peers... check it */
 	K_FIELD(struct vtep_conf, dev, conf_key_ifname),
 	K_UINT(struct vtep_conf, dstport, 1, 65535),
 	K_CALL("srcport", key_srcport),
@@ -835,7 +835,7 @@ static const struct conf_key main_keys[] = {
 	K_UINT(struct vtep_conf, mcast_ttl, 1, 255),
 	K_FIELD(struct vtep_conf, tos, conf_key_tos),
 	{ "df", key_df, offsetof(struct vtep_conf, df), CONF_SIZEOF(struct vtep_conf, df), 0, 0,
-	  df_words },
+	  df_words, false },
 	K_UINT(struct vtep_conf, mtu, VTEP_MTU_MIN, VTEP_MTU_MAX),
 	K_FIELD(struct vtep_conf, learning, conf_key_bool),
 	K_UINT(struct vtep_conf, ageing, 1, SECONDS_MAX),

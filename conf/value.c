@@ -574,19 +574,26 @@ void conf_walk(struct conf_ctx *ctx, const config_setting_t *g, const char *path
 	char q[CONF_QUOTE_MAX];
 	int n = config_setting_length(g);
 
-	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
-		const char *name = config_setting_name(s);
-		const struct conf_key *k = find_key(keys, n_keys, name);
+	/* Keys marked first, then the others, each in file order. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *s = config_setting_get_elem(g, (unsigned int)i);
+			const char *name = config_setting_name(s);
+			const struct conf_key *k = find_key(keys, n_keys, name);
 
-		if (!k) {
-			conf_report(ctx, s, path, "unknown key '%s'%s",
-				    conf_quote(name, q, sizeof(q)), ctx->dropin && !*path ?
-				    " (a drop-in file holds only 'vnis')" : "");
-			continue;
+			if (!k) {
+				if (pass == 1)
+					conf_report(ctx, s, path, "unknown key '%s'%s",
+						    conf_quote(name, q, sizeof(q)),
+						    ctx->dropin && !*path ?
+						    " (a drop-in file holds only 'vnis')" : "");
+				continue;
+			}
+			if (k->first != (pass == 0))
+				continue;
+			conf_path_key(p, path, name);
+			if (k->fn)
+				k->fn(ctx, s, p, obj, k);
 		}
-		conf_path_key(p, path, name);
-		if (k->fn)
-			k->fn(ctx, s, p, obj, k);
 	}
 }

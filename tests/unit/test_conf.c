@@ -195,6 +195,13 @@ static const struct conf_case cases[] = {
 	{ "allow ipv4 on ipv6", L6 V2 "allow = [ \"10.0.0.0/8\" ];\n",
 	  "t.conf:3: allow[0]: '10.0.0.0/8' is an IPv4 prefix but local is IPv6; "
 	  "the underlay is one address family\n" },
+	/* local is read first, wherever it stands: what checks it works. */
+	{ "allow ipv6 before an ipv4 local", "allow = [ \"fd00::/8\" ];\n" L1 V2,
+	  "t.conf:1: allow[0]: 'fd00::/8' is an IPv6 prefix but local is IPv4; "
+	  "the underlay is one address family\n" },
+	{ "df unset before an ipv6 local", "df = \"unset\";\n" L6 V2,
+	  "t.conf:1: df: 'unset' needs an IPv4 local (IPv6 packets have no DF bit: routers "
+	  "never fragment them)\n" },
 	{ "allow string", L1 V2 "allow = \"10.0.0.0/8\";\n",
 	  "t.conf:3: allow: expected array, got string '10.0.0.0/8'\n" },
 
