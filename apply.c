@@ -91,8 +91,13 @@ static int stage_groups(struct vtep_daemon *d, struct stage *st, const struct vt
 			st->group_new[st->n_groups] = ng->fd >= 0;
 			if (ng->fd >= 0) {
 				ng->port = io_add_port(d->io, IO_PORT_UDP, ng->fd, 0);
-				if (ng->port < 0)
-					return ng->port;
+				if (ng->port < 0) {
+					int r = ng->port;
+
+					ng->port = -1;
+					st->n_groups++; /* unstage leaves it */
+					return r;
+				}
 				log_info("joined group %s on '%s'", vtep_addr_fmt(&cv->group, g),
 					 d->ul.dev);
 			}
