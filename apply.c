@@ -19,6 +19,7 @@
 struct stage {
 	struct io_capture *capture;     /* opened by this apply */
 	bool capture_keep;              /* the running capture stays as it is */
+	bool capture_same_file;         /* capture takes the running one's file */
 	struct vtep_vni_rt *vnis;       /* the new VNIs, sorted like conf's order */
 	size_t n_vnis;
 	bool tap_new[VTEP_MAX_TAPS];    /* slot opened by this apply */
@@ -354,7 +355,7 @@ static int stage_tables(struct vtep_daemon *d, const struct vtep_conf *old,
 	return r;
 }
 
-int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
+int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf, bool keep_file,
 			struct io_capture **ret_cap, char *why, size_t whylen)
 {
 	const struct conf_capture *c = &conf->capture;
@@ -366,7 +367,7 @@ int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
 	};
 	int r;
 
-	r = io_capture_open(&p, ret_cap, why, whylen);
+	r = io_capture_open(&p, keep_file, ret_cap, why, whylen);
 	if (r == 0)
 		log_info("capturing %s packets%s%s%s to '%s'", c->point == CONF_CAPTURE_INNER ?
 			 "inner" : c->point == CONF_CAPTURE_OUTER ? "outer" : "inner and outer",
@@ -382,7 +383,9 @@ static bool same_str(const char *a, const char *b)
 }
 
 /* An unchanged capture section keeps the running capture (and its file,
- * which reopening would truncate); a changed one opens the new file now. */
+ * which reopening would truncate); a changed one to another file opens it
+ * now; a changed one to the same file (another filter, point or limits)
+ * takes the running one's file at the commit, untouched until then. */
 static int stage_capture(struct vtep_daemon *d, struct stage *st, const struct vtep_conf *old,
 			 const struct vtep_conf *conf, char *why, size_t whylen)
 {
@@ -396,7 +399,8 @@ static int stage_capture(struct vtep_daemon *d, struct stage *st, const struct v
 	}
 	if (!b->enabled)
 		return 0;
-	return daemon_capture_open(d, conf, &st->capture, why, whylen);
+	st->capture_same_file = d->capture && a && a->enabled && same_str(a->file, b->file);
+	return daemon_capture_open(d, conf, st->capture_same_file, &st->capture, why, whylen);
 }
 
 static void free_vni_arrays(struct vtep_vni_rt *vnis, size_t n)
@@ -703,7 +707,9 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 	retire_old(d, st);
 	drop_old_statics(d, old);
 	if (!st->capture_keep) {
-		if (d->capture)
+		if (st->capture_same_file)
+			io_capture_take_file(st->capture, d->capture);
+		else if (d->capture)
 			log_info("capture stopped");
 		io_capture_close(d->capture);
 		d->capture = st->capture;

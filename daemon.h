@@ -287,8 +287,9 @@ void daemon_taps_load(struct vtep_daemon *d);
 void daemon_taps_settle(struct vtep_daemon *d);
 void daemon_taps_save(const struct vtep_daemon *d);
 void daemon_taps_release(struct vtep_daemon *d);
-/* Open the configured capture (SIGUSR2 and apply). 0 or a negative errno. */
-int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf,
+/* Open the configured capture (SIGUSR2 and apply); keep_file: see
+ * io_capture_open. 0 or a negative errno. */
+int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf, bool keep_file,
 			struct io_capture **ret_cap, char *why, size_t whylen);
 
 /* datapath.c: w is the worker the event came from (&d->main on the main thread). */

@@ -405,7 +405,7 @@ static void switch_capture(struct vtep_daemon *d)
 		log_warning("SIGUSR2: no capture is configured, ignoring");
 		return;
 	}
-	r = daemon_capture_open(d, d->conf, &d->capture, why, sizeof(why));
+	r = daemon_capture_open(d, d->conf, false, &d->capture, why, sizeof(why));
 	if (r < 0)
 		log_error("SIGUSR2: cannot start the capture: %s", why);
 }

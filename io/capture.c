@@ -151,8 +151,8 @@ void io_capture_outer(struct io_capture *cap, const struct vtep_addr *src, uint1
 	write_packet(cap, b, (size_t)(udp + 8 + len - b));
 }
 
-int io_capture_open(const struct io_capture_params *p, struct io_capture **ret_cap,
-		    char *why, size_t whylen)
+int io_capture_open(const struct io_capture_params *p, bool keep_file,
+		    struct io_capture **ret_cap, char *why, size_t whylen)
 {
 	struct io_capture *cap = calloc(1, sizeof(*cap));
 
@@ -173,11 +173,14 @@ int io_capture_open(const struct io_capture_params *p, struct io_capture **ret_c
 		}
 		cap->has_prog = true;
 	}
-	cap->dumper = pcap_dump_open(cap->dead, cap->file);
-	if (!cap->dumper) {
-		snprintf(why, whylen, "capture file '%s': %s", p->file, pcap_geterr(cap->dead));
-		io_capture_close(cap);
-		return -EIO;
+	if (!keep_file) {
+		cap->dumper = pcap_dump_open(cap->dead, cap->file);
+		if (!cap->dumper) {
+			snprintf(why, whylen, "capture file '%s': %s", p->file,
+				 pcap_geterr(cap->dead));
+			io_capture_close(cap);
+			return -EIO;
+		}
 	}
 	*ret_cap = cap;
 	return 0;
@@ -185,6 +188,14 @@ int io_capture_open(const struct io_capture_params *p, struct io_capture **ret_c
 err_nomem:
 	io_capture_close(cap);
 	return -ENOMEM;
+}
+
+void io_capture_take_file(struct io_capture *to, struct io_capture *from)
+{
+	if (!to || !from || to->dumper)
+		return;
+	to->dumper = from->dumper;
+	from->dumper = NULL;
 }
 
 void io_capture_flush(struct io_capture *cap)

@@ -29,9 +29,16 @@ struct io_capture_params {
 };
 
 /* Open (truncate) the file and compile the filter. 0, or a negative errno
- * with the reason in why; *ret_cap written on success only. */
-int io_capture_open(const struct io_capture_params *p, struct io_capture **ret_cap,
-		    char *why, size_t whylen);
+ * with the reason in why; *ret_cap written on success only. With
+ * keep_file the file is left alone: io_capture_take_file() then gives the
+ * capture the open file of a running one (a reload that changes the filter
+ * of a capture to the same file must not truncate it, nor touch it at all
+ * if it fails). */
+int io_capture_open(const struct io_capture_params *p, bool keep_file,
+		    struct io_capture **ret_cap, char *why, size_t whylen);
+/* Hand from's open file over to to (opened with keep_file): to writes on
+ * where from stopped; from writes nothing more. */
+void io_capture_take_file(struct io_capture *to, struct io_capture *from);
 /* Flush and close; NULL is fine. */
 void io_capture_close(struct io_capture *cap);
 void io_capture_flush(struct io_capture *cap);

@@ -7,7 +7,8 @@
 # The capture file (point "both", filter "icmp") reads back in tcpdump with
 # the inner ICMP and the outer packets decoded as VXLAN VNI 100, and nothing
 # the filter excludes; SIGUSR2 stops and restarts it; a small max_size
-# rotates it; a reload changing the filter restarts it. The metrics file has
+# rotates it; a reload changing the filter goes on in the same file (and a
+# refused one leaves the file alone). The metrics file has
 # vtep_..._total counters with vni/reason labels and no MAC anywhere.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +51,41 @@ check "SIGUSR2 starts it again" poll 5 bash -c "grep -c 'capturing inner and out
 vm_ping A1 192.168.100.2 2 >/dev/null || true
 sleep 1.2
 check_ge "the restarted capture records" "$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" 4
+
+# A reload that changes the filter of the capture to the same file: refused
+# (a bad key beside it), it leaves the file alone; applied, the capture goes
+# on in the same file, nothing truncated or overwritten.
+# reads_clean: tcpdump reads the whole file, with no complaint.
+reads_clean()
+{
+	local rc=0
+	tcpdump -r "$CAP" -n >/dev/null 2>"$WORK/tcpdump.err" || rc=$?
+	[ "$rc" = 0 ] && ! grep -Eqi "invalid|truncated|pcap_loop|bogus" "$WORK/tcpdump.err"
+}
+n2=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
+conf_write A "${HOST_CONF[A]}"
+sed -i "s|^capture = .*|capture = { file = \"$CAP\"; filter = \"icmp or arp\"; point = \"both\"; };|" \
+	"${HOST_CONF[A]}"
+# (a tap in a namespace that does not exist fails in the daemon, after the
+# capture was staged)
+sed -i "s|^vnis = (|vnis = ( { vni = 300; taps = ( { name = \"tapX\"; netns = \"$(vns A1)-none\"; } ); },|" \
+	"${HOST_CONF[A]}"
+check_fails "a reload changing the filter, with a tap it cannot make, is refused" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+check "... by the daemon" grep -q "reload of .* rejected" "$WORK/A/vtep.log"
+vm_ping A1 192.168.100.2 2 >/dev/null || true
+sleep 1.2
+check "... the capture file still reads back whole" reads_clean
+n3=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
+check_ge "... and the running capture went on in it" "$n3" $((n2 + 8))
+sed -i "s|^vnis = ( { vni = 300; [^,]*,|vnis = (|" "${HOST_CONF[A]}"
+check "a reload changing the filter to the same file is applied" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+vm_ping A1 192.168.100.2 2 >/dev/null || true
+sleep 1.2
+check "... the capture file reads back whole" reads_clean
+check_ge "... nothing was lost, and the new capture writes on" \
+	"$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" $((n3 + 8))
 
 # Rotation, through a reload that changes the capture section.
 conf_write A "${HOST_CONF[A]}"
