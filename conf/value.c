@@ -321,6 +321,52 @@ bool conf_get_mac(struct conf_ctx *ctx, const config_setting_t *s, const char *p
 	return true;
 }
 
+/* s is well-formed UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF): names go into the JSON dump and the metrics, which must
+ * be UTF-8. */
+static bool utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned int c = *p, n, cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (unsigned int i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/* conf_quote, with every byte past ASCII shown as '?' (for a name that is
+ * not UTF-8: the message must be). */
+static const char *quote_ascii(const char *s, char *buf, size_t len)
+{
+	conf_quote(s, buf, len);
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return buf;
+}
+
 /* Linux's dev_valid_name(), and no control characters either. */
 static bool ifname_ok(const char *s)
 {
@@ -495,6 +541,11 @@ void conf_key_ifname(struct conf_ctx *ctx, const config_setting_t *s, const char
 	if (!conf_expect(ctx, s, path, CONFIG_TYPE_STRING))
 		return;
 	v = config_setting_get_string(s);
+	if (!utf8_ok(v)) {
+		conf_report(ctx, s, path, "interface name '%s' is not UTF-8",
+			    quote_ascii(v, q, sizeof(q)));
+		return;
+	}
 	if (!ifname_ok(v)) {
 		conf_report(ctx, s, path, "invalid interface name '%s' "
 			    "(1..%d characters, no '/', ':' or white space)",
@@ -513,6 +564,10 @@ void conf_key_netns(struct conf_ctx *ctx, const config_setting_t *s, const char 
 	if (!conf_expect(ctx, s, path, CONFIG_TYPE_STRING))
 		return;
 	v = config_setting_get_string(s);
+	if (!utf8_ok(v)) {
+		conf_report(ctx, s, path, "netns name '%s' is not UTF-8", quote_ascii(v, q, sizeof(q)));
+		return;
+	}
 	if (!netns_ok(v)) {
 		conf_report(ctx, s, path, "invalid netns name '%s' "
 			    "(1..%d characters, no '/' or white space)",

@@ -182,6 +182,12 @@ static const struct conf_case cases[] = {
 	{ "dev too long", L1 V2 "dev = \"abcdefghijklmnop\";\n",
 	  "t.conf:3: dev: invalid interface name 'abcdefghijklmnop' "
 	  "(1..15 characters, no '/', ':' or white space)\n" },
+	{ "dev not utf-8", L1 V2 "dev = \"eth\xff\";\n",
+	  "t.conf:3: dev: interface name 'eth?' is not UTF-8\n" },
+	{ "dev overlong utf-8", L1 V2 "dev = \"e\xc0\xafx\";\n",
+	  "t.conf:3: dev: interface name 'e?\?x' is not UTF-8\n" },
+	{ "dev surrogate", L1 V2 "dev = \"e\xed\xa0\x80\";\n",
+	  "t.conf:3: dev: interface name 'e?\?\?' is not UTF-8\n" },
 	{ "dev slash", L1 V2 "dev = \"eth0/1\";\n",
 	  "t.conf:3: dev: invalid interface name 'eth0/1' "
 	  "(1..15 characters, no '/', ':' or white space)\n" },
@@ -302,6 +308,9 @@ static const struct conf_case cases[] = {
 	  "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; netns = \"a\"; } ); },\n"
 	  "  { vni = 2; taps = ( { name = \"vm1\"; vlan = 10; } ); } );\n",
 	  "t.conf:3: vnis[1].taps[0].name: tap 'vm1' is in netns 'a' at t.conf:2, not ''\n" },
+	{ "tap netns not utf-8",
+	  L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; netns = \"n\x80s\"; } ); } );\n",
+	  "t.conf:2: vnis[0].taps[0].netns: netns name 'n?s' is not UTF-8\n" },
 	{ "tap netns slash", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; netns = \"a/b\"; } ); } );\n",
 	  "t.conf:2: vnis[0].taps[0].netns: invalid netns name 'a/b' "
 	  "(1..63 characters, no '/' or white space)\n" },
