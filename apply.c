@@ -839,6 +839,7 @@ void daemon_taps_settle(struct vtep_daemon *d)
 	free(d->inherited);
 	d->inherited = NULL;
 	d->n_inherited = 0;
+	d->taps_settled = true;
 	daemon_taps_save(d);
 }
 
@@ -893,9 +894,10 @@ void daemon_taps_release(struct vtep_daemon *d)
 		if (!keep)
 			t->owned = false;
 	}
-	/* A start that failed before daemon_taps_settle leaves the list as
-	 * it found it: the last run's taps are still the next one's. */
-	if (d->taps && d->conf && !d->inherited)
+	/* A start that failed before daemon_taps_settle (before the list was
+	 * even read, or in the first apply) leaves it as it found it: the last
+	 * run's taps are still the next one's. */
+	if (d->taps && d->conf && d->taps_settled)
 		daemon_taps_save(d);
 }
 

@@ -200,6 +200,7 @@ struct vtep_daemon {
 	struct vtep_counters global;    /* drops before a VNI is known */
 	struct vtep_tap_id *inherited;  /* taps an earlier run created (start only) */
 	size_t n_inherited;
+	bool taps_settled;              /* the start got that far: vtep.taps is ours */
 	uint64_t remotes_seed;          /* secret of every worker's remotes table */
 	uint64_t start_ms;
 	uint64_t dump_generation;

@@ -62,16 +62,28 @@ _Static_assert(sizeof(struct fdb_entry) <= 48, "fdb entry budget (64 bytes/entry
 /* ------------------------------------------------------------------ */
 /* Writers and lockless readers.                                       */
 
-static void write_begin(struct fdb *f)
+/* Readers retry across a change: the sequence is odd while it is made
+ * (under the mutex). */
+static void seq_begin(struct fdb *f)
 {
-	pthread_mutex_lock(f->lock);
 	__atomic_store_n(&f->seq, f->seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
-static void write_end(struct fdb *f)
+static void seq_end(struct fdb *f)
 {
 	__atomic_store_n(&f->seq, f->seq + 1, __ATOMIC_RELEASE);
+}
+
+static void write_begin(struct fdb *f)
+{
+	pthread_mutex_lock(f->lock);
+	seq_begin(f);
+}
+
+static void write_end(struct fdb *f)
+{
+	seq_end(f);
 	pthread_mutex_unlock(f->lock);
 }
 
@@ -197,6 +209,60 @@ static void count_entry(struct fdb *f, const struct fdb_entry *e, bool comes)
 		vcaps_note(&f->vcaps, e->vni, comes);
 }
 
+/*
+ * seen_ms in the pool carries, above 48 bits of milliseconds (8900 years),
+ * a generation of the slot, bumped whenever the slot takes another entry:
+ * fast_refresh's compare-and-swap then cannot land on an entry a removal
+ * moved into the slot after it looked (were the milliseconds all it
+ * compared, two entries seen in the same millisecond would be confused).
+ * Entries handed out (fdb_get, the callbacks, fdb_lookup's callers through
+ * fdb_seen_ms) show the milliseconds only.
+ */
+#define SEEN_MS_MASK ((1ull << 48) - 1)
+#define SEEN_GEN_ONE (1ull << 48)
+
+static uint64_t seen_of(const struct fdb_entry *e)
+{
+	return __atomic_load_n(&e->seen_ms, __ATOMIC_RELAXED) & SEEN_MS_MASK;
+}
+
+/* Under the mutex: the milliseconds, the slot's generation kept. */
+static void seen_set(struct fdb_entry *e, uint64_t now)
+{
+	uint64_t w = __atomic_load_n(&e->seen_ms, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&e->seen_ms, (w & ~SEEN_MS_MASK) | (now & SEEN_MS_MASK), __ATOMIC_RELAXED);
+}
+
+/* Put src into slot dst (or an empty entry, src NULL), with the next
+ * generation: the word goes from the old occupant's to the new one's in a
+ * single store. */
+static void slot_fill(struct fdb_entry *dst, const struct fdb_entry *src)
+{
+	uint64_t gen = (__atomic_load_n(&dst->seen_ms, __ATOMIC_RELAXED) & ~SEEN_MS_MASK) +
+		       SEEN_GEN_ONE;
+	struct fdb_entry e;
+
+	if (src)
+		e = *src;
+	else
+		memset(&e, 0, sizeof(e));
+	memcpy(dst, &e, offsetof(struct fdb_entry, seen_ms));
+	__atomic_store_n(&dst->seen_ms, gen | (e.seen_ms & SEEN_MS_MASK), __ATOMIC_RELAXED);
+}
+
+uint64_t fdb_seen_ms(const struct fdb_entry *e)
+{
+	return seen_of(e);
+}
+
+/* e as handed out: the milliseconds only. */
+static void entry_out(struct fdb_entry *out, const struct fdb_entry *e)
+{
+	memcpy(out, e, sizeof(*out));
+	out->seen_ms &= SEEN_MS_MASK;
+}
+
 /* Remove pool[idx]: its bucket goes, the last entry fills the hole. */
 static void remove_index(struct fdb *f, uint32_t idx)
 {
@@ -207,7 +273,7 @@ static void remove_index(struct fdb *f, uint32_t idx)
 	if (idx != last) {
 		uint32_t b = bucket_of_index(f, last);
 
-		f->pool[idx] = f->pool[last];
+		slot_fill(&f->pool[idx], &f->pool[last]);
 		f->buckets[b].idx1 = idx + 1;
 	}
 	f->n--;
@@ -217,7 +283,7 @@ static struct fdb_entry *insert(struct fdb *f, uint32_t bucket, uint32_t hash)
 {
 	struct fdb_entry *e = &f->pool[f->n];
 
-	memset(e, 0, sizeof(*e));
+	slot_fill(e, NULL);
 	f->buckets[bucket].hash = hash;
 	f->buckets[bucket].idx1 = f->n + 1;
 	f->n++;
@@ -421,7 +487,7 @@ bool fdb_get(const struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
 		i = find_bucket(fdb, key_hash(fdb, vni, mac), vni, mac, &found);
 		found = found && bucket_index(fdb, i, &idx);
 		if (found)
-			memcpy(ret, &fdb->pool[idx], sizeof(*ret));
+			entry_out(ret, &fdb->pool[idx]);
 	} while (read_retry(fdb, s));
 	return found;
 }
@@ -536,13 +602,13 @@ static enum fdb_learn learn(struct fdb *f, uint32_t vni, const struct vtep_mac *
 			return FDB_LEARN_STATIC;
 		damp_expire(f, e, now);
 		if (loc_eq(e, loc)) {
-			e->seen_ms = now;
+			seen_set(e, now);
 			return FDB_LEARN_REFRESHED;
 		}
 		r = damp_move(f, e, now);
 		if (r == FDB_LEARN_FROZEN)
 			return r;
-		e->seen_ms = now;
+		seen_set(e, now);
 		if (ret_old) {
 			memset(ret_old, 0, sizeof(*ret_old));
 			ret_old->type = e->type;
@@ -562,7 +628,7 @@ static enum fdb_learn learn(struct fdb *f, uint32_t vni, const struct vtep_mac *
 	e->type = FDB_LOCAL;            /* counted here, then moved by set_loc */
 	count_entry(f, e, true);
 	set_loc(f, e, loc);
-	e->seen_ms = now;
+	seen_set(e, now);
 	return FDB_LEARN_NEW;
 }
 
@@ -595,7 +661,14 @@ static bool fast_refresh(struct fdb *f, uint32_t vni, const struct vtep_mac *mac
 	if (read_retry(f, s) || copy.type == FDB_STATIC || !loc_eq(&copy, loc) ||
 	    damp_stale(f, &copy, now))
 		return false;
-	__atomic_store_n(&f->pool[idx].seen_ms, now, __ATOMIC_RELAXED);
+	/* Only if the slot still holds what was read: a removal meanwhile may
+	 * have moved another entry into it (its seen_ms differs, but for one
+	 * refreshed in the same millisecond); a refresh by another worker
+	 * meanwhile makes this one moot. Either way: under the mutex. */
+	if (!__atomic_compare_exchange_n(&f->pool[idx].seen_ms, &copy.seen_ms,
+					 (copy.seen_ms & ~SEEN_MS_MASK) | (now & SEEN_MS_MASK), false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return false;
 	return !read_retry(f, s);
 }
 
@@ -678,7 +751,7 @@ static int add_static(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac,
 	loc.type = FDB_STATIC;
 	loc.remote = *remote;
 	set_loc(fdb, e, &loc);
-	e->seen_ms = now;
+	seen_set(e, now);
 	return 0;
 }
 
@@ -709,26 +782,48 @@ int fdb_del(struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac)
 	return r;
 }
 
-/* Walk the pool removing what pred selects; cb sees each one first. A
- * removal moves the last entry into slot idx, so idx is looked at again. */
+enum { REMOVE_CHUNK = 4096 };          /* entries looked at per hold of the mutex */
+
+/*
+ * Walk the pool removing what pred selects; cb sees each one first. A
+ * removal moves the last entry into slot idx, so idx is looked at again.
+ * Readers are held off (the sequence odd) only around each removal, not
+ * for the walk: with a million entries the walk takes milliseconds, and
+ * every lookup on every worker would spin that long (the ageing walk runs
+ * each second). The mutex is let go every REMOVE_CHUNK entries, for a
+ * worker that learns a new MAC; meanwhile entries are only added at the
+ * end or changed in place (only this thread removes), so none is skipped.
+ */
 static size_t remove_where(struct fdb *f, fdb_pred_cb pred, void *pred_arg, fdb_foreach_cb cb,
 			   void *cb_arg)
 {
 	size_t removed = 0;
-	uint32_t idx = 0;
+	uint32_t idx = 0, looked = 0;
 
-	write_begin(f);
+	pthread_mutex_lock(f->lock);
 	while (idx < f->n) {
+		if (++looked % REMOVE_CHUNK == 0) {
+			pthread_mutex_unlock(f->lock);
+			pthread_mutex_lock(f->lock);
+			if (idx >= f->n)
+				break;
+		}
 		if (!pred(&f->pool[idx], pred_arg)) {
 			idx++;
 			continue;
 		}
-		if (cb)
-			cb(&f->pool[idx], cb_arg);
+		if (cb) {
+			struct fdb_entry out;
+
+			entry_out(&out, &f->pool[idx]);
+			cb(&out, cb_arg);
+		}
+		seq_begin(f);
 		remove_index(f, idx);
+		seq_end(f);
 		removed++;
 	}
-	write_end(f);
+	pthread_mutex_unlock(f->lock);
 	return removed;
 }
 
@@ -741,7 +836,7 @@ static bool is_expired(const struct fdb_entry *e, void *arg)
 {
 	const struct expire_arg *a = arg;
 
-	uint64_t seen = __atomic_load_n(&e->seen_ms, __ATOMIC_RELAXED);  /* fast_refresh */
+	uint64_t seen = seen_of(e);     /* fast_refresh may store meanwhile */
 
 	if (e->type == FDB_STATIC)
 		return false;
@@ -806,7 +901,11 @@ size_t fdb_count(const struct fdb *fdb, enum fdb_type type)
 void fdb_foreach(const struct fdb *fdb, fdb_foreach_cb cb, void *arg)
 {
 	pthread_mutex_lock(fdb->lock);
-	for (uint32_t idx = 0; idx < fdb->n; idx++)
-		cb(&fdb->pool[idx], arg);
+	for (uint32_t idx = 0; idx < fdb->n; idx++) {
+		struct fdb_entry out;
+
+		entry_out(&out, &fdb->pool[idx]);
+		cb(&out, arg);
+	}
 	pthread_mutex_unlock(fdb->lock);
 }

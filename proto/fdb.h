@@ -67,7 +67,9 @@ struct fdb_entry {
 	uint16_t moves;                 /* moves counted in the damping window */
 	struct vtep_addr remote;        /* FDB_REMOTE, FDB_STATIC: the VTEP */
 	uint32_t damp_ms;               /* low 32 bits of now: window (or freeze) start */
-	uint64_t seen_ms;               /* last RX from this MAC (static: when added) */
+	uint64_t seen_ms;               /* last RX from this MAC (static: when added);
+					 * in the pool (fdb_lookup) the slot's
+					 * generation sits above: fdb_seen_ms() */
 };
 
 /* Where a MAC was, reported when learning moves it. */
@@ -134,6 +136,9 @@ int fdb_set_seed(struct fdb *fdb, uint64_t seed);
  * fdb_add_static do not move entries. Only while no other thread writes.
  */
 const struct fdb_entry *fdb_lookup(const struct fdb *fdb, uint32_t vni, const struct vtep_mac *mac);
+/* The milliseconds of e->seen_ms, for an entry fdb_lookup returned (the
+ * copies fdb_get and the callbacks hand out hold nothing else). */
+uint64_t fdb_seen_ms(const struct fdb_entry *e);
 
 /* A copy of the entry for (vni, mac) into *ret; false when there is none.
  * Safe against concurrent writers (no lock: retried when one ran). */

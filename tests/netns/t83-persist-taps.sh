@@ -17,7 +17,8 @@
 #     ifindex, logged as ours from the last run), and A1 pings B1 with the
 #     route still there;
 #   - a start that fails (a tap in a netns that does not exist) leaves
-#     tapA1 as it is, and vtep.taps too;
+#     tapA1 as it is, and vtep.taps too; so does one that fails before it
+#     read vtep.taps (local not on the host);
 #   - A2 left out of the configuration while A is down: the next start
 #     deletes tapA2 (logged), keeps tapA3;
 #   - a reload that drops A1 deletes tapA1 (vtep's, from the last run), one
@@ -78,6 +79,14 @@ check "... and says why" grep -q "tapZ" "$WORK/bad.log"
 check "tapA1 is still there, with its address" bash -c \
 	"ip -n $(vns A1) -4 addr show dev tapA1 | grep -q 'inet 192.168.100.1/'"
 check "vtep.taps still lists tapA1" grep -qx "tap tapA1 netns $(vns A1)" "$T"
+# ... and one that fails before it even read vtep.taps: local not on this
+# host yet (as at boot, before the underlay is up).
+sed 's/^local = .*/local = "10.0.0.250";/' "${HOST_CONF[A]}" >"$WORK/early.conf"
+rc=0
+timeout 20 ip netns exec "$(hns A)" "$VTEP" -c "$WORK/early.conf" >"$WORK/early.log" 2>&1 || rc=$?
+check_eq "a start whose local is not on the host fails (exit 2)" "$rc" 2
+check "... and vtep.taps still lists tapA1 and tapA2" bash -c \
+	"grep -qx 'tap tapA1 netns $(vns A1)' '$T' && grep -qx 'tap tapA2 netns $(vns A2)' '$T'"
 
 # A2 leaves the configuration while A is down.
 unset 'VM_HOST[A2]'

@@ -57,13 +57,13 @@ static void test_learn_lookup_refresh(void **state)
 	assert_int_equal(e->type, FDB_LOCAL);
 	assert_int_equal(e->tap, 3);
 	assert_false(vtep_addr_is_set(&e->remote));
-	assert_int_equal(e->seen_ms, 1000);
+	assert_int_equal(fdb_seen_ms(e), 1000);
 	assert_int_equal(fdb_learn_local(f, 100, &m, 3, 2000, NULL), FDB_LEARN_REFRESHED);
-	assert_int_equal(e->seen_ms, 2000);     /* learning does not move entries */
+	assert_int_equal(fdb_seen_ms(e), 2000);     /* learning does not move entries */
 	/* Lookups are not traffic from the MAC: they do not refresh. */
 	for (int i = 0; i < 10; i++)
 		(void)fdb_lookup(f, 100, &m);
-	assert_int_equal(fdb_lookup(f, 100, &m)->seen_ms, 2000);
+	assert_int_equal(fdb_seen_ms(fdb_lookup(f, 100, &m)), 2000);
 	m = mac_n(2);
 	assert_int_equal(fdb_learn_remote(f, 100, &m, &r, 3000, NULL), FDB_LEARN_NEW);
 	e = fdb_lookup(f, 100, &m);
@@ -105,7 +105,7 @@ static void test_move(void **state)
 	assert_int_equal(old.type, FDB_REMOTE);
 	assert_true(vtep_addr_eq(&old.remote, &a));
 	assert_true(vtep_addr_eq(&fdb_lookup(f, 5, &m)->remote, &b));
-	assert_int_equal(fdb_lookup(f, 5, &m)->seen_ms, 40);
+	assert_int_equal(fdb_seen_ms(fdb_lookup(f, 5, &m)), 40);
 	/* VTEP b -> tap 4 (migrated here); ret_old may be NULL */
 	assert_int_equal(fdb_learn_local(f, 5, &m, 4, 50, NULL), FDB_LEARN_MOVED);
 	assert_false(vtep_addr_is_set(&fdb_lookup(f, 5, &m)->remote));
@@ -149,10 +149,10 @@ static void test_damping(void **state)
 	assert_int_equal(old.type, 0x5a);
 	assert_int_equal(fdb_learn_local(f, 1, &m, 3, t + 20, NULL), FDB_LEARN_FROZEN);
 	assert_true(vtep_addr_eq(&e->remote, &b));
-	assert_int_equal(e->seen_ms, t);
+	assert_int_equal(fdb_seen_ms(e), t);
 	/* The frozen location refreshes. */
 	assert_int_equal(fdb_learn_remote(f, 1, &m, &b, t + 30, NULL), FDB_LEARN_REFRESHED);
-	assert_int_equal(e->seen_ms, t + 30);
+	assert_int_equal(fdb_seen_ms(e), t + 30);
 	/* Still frozen 1 ms before the hold ends, thawed at the end. */
 	assert_int_equal(fdb_learn_remote(f, 1, &m, &a, t + 179999, NULL), FDB_LEARN_FROZEN);
 	assert_true(fdb_frozen(f, e, t + 179999));
@@ -296,7 +296,7 @@ static void test_static_protected(void **state)
 	e = fdb_lookup(f, 1, &m);
 	assert_int_equal(e->type, FDB_STATIC);
 	assert_true(vtep_addr_eq(&e->remote, &a));
-	assert_int_equal(e->seen_ms, 100);
+	assert_int_equal(fdb_seen_ms(e), 100);
 	/* Never aged, however old. */
 	assert_int_equal(fdb_expire(f, UINT64_MAX, AGE_MS, NULL, NULL), 0);
 	assert_non_null(fdb_lookup(f, 1, &m));
@@ -840,7 +840,7 @@ static void test_resize(void **state)
 	assert_int_equal(fdb_set_max_static(f, 10), 0);
 	for (uint32_t i = 0; i < 4; i++) {
 		m = mac_n(i);
-		assert_int_equal(fdb_lookup(f, 1, &m)->seen_ms, i);
+		assert_int_equal(fdb_seen_ms(fdb_lookup(f, 1, &m)), i);
 	}
 	for (uint32_t i = 4; i < 1000; i++) {
 		m = mac_n(i);

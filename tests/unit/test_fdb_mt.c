@@ -228,9 +228,80 @@ static void test_refresh_lockless(void **state)
 	fdb_free(f);
 }
 
+/*
+ * A walk (ageing, a flush) holds lookups off only while it removes: a
+ * lookup on another thread, made from inside the walk's predicate (so the
+ * walk is certainly under way), completes. Had the walk kept readers out
+ * throughout, the lookup would spin until the walk ends: the predicate
+ * waits for it at most a second, then lets the walk go on and the check
+ * fails.
+ */
+struct probe {
+	struct fdb *fdb;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t reader;
+	bool asked, done, found;
+	unsigned int completed;         /* lookups that finished inside the walk */
+};
+
+static void *probe_reader(void *arg)
+{
+	struct probe *p = arg;
+	struct vtep_mac m = mac_n(1);
+	struct fdb_entry e;
+	bool found = fdb_get(p->fdb, 7, &m, &e);
+
+	pthread_mutex_lock(&p->lock);
+	p->found = found;
+	p->done = true;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static bool probe_pred(const struct fdb_entry *e, void *arg)
+{
+	struct probe *p = arg;
+	struct timespec until;
+
+	(void)e;
+	if (p->asked)
+		return false;
+	p->asked = true;
+	assert_int_equal(pthread_create(&p->reader, NULL, probe_reader, p), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	pthread_mutex_lock(&p->lock);
+	while (!p->done && pthread_cond_timedwait(&p->cond, &p->lock, &until) == 0)
+		;
+	if (p->done)
+		p->completed++;
+	pthread_mutex_unlock(&p->lock);
+	return false;
+}
+
+static void test_walk_lets_readers_through(void **state)
+{
+	struct probe p = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct vtep_mac m = mac_n(1);
+
+	(void)state;
+	p.fdb = fdb_new(8, 0);
+	assert_non_null(p.fdb);
+	assert_int_equal(fdb_learn_local(p.fdb, 7, &m, 3, 0, NULL), FDB_LEARN_NEW);
+	assert_int_equal(fdb_flush_if(p.fdb, probe_pred, &p), 0);
+	assert_true(p.asked);
+	(void)pthread_join(p.reader, NULL);     /* a spinning one ends with the walk */
+	assert_int_equal(p.completed, 1);
+	assert_true(p.found);
+	fdb_free(p.fdb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_walk_lets_readers_through),
 		cmocka_unit_test(test_refresh_lockless),
 		cmocka_unit_test(test_concurrent),
 	};

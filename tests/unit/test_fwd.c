@@ -316,7 +316,7 @@ static void test_underlay_to_local(void **state)
 	assert_non_null(b);
 	assert_int_equal(b->type, FDB_REMOTE);
 	assert_true(vtep_addr_eq(&b->remote, &e->x));
-	assert_int_equal(b->seen_ms, NOW);
+	assert_int_equal(fdb_seen_ms(b), NOW);
 }
 
 /* A frame for a MAC we know to be behind another VTEP (learned or static)
