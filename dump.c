@@ -865,6 +865,19 @@ int dump_write(struct vtep_daemon *d)
 	return r;
 }
 
+/* The temp files of a writer that did not finish (killed, or died): each
+ * is named after its pid, so nothing else would ever remove them. */
+static void unlink_writer_tmp(const struct vtep_daemon *d, pid_t pid)
+{
+	static const char *const names[] = { "vtep.dump", "vtep.json" };
+	char path[4200];
+
+	for (size_t i = 0; i < VTEP_ARRAY_SIZE(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s.tmp.%d", d->conf->dumpdir, names[i], (int)pid);
+		(void)unlink(path);
+	}
+}
+
 /* A writer stuck that long (a hung file system, a stopped process) is
  * killed, so that the next dumps and the daemon's exit do not wait on it
  * for ever. */
@@ -874,7 +887,7 @@ int dump_write(struct vtep_daemon *d)
 void dump_reap(struct vtep_daemon *d, bool wait)
 {
 	uint64_t limit = wait ? vtep_now_ms() + DUMP_EXIT_WAIT_MS : 0;
-	int status = 0;
+	int status = 0, err;
 	pid_t r;
 
 	if (d->dump.child <= 0)
@@ -904,10 +917,13 @@ void dump_reap(struct vtep_daemon *d, bool wait)
 		}
 		usleep(10000);
 	}
+	err = r < 0 ? errno : 0;
+	if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		unlink_writer_tmp(d, d->dump.child);
 	d->dump.child = 0;
 	d->dump.killed = false;
 	if (r < 0)
-		log_written(d, -errno);
+		log_written(d, -err);
 	else if (WIFEXITED(status))
 		log_written(d, -WEXITSTATUS(status));
 	else
@@ -1088,9 +1104,11 @@ static void prom_tables(FILE *f, const struct vtep_daemon *d, uint64_t now)
 			fdb_count(d->fdb, t));
 	fprintf(f, "# HELP vtep_arp_entries ARP/ND cache entries by type.\n"
 		"# TYPE vtep_arp_entries gauge\n");
+	arpc_lock(d->arpc);             /* the workers snoop meanwhile */
 	for (int t = 0; t < ARPC_TYPE_MAX; t++)
 		fprintf(f, "vtep_arp_entries{type=\"%s\"} %zu\n", arpc_type_name(t),
 			arpc_count(d->arpc, t));
+	arpc_unlock(d->arpc);
 	fprintf(f, "# HELP vtep_taps Taps per VNI.\n# TYPE vtep_taps gauge\n");
 	for (size_t i = 0; i < d->n_vnis; i++)
 		fprintf(f, "vtep_taps{vni=\"%u\"} %zu\n", d->vnis[i].vni, d->vnis[i].n_taps);

@@ -321,10 +321,13 @@ static int write_pidfile(const char *pidfile)
 		(void)mkdir_p(dir);
 	}
 	f = fopen(pidfile, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "%d\n", (int)getpid());
-	return fclose(f) == 0 ? 0 : -errno;
+	if (!f || (fprintf(f, "%d\n", (int)getpid()), fclose(f)) != 0) {
+		int r = -errno;
+
+		log_error_errno(r, "cannot write the pidfile '%s'", pidfile);
+		return r;
+	}
+	return 0;
 }
 
 static void notify_status(struct vtep_daemon *d, const char *extra)

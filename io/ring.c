@@ -1009,7 +1009,14 @@ int io_add_port(struct io_ctx *ctx, enum io_port_kind kind, int fd, uint64_t coo
 			ctx->hi_port = i + 1;
 		if (kind == IO_PORT_TAP_TX)
 			return (int)i;
-		return arm_port_all(ctx, (int)i) < 0 ? -EBUSY : (int)i;
+		if (arm_port_all(ctx, (int)i) < 0) {
+			/* Nothing armed: the slot is free again (the caller
+			 * closes the fd, whose number may soon be another's). */
+			p->active = false;
+			p->gen++;
+			return -EBUSY;
+		}
+		return (int)i;
 	}
 	return -ENOSPC;
 }

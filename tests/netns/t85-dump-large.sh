@@ -105,8 +105,8 @@ check_eq "... and vtep.json is whole (generation $gen1)" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$WORK/A/vtep.json" 2>&1)" "$gen1"
 
 # A writer that hangs (stopped here, as a hung file system would hold it)
-# does not hold the daemon's exit for ever: after 10 s it is killed, the
-# daemon exits 0, and the last whole dump stays in place.
+# does not hold the daemon's exit for ever: after 10 s it is killed (its
+# temp file removed), the daemon exits 0, and the last whole dump stays.
 vtep_start A || finish
 note "spray: $(in_host C "$SPRAY" --dst 10.0.0.1 --src 10.0.0.3 --inner-dst $S --count $N --pps 200000)"
 sleep 0.5
@@ -119,6 +119,11 @@ for _ in $(seq 100); do
 	[ -n "$writer" ] && break
 	sleep 0.02
 done
+# (stopped once it has a temp file open, which must not outlive it)
+for _ in $(seq 250); do
+	[ -z "$writer" ] || [ -e "$WORK/A/vtep.dump.tmp.$writer" ] && break
+	sleep 0.01
+done
 if [ -n "$writer" ] && kill -STOP "$writer" 2>/dev/null; then
 	t0=$(now_ms)
 	vtep_stop A
@@ -126,6 +131,7 @@ if [ -n "$writer" ] && kill -STOP "$writer" 2>/dev/null; then
 	check "SIGTERM with the writer stopped: exit within 15 s ($took ms)" test "$took" -lt 15000
 	check "... the writer killed and logged" grep -q "dump $((gen2 + 1)): its writer $writer ran for [0-9]* ms, killed" "$WORK/A/vtep.log"
 	check "... it is gone" test ! -d "/proc/$writer"
+	check "... and so are its temp files" bash -c "! ls '$WORK/A' | grep -q 'tmp\.$writer\$'"
 	check_eq "... vtep.json still the whole dump before (generation $gen2)" \
 		"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$WORK/A/vtep.json" 2>&1)" "$gen2"
 else
