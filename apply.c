@@ -455,9 +455,12 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 		}
 		t->io = nt;
 		t->port = port;
-		if (nt.created) {
-			t->owned = true;
+		if (nt.created)
 			(void)io_tap_set_persist(&t->io, d->conf->persist_taps);
+		/* Made again by vtep, it is vtep's; made by someone else
+		 * meanwhile, it is theirs (never deleted by vtep). */
+		if (t->owned != nt.created) {
+			t->owned = nt.created;
 			daemon_taps_save(d);
 		}
 		d->workers_dirty = true;        /* they add a queue of it */
@@ -909,10 +912,13 @@ int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep
 	struct stage *st = calloc(1, sizeof(*st));
 	int r = -ENOMEM;
 
-	if (!st)
+	if (!st) {
+		snprintf(why, whylen, "out of memory");
 		return r;
-	st->n_vnis = conf->n_vnis;
+	}
 	st->vnis = calloc(conf->n_vnis ? conf->n_vnis : 1, sizeof(*st->vnis));
+	if (st->vnis)
+		st->n_vnis = conf->n_vnis;
 	r = st->vnis ? stage_tables(d, old, conf) : -ENOMEM;
 	if (r < 0)
 		snprintf(why, whylen, "cannot size the tables: %s", strerror(-r));

@@ -174,6 +174,7 @@ struct vtep_worker {
 	struct remotes *remotes;        /* its traffic per remote VTEP */
 	unsigned int stop;              /* __atomic: leave the loop */
 	unsigned int port_failed;       /* __atomic: a tap queue failed, restart us */
+	unsigned int failed;            /* __atomic: it could not run, and returned */
 };
 
 struct vtep_daemon {

@@ -80,13 +80,16 @@ static void *worker_main(void *arg)
 	r = io_ctx_new(&p, &io);
 	if (r < 0) {
 		log_error_errno(r, "worker %u: io_uring setup failed, running without it", w->id);
+		__atomic_store_n(&w->failed, 1, __ATOMIC_RELEASE);
 		return NULL;
 	}
 	io_set_busy_poll(io, w->d->conf->busy_poll);
 	__atomic_store_n(&w->io, io, __ATOMIC_RELEASE);
 	r = worker_ports(w);
-	if (r < 0)
+	if (r < 0) {
 		log_error_errno(r, "worker %u: cannot add its ports, running without it", w->id);
+		__atomic_store_n(&w->failed, 1, __ATOMIC_RELEASE);
+	}
 	while (r >= 0 && !__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		r = io_run(io, 1000, worker_event, w);
 		if (r == -EINTR || r == -ETIME)
@@ -98,10 +101,8 @@ static void *worker_main(void *arg)
 		}
 	}
 	io_get_stats(io, &w->last);
-	/* The main thread reads w->io for the dump only while we run; it
-	 * joins us before it looks again. */
-	__atomic_store_n(&w->io, NULL, __ATOMIC_RELEASE);
-	io_ctx_free(io);
+	/* The main thread may be reading w->io's stats for the dump: it
+	 * frees the ring once it has joined us (worker_retire). */
 	return NULL;
 }
 
@@ -292,6 +293,26 @@ void workers_start(struct vtep_daemon *d)
 	}
 }
 
+/* Join a worker that left its loop (asked to, or failed), keep what it
+ * counted, free its ring and close its fds. */
+static void worker_retire(struct vtep_daemon *d, struct vtep_worker *w)
+{
+	pthread_join(w->thread, NULL);
+	w->running = false;
+	for (size_t i = 0; i < w->n_vnis && i < d->n_vnis; i++)
+		ADD_COUNTERS(&d->vnis[i].c, &w->vni_c[i]);
+	for (size_t i = 0; i < d->n_taps; i++)
+		ADD_COUNTERS(&d->taps[i].c, &w->taps[i].c);
+	ADD_COUNTERS(&d->global, &w->global);
+	ADD_COUNTERS(&d->io_retired, &w->last);
+	remotes_fold(d->main.remotes, w->remotes);
+	if (w->io) {
+		io_ctx_free(w->io);
+		__atomic_store_n(&w->io, NULL, __ATOMIC_RELEASE);
+	}
+	worker_release(w);
+}
+
 void workers_stop(struct vtep_daemon *d)
 {
 	if (d->n_workers <= 1)
@@ -306,28 +327,29 @@ void workers_stop(struct vtep_daemon *d)
 		if (write(w->wake_fd, &one, sizeof(one)) < 0)
 			log_debug("worker %u: wake: %s", id, strerror(errno));
 	}
-	for (unsigned int id = 1; id < d->conf->workers; id++) {
-		struct vtep_worker *w = &d->workers[id];
-
-		if (!w->running)
-			continue;
-		pthread_join(w->thread, NULL);
-		w->running = false;
-		for (size_t i = 0; i < w->n_vnis && i < d->n_vnis; i++)
-			ADD_COUNTERS(&d->vnis[i].c, &w->vni_c[i]);
-		for (size_t i = 0; i < d->n_taps; i++)
-			ADD_COUNTERS(&d->taps[i].c, &w->taps[i].c);
-		ADD_COUNTERS(&d->global, &w->global);
-		ADD_COUNTERS(&d->io_retired, &w->last);
-		remotes_fold(d->main.remotes, w->remotes);
-		worker_release(w);
-	}
+	for (unsigned int id = 1; id < d->conf->workers; id++)
+		if (d->workers[id].running)
+			worker_retire(d, &d->workers[id]);
 	d->n_workers = 1;
 }
 
 void workers_tick(struct vtep_daemon *d)
 {
 	bool restart = d->workers_dirty;
+
+	/* A worker that could not run returned: its socket and tap queues
+	 * would hold the share of traffic the kernel steers to them, with
+	 * nobody reading. Closed, the others take it over. */
+	for (unsigned int id = 1; id < d->n_workers; id++) {
+		struct vtep_worker *w = &d->workers[id];
+
+		if (!w->running || !__atomic_load_n(&w->failed, __ATOMIC_ACQUIRE))
+			continue;
+		worker_retire(d, w);
+		log_warning("worker %u stopped: its underlay socket and tap queues are closed, "
+			    "the other workers take its traffic (a reload or restart tries again)",
+			    id);
+	}
 
 	for (unsigned int id = 1; id < d->n_workers; id++)
 		if (d->workers[id].running &&

@@ -86,6 +86,8 @@ ip -n "$(vns A1)" tuntap add mode tap name "$(vtap A1)"
 check "A: the re-created tap is attached within 3 s" poll 3 tap_is_up A1
 check "A: the attach is logged" grep -q "tap '$(vtap A1)' in netns $(vns A1) is back (attached)" "$WORK/A/vtep.log"
 check_eq "A: attached, not created" "$(tap_field A1 created)" false
+check_eq "A: and no longer vtep's own (owned)" "$(tap_field A1 owned)" false
+check "... nor listed in vtep.taps" bash -c "! grep -q '^tap $(vtap A1) ' '$WORK/A/vtep.taps'"
 vm_setup A1
 check "ping A1 -> B1 through the re-created tap" vm_ping A1 "$(vm_addr B1)" 3
 dump_json A
@@ -100,6 +102,8 @@ check "vtep reload (nothing changed) is applied" \
 	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
 check "A: the reload created the tap again" poll 3 tap_is_up A1
 check_eq "A: created by vtep this time" "$(tap_field A1 created)" true
+check_eq "A: and vtep's own again" "$(tap_field A1 owned)" true
+check "... listed in vtep.taps" grep -q "^tap $(vtap A1) " "$WORK/A/vtep.taps"
 check_eq "A: lost twice in all" "$(tap_field A1 lost)" 2
 vm_setup A1
 check "ping A1 -> B1 after the reload" vm_ping A1 "$(vm_addr B1)" 3
