@@ -841,6 +841,17 @@ static void test_arp_target_behind_asking_tap(void **state)
 		memcpy(buf + 6, mac_a.b, 6);            /* from someone else: answered */
 		run(e, 1, buf, len);
 		expect_arp_reply(&e->d, &mac_d, ip7(4), &mac_c, ip7(3));
+		/* Nor when only the MAC the request names is the owner's, or
+		 * is not one a reply could go to. */
+		len = arp_frame(buf, &mac_bcast, &mac_c, ARP_OP_REQUEST, ip7(4), ip7(3));
+		memcpy(buf + 6, mac_d.b, 6);
+		run(e, 1, buf, len);
+		expect_flood(&e->d, 1, true);
+		expect_no_reply(&e->d);
+		len = arp_frame(buf, &mac_bcast, &mac_bcast, ARP_OP_REQUEST, ip7(4), ip7(3));
+		memcpy(buf + 6, mac_d.b, 6);
+		run(e, 1, buf, len);
+		expect_no_reply(&e->d);
 	}
 }
 
@@ -1309,7 +1320,8 @@ static void test_nd_static_not_poisoned(void **state)
 static void test_nd_not_answered(void **state)
 {
 	struct env *e = *state;
-	const struct nd_msg ucast = { ND_TYPE_NS, 0, 0, IP6_A, IP6_B, IP6_B, ND_OPT_SLLA, &mac_a };
+	/* to the solicited-node group, but in a unicast Ethernet frame */
+	const struct nd_msg ucast = { ND_TYPE_NS, 0, 0, IP6_A, SN_B, IP6_B, ND_OPT_SLLA, &mac_a };
 	const struct nd_msg hop64 = { ND_TYPE_NS, 0, 64, IP6_A, SN_B, IP6_B, ND_OPT_SLLA, &mac_a };
 	const struct nd_msg group = { ND_TYPE_NS, 0, 0, IP6_A, "ff02::1", IP6_B, ND_OPT_SLLA,
 				      &mac_a };

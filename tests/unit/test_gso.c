@@ -470,11 +470,20 @@ static void test_coalesce_rules(void **state)
 
 	(void)state;
 	memcpy(a, frame, len);
-	/* SYN, no payload: not candidates. */
-	frame[34 + 13] = 0x12;
+	/* A plain ACK with payload is a candidate (checksums not asked: build
+	 * leaves the TCP one out); SYN, FIN, RST, URG, CWR or no payload: not. */
+	assert_int_equal(gso_tcp_parse(frame, len, false, &va), VTEP_DROP_NONE);
 	assert_int_equal(gso_tcp_parse(frame, len, true, &va), VTEP_DROP_MALFORMED);
+	for (unsigned int i = 0; i < 5; i++) {
+		static const uint8_t flags[] = { 0x12, 0x11, 0x14, 0x30, 0x90 };
+
+		frame[34 + 13] = flags[i];
+		assert_int_equal(gso_tcp_parse(frame, len, false, &va), VTEP_DROP_MALFORMED);
+	}
+	frame[34 + 13] = 0x18;                  /* ACK PSH: a candidate */
+	assert_int_equal(gso_tcp_parse(frame, len, false, &va), VTEP_DROP_NONE);
 	len = build(false, false, 0, 0x10);
-	assert_int_equal(gso_tcp_parse(frame, len, true, &va), VTEP_DROP_MALFORMED);
+	assert_int_equal(gso_tcp_parse(frame, len, false, &va), VTEP_DROP_MALFORMED);
 	/* Valid checksums first: split a 2-segment frame of 100-byte segments. */
 	len = build(false, false, 200, 0x10);
 	{
@@ -497,6 +506,16 @@ static void test_coalesce_rules(void **state)
 		b[34 + 31]++;
 		assert_false(gso_coalesce_add(&c, b, &vb));
 		b[34 + 31]--;
+		assert_true(gso_coalesce_add(&c, b, &vb));
+		/* A full-sized first segment with PSH ends the run: the next,
+		 * in sequence, is refused. */
+		a[34 + 13] |= 0x08;
+		assert_int_equal(gso_tcp_parse(a, g.hlen + 100, false, &va), VTEP_DROP_NONE);
+		gso_coalesce_start(&c, a, &va);
+		assert_false(gso_coalesce_add(&c, b, &vb));
+		a[34 + 13] &= (uint8_t)~0x08;
+		assert_int_equal(gso_tcp_parse(a, g.hlen + 100, false, &va), VTEP_DROP_NONE);
+		gso_coalesce_start(&c, a, &va);
 		assert_true(gso_coalesce_add(&c, b, &vb));
 	}
 }

@@ -112,6 +112,21 @@ static size_t ipv6_ext(uint8_t *f, const char *src, const char *na, uint8_t ext)
 	return n + 8;
 }
 
+/* The NA behind two extension headers: destination options, then
+ * hop-by-hop (which Linux refuses anywhere but first). */
+static size_t ipv6_hbh_second(uint8_t *f, const char *src, const char *na)
+{
+	size_t n = ipv6_ext(f, src, na, 60), o = 14;
+
+	memmove(f + o + 56, f + o + 48, n - o - 48);
+	memset(f + o + 48, 0, 8);
+	f[o + 40] = 0;                  /* dstopts: next hop-by-hop */
+	f[o + 48] = 58;                 /* hop-by-hop: next ICMPv6 */
+	f[o + 50] = 1;                  /* PadN, 4 bytes */
+	f[o + 51] = 4;
+	return n + 8;
+}
+
 static void macs(void **state)
 {
 	const struct vtep_mac both[2] = { mac2, mac1 };
@@ -195,10 +210,12 @@ static void ips(void **state)
 	n = ipv6_ext(f, "fe80::1", "fd00::2", 44);
 	assert_true(guard_ip_ok(f, n, ok, 3));
 	/* A hop-by-hop header that is not the first is not walked: Linux
-	 * refuses the packet. */
-	n = ipv6_ext(f, "fe80::1", "fd00::2", 60);
-	f[14 + 40] = 0;                 /* dstopts -> hop-by-hop */
+	 * refuses the packet. The same chain with routing in its place is
+	 * walked (and the NA refused). */
+	n = ipv6_hbh_second(f, "fe80::1", "fd00::2");
 	assert_true(guard_ip_ok(f, n, ok, 3));
+	f[14 + 40] = 43;
+	assert_false(guard_ip_ok(f, n, ok, 3));
 }
 
 /* Every prefix, as an exact-size heap copy: nothing read past it, and a
