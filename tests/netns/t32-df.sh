@@ -106,8 +106,11 @@ check_fails "df set: ping -s 1400 A1 -> B1 gets no answer (DF, and no ICMP from 
 cap_stop r1
 check_ge "df set: A's datagrams carry DF" "$(cap_count r1 "$(from $A) and $DF")" 3
 check_eq "... all of them" "$(cap_count r1 "$(from $A) and not $DF")" 0
-check_ge "the kernel's (B, df unset by default) carry none" \
+check_ge "... the 1400-byte pings among them, whole (1478 bytes of IP), reached R" \
+	"$(cap_count r1 "$(from $A) and $DF and ip[2:2] = 1478")" 3
+check_ge "the kernel's (B, df unset by default) go without DF" \
 	"$(cap_count r1 "$(from $B) and not $DF")" 3
+check_eq "... all of them" "$(cap_count r1 "$(from $B) and $DF")" 0
 check_eq "R fragmented none of A's" "$(cap_count r1 "src host $A and $FRAG")" 0
 
 # A reload cannot change it.

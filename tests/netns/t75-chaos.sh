@@ -20,8 +20,8 @@
 #   a dump (SIGUSR1); SIGUSR2 (capture stopped or restarted: A only); a
 #   reload that changes busy_poll, cpus, ageing, bum_rate and adds or
 #   drops VNI 300 with its tap and VLAN sub-ports of A1's and A2's taps
-#   (in VNIs 200 and 100); a reload with a bad config (must be
-#   refused); A2's tap deleted (back on the next reload); the underlay
+#   (in VNIs 200 and 100); a reload the daemon must refuse (a tap it
+#   cannot make, or a bad file signalled by SIGHUP); A2's tap deleted (back on the next reload); the underlay
 #   link of A or B down for a moment; vtep flush with random selectors.
 # Afterwards: both daemons still run; every bad reload was refused, every
 # good one applied and every flush answered; A2's tap is back after a last
@@ -153,20 +153,43 @@ reload_random()
 	fi
 }
 
+# bad_reload H: a configuration the daemon itself must refuse, keeping the
+# running one: either one whose new tap lies in a namespace that does not
+# exist (it fails while staging, after the capture, groups and other taps
+# were staged: all undone), or one its parser refuses, put in place and
+# signalled with SIGHUP (vtep reload would refuse it before asking). The
+# file is put back afterwards.
 bad_reload()
 {
-	local h=$1 bad=$WORK/$1/bad.conf
+	local h=$1 conf=${HOST_CONF[$1]} rc=0 gen
 	bads=$((bads + 1))
-	sed 's/^vnis = (/vnis = ( { vni = 16777216; },/' "${HOST_CONF[$h]}" >"$bad"
-	if ip netns exec "$(hns "$h")" "$VTEP" reload -c "$bad" >"$WORK/reload.out" 2>&1; then
-		note "a bad config was applied on $h"
+	if [ $((RANDOM % 2)) = 0 ]; then
+		sed -i "s|^vnis = (|vnis = ( { vni = 901; taps = ( { name = \"tapZ\"; netns = \"none-$SUF\"; } ); },|" \
+			"$conf"
+		ip netns exec "$(hns "$h")" "$VTEP" reload -c "$conf" >"$WORK/reload.out" 2>&1 || rc=$?
+		if [ "$rc" = 1 ] && grep -q "^reload rejected" "$WORK/reload.out"; then
+			refused=$((refused + 1))
+		else
+			note "a reload with a tap $h cannot make: exit $rc, $(head -n 1 "$WORK/reload.out")"
+		fi
 	else
-		refused=$((refused + 1))
+		gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/$h/vtep.reload" 2>/dev/null)
+		echo 'bogus_key = 1;' >>"$conf"
+		kill -HUP "${HOST_PID[$h]}" 2>/dev/null || true
+		if poll 10 bash -c "grep -q '^pid [0-9]* generation' '$WORK/$h/vtep.reload' &&
+			! grep -q ' generation ${gen:-none} ' '$WORK/$h/vtep.reload'" &&
+			grep -q "rejected: $conf:[0-9]*: unknown key 'bogus_key'" "$WORK/$h/vtep.reload"; then
+			refused=$((refused + 1))
+		else
+			note "SIGHUP with a bad file on $h: $(head -n 1 "$WORK/$h/vtep.reload" 2>&1)"
+		fi
 	fi
+	conf_write "$h" "$conf"
 }
 
-# flush_random H: vtep flush on H with selectors chosen at random (VNI 300
-# may be absent: then it is refused, exit 1); exit 2 (no answer) is noted.
+# flush_random H: vtep flush on H with selectors chosen at random; answered
+# is "flushed ..." or the daemon's refusal (VNI 300 or A1's tap absent
+# there: exit 1); anything else is noted.
 flush_random()
 {
 	local h=$1 sel rc=0
@@ -177,10 +200,14 @@ flush_random()
 	# shellcheck disable=SC2086 # the selectors are words
 	ip netns exec "$(hns "$h")" "$VTEP" flush -c "${HOST_CONF[$h]}" $sel \
 		>"$WORK/flush.out" 2>&1 || rc=$?
-	if [ "$rc" = 2 ]; then
-		note "flush $sel on $h unanswered: $(head -n 1 "$WORK/flush.out")"
-	else
+	# Answered: exit 0 ("flushed ..."), or 1 with the daemon's own refusal
+	# (VNI 300 or A1's tap absent on that host, or in that configuration).
+	if [ "$rc" = 0 ] && grep -q "^flushed " "$WORK/flush.out"; then
 		flushed_ok=$((flushed_ok + 1))
+	elif [ "$rc" = 1 ] && grep -Eq "no (VNI|tap) .* in the running configuration" "$WORK/flush.out"; then
+		flushed_ok=$((flushed_ok + 1))
+	else
+		note "flush $sel on $h: exit $rc, $(head -n 1 "$WORK/flush.out")"
 	fi
 }
 flushes=0

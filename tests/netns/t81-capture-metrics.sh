@@ -45,6 +45,7 @@ fi
 kill -USR2 "$pid"
 check "SIGUSR2 stops the capture" poll 5 grep -q "capture stopped" "$WORK/A/vtep.log"
 vm_ping A1 192.168.100.2 2 >/dev/null || true
+sleep 1.2                                   # a running capture would be flushed by now
 check_eq "no packets added while stopped" "$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" "$n1"
 kill -USR2 "$pid"
 check "SIGUSR2 starts it again" poll 5 bash -c "grep -c 'capturing inner and outer' '$WORK/A/vtep.log' | grep -q 2"
