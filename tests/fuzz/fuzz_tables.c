@@ -295,8 +295,9 @@ static int fm_add_static(struct fdb_model *m, uint32_t vni, const struct vtep_ma
 
 static bool fdb_entry_same(const struct fdb_entry *a, const struct fdb_entry *b)
 {
+	/* fdb_seen_ms: fdb_lookup's entries carry the slot generation too */
 	if (a->vni != b->vni || !vtep_mac_eq(&a->mac, &b->mac) || a->type != b->type ||
-	    a->seen_ms != b->seen_ms)
+	    fdb_seen_ms(a) != fdb_seen_ms(b))
 		return false;
 	if (a->type == FDB_LOCAL)
 		return a->tap == b->tap;

@@ -210,7 +210,7 @@ static inline void world_check_decision(const struct world *w, const struct fwd_
 	    d->learn == FDB_LEARN_MOVED || d->learn == FDB_LEARN_FROZE) {
 		const struct fdb_entry *e = fdb_lookup(w->fdb, v->vni, &d->eth.src);
 
-		CHECK(e && e->type != FDB_STATIC && e->seen_ms == w->now);
+		CHECK(e && e->type != FDB_STATIC && fdb_seen_ms(e) == w->now);
 		CHECK(fdb_frozen(w->fdb, e, w->now) == (d->learn == FDB_LEARN_FROZE) ||
 		      d->learn == FDB_LEARN_REFRESHED);
 	}
