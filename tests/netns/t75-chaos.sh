@@ -173,7 +173,9 @@ bad_reload()
 			note "a reload with a tap $h cannot make: exit $rc, $(head -n 1 "$WORK/reload.out")"
 		fi
 	else
-		gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/$h/vtep.reload" 2>/dev/null)
+		# (no status file yet before H's first reload)
+		gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/$h/vtep.reload" \
+			2>/dev/null || true)
 		echo 'bogus_key = 1;' >>"$conf"
 		kill -HUP "${HOST_PID[$h]}" 2>/dev/null || true
 		if poll 10 bash -c "grep -q '^pid [0-9]* generation' '$WORK/$h/vtep.reload' &&
