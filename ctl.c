@@ -16,7 +16,9 @@
 #include "daemon.h"
 #include "proto/ctl.h"
 
+#include <limits.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -201,6 +203,23 @@ static void flush(struct vtep_daemon *d, const struct ctl_request *r, uid_t uid,
 /* ------------------------------------------------------------------ */
 /* Requests                                                           */
 
+/* Which file a reload reads: the daemon stats its own path, as given to
+ * it (relative to its own working directory), at the time of asking. */
+static void config_identity(const struct vtep_daemon *d, char *reply, size_t replylen)
+{
+	char real[PATH_MAX];
+	const char *path = realpath(d->conf_path, real) ? real : d->conf_path;
+	struct stat st;
+
+	if (stat(d->conf_path, &st) < 0) {
+		snprintf(reply, replylen, "error cannot stat '%.400s': %s", path,
+			 strerror(errno));
+		return;
+	}
+	snprintf(reply, replylen, "ok config %llu %llu %.400s", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino, path);
+}
+
 static void answer(struct vtep_daemon *d, char *req, size_t len, uid_t uid, char *reply,
 		   size_t replylen)
 {
@@ -217,7 +236,10 @@ static void answer(struct vtep_daemon *d, char *req, size_t len, uid_t uid, char
 		snprintf(reply, replylen, "error %s", why);
 		return;
 	}
-	flush(d, &r, uid, reply, replylen);
+	if (r.cmd == CTL_CONFIG)
+		config_identity(d, reply, replylen);
+	else
+		flush(d, &r, uid, reply, replylen);
 }
 
 /* The sender's uid (SCM_CREDENTIALS; (uid_t)-1 without) and the one fd it

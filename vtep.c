@@ -35,7 +35,8 @@ static const char usage_text[] =
 	"usage: vtep [-c FILE] [-v]...        run in the foreground\n"
 	"       vtep -t [-c FILE]             check the configuration\n"
 	"       vtep dump [-c FILE] [--json]  print the running daemon's tables\n"
-	"       vtep reload [-c FILE]         check FILE, then make the daemon reload it\n"
+	"       vtep reload [-c FILE]         check FILE, then make the daemon reload it (its own\n"
+	"                                     file: refused when FILE is another)\n"
 	"       vtep flush [-c FILE] [fdb] [arp] [vni N] [mac MAC] [remote ADDR] [tap NAME]\n"
 	"                  [ip ADDR]          remove learned FDB and ARP/ND entries\n"
 	"       vtep -V | --version           print the version\n"
@@ -198,6 +199,32 @@ static int cmd_dump(const struct options *o)
 	return r;
 }
 
+/*
+ * A reload rereads the file the daemon was started with, whatever FILE the
+ * command checked: when the daemon can say which file that is (its control
+ * socket; an older daemon cannot) and it is not FILE, refuse rather than
+ * report another file's reload. EXIT_OK to go on.
+ */
+static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
+{
+	const char *const words[] = { "config" };
+	unsigned long long dev, ino;
+	char reply[CTL_MAX_REPLY];
+	struct stat st;
+	int at = 0;
+
+	if (ctl_call(dumpdir, words, 1, reply, sizeof(reply), 2000) < 0 ||
+	    sscanf(reply, "ok config %llu %llu %n", &dev, &ino, &at) != 2 || !at)
+		return EXIT_OK;
+	if (stat(file, &st) < 0 || ((unsigned long long)st.st_dev == dev &&
+				    (unsigned long long)st.st_ino == ino))
+		return EXIT_OK;
+	fprintf(stderr, "vtep: the daemon (pid %d) reloads from '%s', not '%s': nothing sent "
+		"(copy the file there, or restart the daemon with -c %s)\n", (int)pid,
+		reply + at, file, file);
+	return EXIT_CONFIG;
+}
+
 static int cmd_reload(const struct options *o)
 {
 	struct vtep_conf *conf;
@@ -211,6 +238,8 @@ static int cmd_reload(const struct options *o)
 		return EXIT_CONFIG;
 	snprintf(path, sizeof(path), "%s/vtep.reload", conf->dumpdir);
 	r = find_daemon(conf->pidfile, &pid);
+	if (r == EXIT_OK)
+		r = check_daemon_file(o->conf_path, conf->dumpdir, pid);
 	if (r == EXIT_OK && !signal_and_wait(pid, SIGHUP, path, false, 10000)) {
 		fprintf(stderr, "vtep: the daemon (pid %d) reported no reload result in '%s' "
 			"within 10 s\n", (int)pid, path);

@@ -108,8 +108,17 @@ int ctl_parse(const char *const *words, size_t n, struct ctl_request *ret, char 
 	bool fdb = false, arp = false, located;
 
 	memset(&r, 0, sizeof(r));
+	if (n > 0 && strcmp(words[0], "config") == 0) {
+		if (n > 1) {
+			snprintf(why, whylen, "'config' takes no words ('%s')", words[1]);
+			return -EINVAL;
+		}
+		r.cmd = CTL_CONFIG;
+		*ret = r;
+		return 0;
+	}
 	if (n == 0 || strcmp(words[0], "flush") != 0) {
-		snprintf(why, whylen, "unknown command '%s' (the daemon knows flush)",
+		snprintf(why, whylen, "unknown command '%s' (the daemon knows flush and config)",
 			 n ? words[0] : "");
 		return -EINVAL;
 	}

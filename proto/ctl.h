@@ -6,6 +6,7 @@
  * entries it names. Pure: the socket is the daemon's (ctl.c).
  *
  *   flush [fdb] [arp] [vni N] [mac MAC] [remote ADDR] [tap NAME] [ip ADDR]
+ *   config
  *
  * removes learned entries, never static ones: FDB entries (local and
  * remote) and snooped ARP/ND entries, those matching every selector given.
@@ -13,6 +14,10 @@
  * has: remote and tap (a location) are FDB words, ip an ARP/ND word. The
  * switch's `clear mac address-table dynamic [vlan V] [address M]
  * [interface I]`, the kernel's `bridge fdb flush` and `ip neigh flush`.
+ *
+ * config asks which file the daemon reloads from: "ok config DEV INO PATH"
+ * (the file's device and inode numbers, then its path), so that `vtep
+ * reload -c FILE` can tell whether FILE is the daemon's own.
  */
 #ifndef VTEP_PROTO_CTL_H
 #define VTEP_PROTO_CTL_H
@@ -26,6 +31,7 @@
 
 enum ctl_cmd {
 	CTL_FLUSH,
+	CTL_CONFIG,
 };
 
 struct ctl_request {

@@ -12,7 +12,8 @@
 # entries and counters of the unchanged VNI survive. Peers, groups, static
 # FDB/ARP entries and VNIs come and go; a bad config (client side and daemon
 # side) and a change needing a restart are rejected with the reason while
-# the old configuration keeps forwarding; include_dir drop-ins register and
+# the old configuration keeps forwarding; `vtep reload -c` on a file that is
+# not the daemon's is refused before anything is sent; include_dir drop-ins register and
 # unregister a VM. Signals pending together (SIGUSR1 and SIGHUP; SIGHUP and
 # SIGTERM) are each acted on.
 set -eu
@@ -122,6 +123,22 @@ check_eq "a change of 'local' is refused (exit 1)" "$rc" "1"
 check "with the reason" grep -q "changing 'local' needs a restart" "$WORK/reload.out"
 check "the old configuration still forwards" vm_ping A1 192.168.100.2
 check "A is still running" vtep_alive A
+# `vtep reload -c` on a file other than the daemon's own: a reload would
+# reread the daemon's file, so nothing is sent; the same file by another
+# name (a symlink) is the daemon's.
+conf_write A "$conf"
+conf_write A "$WORK/other.conf"
+gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/A/vtep.reload" || true)
+rc=0
+ip netns exec "$(hns A)" "$VTEP" reload -c "$WORK/other.conf" >"$WORK/reload.out" 2>&1 || rc=$?
+check_eq "vtep reload -c another file exits 1" "$rc" "1"
+check "it names the daemon's file" grep -q \
+	"reloads from '$(realpath "$conf")', not '$WORK/other.conf': nothing sent" "$WORK/reload.out"
+check "and no reload happened" grep -q "^pid $pid generation $gen " "$WORK/A/vtep.reload"
+ln -s "$conf" "$WORK/link.conf"
+check "vtep reload -c a symlink to the daemon's file is applied" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "$WORK/link.conf"
+check "a new reload status" bash -c "! grep -q ' generation $gen ' '$WORK/A/vtep.reload'"
 
 # 5. include_dir: a hypervisor registers a VM with a drop-in file.
 mkdir -p "$WORK/A/vtep.d"

@@ -82,6 +82,11 @@ static void test_parse(void **state)
 	assert_true(!r.fdb && r.arp);
 	assert_int_equal(parse("flush fdb arp", &r, why, sizeof(why)), 0);
 	assert_true(r.fdb && r.arp);
+	/* config: which file the daemon reloads from. */
+	assert_int_equal(parse("config", &r, why, sizeof(why)), 0);
+	assert_int_equal(r.cmd, CTL_CONFIG);
+	assert_int_equal(parse("flush", &r, why, sizeof(why)), 0);
+	assert_int_equal(r.cmd, CTL_FLUSH);
 	assert_int_equal(parse("flush vni 16777215", &r, why, sizeof(why)), 0);
 }
 
@@ -93,6 +98,8 @@ static void test_parse_refused(void **state)
 	} bad[] = {
 		{ "", "unknown command" },
 		{ "dump", "unknown command 'dump'" },
+		{ "config now", "'config' takes no words ('now')" },
+		{ "flush config", "unknown word 'config'" },
 		{ "flush vni", "'vni' needs a value" },
 		{ "flush vni 0", "not a number from 1 to 16777215" },
 		{ "flush vni 16777216", "not a number" },
