@@ -19,6 +19,7 @@
 #include "daemon.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -69,6 +70,26 @@ static int worker_ports(struct vtep_worker *w)
 	return 0;
 }
 
+/*
+ * VTEP_FAULT_WORKER=N (vtep(8), for tests): the first io_uring setup of
+ * worker N fails, as when the kernel refuses a ring (too many open files,
+ * memory), once per run; a reload then starts it for real.
+ */
+static bool worker_fault(unsigned int id)
+{
+	static int used;
+	const char *e = getenv("VTEP_FAULT_WORKER");
+	char *end;
+	unsigned long n;
+
+	if (!e || !*e)
+		return false;
+	n = strtoul(e, &end, 10);
+	if (*end || n != id)
+		return false;
+	return !__atomic_exchange_n(&used, 1, __ATOMIC_ACQ_REL);
+}
+
 static void *worker_main(void *arg)
 {
 	struct vtep_worker *w = arg;
@@ -77,7 +98,7 @@ static void *worker_main(void *arg)
 	int r;
 
 	daemon_io_params(&p);
-	r = io_ctx_new(&p, &io);
+	r = worker_fault(w->id) ? -EMFILE : io_ctx_new(&p, &io);
 	if (r < 0) {
 		log_error_errno(r, "worker %u: io_uring setup failed, running without it", w->id);
 		__atomic_store_n(&w->failed, 1, __ATOMIC_RELEASE);

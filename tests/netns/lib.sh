@@ -760,20 +760,21 @@ vm_ping()
 	in_vm "$v" ping -n -q -c "$n" -i 0.2 -w "$w" "$dst"
 }
 
-# tcp_bytes V DST SRV [-6]: bytes a 2 s iperf3 TCP transfer from VM V to DST
-# (an address of VM SRV) delivered: the server's count, 0 when the transfer
-# failed. The server is ended afterwards either way, so the port is free
+# tcp_bytes V DST SRV [IPERF3_ARGS...]: bytes a 2 s iperf3 TCP transfer from
+# VM V to DST (an address of VM SRV) delivered (all streams: -P N; -R
+# reverses; -6), the receiver's count, 0 when the transfer failed. The server is ended afterwards either way, so the port is free
 # for the next call (this runs in $(...): no counter would survive it).
 tcp_bytes()
 {
 	local v=$1 dst=$2 srv=$3 out pid
+	shift 3
 	in_vm "$srv" iperf3 -s -1 -p 5401 >/dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 30); do
 		in_vm "$srv" ss -Hltn "sport = :5401" | grep -q . && break
 		sleep 0.1
 	done
-	out=$(in_vm "$v" timeout 10 iperf3 ${4:+"$4"} -c "$dst" -p 5401 -t 2 -J \
+	out=$(in_vm "$v" timeout 10 iperf3 "$@" -c "$dst" -p 5401 -t 2 -J \
 		--connect-timeout 3000 2>/dev/null) || true
 	bg_kill "$pid"
 	wait "$pid" 2>/dev/null || true
