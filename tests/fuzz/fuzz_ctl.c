@@ -38,6 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(why[0] != '\0');
 		return 0;
 	}
+	if (r.cmd == CTL_CONFIG) {      /* a question with no words: nothing to select */
+		CHECK(n == 1 && !strcmp(words[0], "config"));
+		CHECK(!r.fdb && !r.arp && !r.has_vni && !r.has_mac && !r.has_remote && !r.has_ip);
+		return 0;
+	}
+	CHECK(r.cmd == CTL_FLUSH);
 	CHECK(r.fdb || r.arp);
 	CHECK(!(r.has_ip && r.fdb));
 	CHECK(!((r.has_remote || r.tap[0]) && r.arp));

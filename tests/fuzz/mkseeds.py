@@ -130,6 +130,7 @@ CTLS = {
     "tap": ["flush", "tap", "vm1"],
     "ip6": ["flush", "arp", "ip", "fd00:7::2"],
     "bad_combo": ["flush", "ip", "192.168.7.2", "tap", "vm1"],
+    "config": ["config"],
 }
 for name, words in CTLS.items():
     write("ctl", name, b"".join(w.encode() + b"\0" for w in words))
