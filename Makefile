@@ -245,12 +245,18 @@ fuzz:
 	$(Q)FUZZ_TIME='$(FUZZ_TIME)' FUZZ_ARGS='$(FUZZ_ARGS)' tests/fuzz/run.sh $(B)/fuzz $(FUZZ_NAMES)
 
 # Unit files get the install paths substituted (@SBINDIR@, @SYSCONFDIR@);
-# $(SYSCONFDIR)/vtep holds the NAME.conf files of vtep@NAME instances.
+# $(SYSCONFDIR)/vtep holds the NAME.conf files of vtep@NAME instances. An
+# existing $(SYSCONFDIR)/vtep.conf is the operator's: never overwritten.
 install: vtep
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(SYSCONFDIR)/vtep \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 vtep $(DESTDIR)$(SBINDIR)/vtep
-	install -m 0644 packaging/vtep.conf $(DESTDIR)$(SYSCONFDIR)/vtep.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/vtep.conf ]; then \
+		echo "kept $(DESTDIR)$(SYSCONFDIR)/vtep.conf (yours; the example is packaging/vtep.conf)"; \
+	else \
+		echo "install -m 0644 packaging/vtep.conf $(DESTDIR)$(SYSCONFDIR)/vtep.conf"; \
+		install -m 0644 packaging/vtep.conf $(DESTDIR)$(SYSCONFDIR)/vtep.conf; \
+	fi
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		packaging/vtep.service > $(DESTDIR)$(SYSTEMDUNITDIR)/vtep.service
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \

@@ -85,6 +85,12 @@ usr/share/man/man8/vtep.8"
 	out=$(make --no-print-directory -C "$TOP" uninstall DESTDIR="$D" PREFIX=/usr \
 		SYSCONFDIR=/etc SYSTEMDUNITDIR=/lib/systemd/system 2>&1)
 	check_eq "make uninstall leaves only the configuration" "$(files "$D" | tr '\n' ' ')" "etc/vtep.conf "
+	# An operator's configuration survives installing again.
+	echo '# edited by the operator' >>"$D/etc/vtep.conf"
+	stage deb PREFIX=/usr SYSCONFDIR=/etc SYSTEMDUNITDIR=/lib/systemd/system || true
+	check "make install again keeps an edited etc/vtep.conf" \
+		grep -q '^# edited by the operator$' "$D/etc/vtep.conf"
+	check "and installs the rest again" test -x "$D/usr/sbin/vtep"
 fi
 
 # ---------------------------------------------------------------- the default layout
