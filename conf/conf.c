@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -336,12 +337,20 @@ static int neg_errno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
+#define NOT_REGULAR (-ESPIPE)     /* read_file: a FIFO, socket or device */
+
+static const char *read_strerror(int r)
+{
+	return r == NOT_REGULAR ? "not a regular file" : strerror(-r);
+}
+
 /*
- * Reads a whole file into a NUL-terminated buffer (*ret_len excludes the
+ * Reads a whole regular file into a NUL-terminated buffer (*ret_len excludes the
  * NUL). Returns NULL with a negative errno in *ret_err on failure.
  */
 static char *read_file(const char *path, size_t *ret_len, int *ret_err)
 {
+	struct stat st = { 0 };
 	size_t len = 0;
 	size_t cap = 4096;
 	char *buf;
@@ -350,10 +359,16 @@ static char *read_file(const char *path, size_t *ret_len, int *ret_err)
 	int fd;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Not blocking: a FIFO would hang the checker, and a reload on the
+	 * daemon's packet thread, until someone wrote to it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		*ret_err = neg_errno();
 		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : NOT_REGULAR;
+		goto close_fd;
 	}
 	buf = malloc(cap);
 	if (!buf) {
@@ -472,7 +487,7 @@ static void read_dropin(struct conf_ctx *ctx, const char *dir, const char *name)
 	ctx->file = (size_t)idx;
 	text = read_file(path, &len, &r);
 	if (!text) {
-		conf_error(ctx, 0, "cannot open: %s", strerror(-r));
+		conf_error(ctx, 0, "cannot open: %s", read_strerror(r));
 		return;
 	}
 	parse_text(ctx, text, len);
@@ -638,7 +653,7 @@ int conf_load_file(const char *path, struct vtep_conf **ret_conf, char *errbuf, 
 	text = read_file(path, &len, &r);
 	if (!text) {
 		if (errbuf && errlen > 0)
-			snprintf(errbuf, errlen, "%s: cannot open: %s\n", path, strerror(-r));
+			snprintf(errbuf, errlen, "%s: cannot open: %s\n", path, read_strerror(r));
 		return r;
 	}
 	r = load(text, len, path, ret_conf, errbuf, errlen);

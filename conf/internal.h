@@ -48,7 +48,8 @@ struct conf_ctx {
 	bool oom;
 	int include_line;               /* line of include_dir in the main file */
 	int vnis_line;                  /* line of vnis in the main file */
-	size_t n_taps;                  /* taps in the whole configuration */
+	size_t n_taps;                  /* tap slots in the whole configuration: a
+					 * trunk device takes one beside its VLANs */
 	size_t n_entries;               /* vnis entries seen, valid or not, in all files */
 	size_t vni_idx;                 /* VNI being read, or SIZE_MAX for a throw-away one */
 	struct conf_dupset fdb_set;

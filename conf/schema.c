@@ -306,7 +306,7 @@ static void parse_tap(struct conf_ctx *ctx, const config_setting_t *g, const cha
 {
 	struct conf_tap *t = &v->taps[v->n_taps];
 	const struct conf_tap *first;
-	size_t errors = ctx->n_msgs;
+	size_t errors = ctx->n_msgs, slots;
 	char p[CONF_PATH_MAX];
 
 	if (!conf_expect(ctx, g, path, CONFIG_TYPE_GROUP))
@@ -344,10 +344,19 @@ static void parse_tap(struct conf_ctx *ctx, const config_setting_t *g, const cha
 			    first->file, first->line, t->netns);
 		return;
 	}
+	/* ctx->n_taps counts the daemon's tap slots: one per device and one
+	 * per VLAN sub-port, so a trunk's device takes one of its own. */
+	slots = t->vlan ? 1 + !first : !first;
+	if (ctx->n_taps + slots > VTEP_MAX_TAPS) {
+		conf_report(ctx, config_setting_get_member(g, "name"), p,
+			    "tap '%s': more than %d tap slots in all (a trunk's device takes "
+			    "one besides each VLAN sub-port)", t->name, VTEP_MAX_TAPS);
+		return;
+	}
 	t->file = conf_file_name(ctx);
 	t->line = conf_line_of(g);
 	v->n_taps++;
-	ctx->n_taps++;
+	ctx->n_taps += slots;
 }
 
 static void key_taps(struct conf_ctx *ctx, const config_setting_t *s, const char *path,

@@ -367,7 +367,8 @@ static const char *quote_ascii(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* Linux's dev_valid_name(), and no control characters either. */
+/* Linux's dev_valid_name(), and no control characters either; no '%'
+ * (the kernel takes a name with one for a template: "vm%d" makes vm0). */
 static bool ifname_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -375,7 +376,7 @@ static bool ifname_ok(const char *s)
 	if (n == 0 || n >= VTEP_IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) ||
+		if (*s == '/' || *s == ':' || *s == '%' || isspace((unsigned char)*s) ||
 		    iscntrl((unsigned char)*s))
 			return false;
 	return true;
@@ -548,7 +549,7 @@ void conf_key_ifname(struct conf_ctx *ctx, const config_setting_t *s, const char
 	}
 	if (!ifname_ok(v)) {
 		conf_report(ctx, s, path, "invalid interface name '%s' "
-			    "(1..%d characters, no '/', ':' or white space)",
+			    "(1..%d characters, no '/', ':', '%%' or white space)",
 			    conf_quote(v, q, sizeof(q)), VTEP_IFNAMSIZ - 1);
 		return;
 	}

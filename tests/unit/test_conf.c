@@ -181,7 +181,7 @@ static const struct conf_case cases[] = {
 	  "t.conf:1: local: '0.0.0.0' is not a unicast address\n" },
 	{ "dev too long", L1 V2 "dev = \"abcdefghijklmnop\";\n",
 	  "t.conf:3: dev: invalid interface name 'abcdefghijklmnop' "
-	  "(1..15 characters, no '/', ':' or white space)\n" },
+	  "(1..15 characters, no '/', ':', '%' or white space)\n" },
 	{ "dev not utf-8", L1 V2 "dev = \"eth\xff\";\n",
 	  "t.conf:3: dev: interface name 'eth?' is not UTF-8\n" },
 	{ "dev overlong utf-8", L1 V2 "dev = \"e\xc0\xafx\";\n",
@@ -190,7 +190,7 @@ static const struct conf_case cases[] = {
 	  "t.conf:3: dev: interface name 'e?\?\?' is not UTF-8\n" },
 	{ "dev slash", L1 V2 "dev = \"eth0/1\";\n",
 	  "t.conf:3: dev: invalid interface name 'eth0/1' "
-	  "(1..15 characters, no '/', ':' or white space)\n" },
+	  "(1..15 characters, no '/', ':', '%' or white space)\n" },
 	{ "allow host bits", L1 V2 "allow = [ \"10.0.0.1/24\" ];\n",
 	  "t.conf:3: allow[0]: '10.0.0.1/24' has host bits set (meant '10.0.0.0/24'?)\n" },
 	{ "allow bad length", L1 V2 "allow = [ \"10.0.0.0/8\", \"10.0.0.0/33\" ];\n",
@@ -272,13 +272,16 @@ static const struct conf_case cases[] = {
 	/* Taps */
 	{ "tap name 16 chars", L1 "vnis = ( { vni = 1; taps = ( { name = \"abcdefghijklmnop\"; } ); } );\n",
 	  "t.conf:2: vnis[0].taps[0].name: invalid interface name 'abcdefghijklmnop' "
-	  "(1..15 characters, no '/', ':' or white space)\n" },
+	  "(1..15 characters, no '/', ':', '%' or white space)\n" },
 	{ "tap name space", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm 1\"; } ); } );\n",
 	  "t.conf:2: vnis[0].taps[0].name: invalid interface name 'vm 1' "
-	  "(1..15 characters, no '/', ':' or white space)\n" },
+	  "(1..15 characters, no '/', ':', '%' or white space)\n" },
+	{ "tap name template", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm%d\"; } ); } );\n",
+	  "t.conf:2: vnis[0].taps[0].name: invalid interface name 'vm%d' "
+	  "(1..15 characters, no '/', ':', '%' or white space)\n" },
 	{ "tap name empty", L1 "vnis = ( { vni = 1; taps = ( { name = \"\"; } ); } );\n",
 	  "t.conf:2: vnis[0].taps[0].name: invalid interface name '' "
-	  "(1..15 characters, no '/', ':' or white space)\n" },
+	  "(1..15 characters, no '/', ':', '%' or white space)\n" },
 	{ "tap name missing", L1 "vnis = ( { vni = 1; taps = ( { netns = \"blue\"; } ); } );\n",
 	  "t.conf:2: vnis[0].taps[0]: missing required key 'name'\n" },
 	{ "tap unknown key", L1 "vnis = ( { vni = 1; taps = ( { name = \"vm1\"; mtu = 1500; } ); } );\n",
@@ -764,6 +767,20 @@ static void limits(void **state)
 	assert_string_equal(err,
 			    "t.conf:2: vnis[0].peers: too many entries (at most 1024)\n"
 			    "t.conf:3: vnis[0].taps: too many entries (at most 1024 in all)\n");
+
+	/* A trunk's device takes a slot besides its VLAN sub-ports: 1021
+	 * taps and a trunk with one VLAN fit, a second trunk does not. */
+	o = (size_t)snprintf(text, cap, L1 "vnis = ( { vni = 1; taps = ( { name = \"t0\"; }");
+	for (int i = 1; i < VTEP_MAX_TAPS - 3; i++)
+		o += (size_t)snprintf(text + o, cap - o, ", { name = \"t%d\"; }", i);
+	snprintf(text + o, cap - o, " ); },\n { vni = 2; taps = ( { name = \"k1\"; vlan = 5; } ); } );\n");
+	assert_int_equal(load(text, &conf, err, sizeof(err)), 0);
+	conf_free(conf);
+	o = strlen(text) - strlen(" ); } );\n");
+	snprintf(text + o, cap - o, " ); },\n { vni = 3; taps = ( { name = \"k2\"; vlan = 5; } ); } );\n");
+	assert_int_equal(load(text, &conf, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "t.conf:4: vnis[2].taps[0].name: tap 'k2': more than 1024 tap "
+			    "slots in all (a trunk's device takes one besides each VLAN sub-port)\n");
 	free(text);
 }
 
@@ -782,6 +799,13 @@ static void file_errors(void **state)
 	assert_int_equal(conf_load_file("/", &conf, err, sizeof(err)), -EISDIR);
 	assert_string_equal(err, "/: cannot open: Is a directory\n");
 	assert_null(conf);
+	/* A FIFO is refused at once (read, it would wait for a writer). */
+	snprintf(want, sizeof(want), "/tmp/vtep-test-fifo-%d", (int)getpid());
+	assert_int_equal(mkfifo(want, 0600), 0);
+	assert_true(conf_load_file(want, &conf, err, sizeof(err)) < 0);
+	assert_null(conf);
+	assert_non_null(strstr(err, ": cannot open: not a regular file\n"));
+	unlink(want);
 
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
@@ -1021,6 +1045,12 @@ static void dropin_unreadable(void **state)
 	snprintf(want, sizeof(want), "%s: cannot open: Is a directory\n", path);
 	assert_string_equal(err, want);
 	rmdir(path);
+	/* Nor a FIFO: it would hang the reload until someone wrote to it. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(load_main(d, V2, &conf, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s: cannot open: not a regular file\n", path);
+	assert_string_equal(err, want);
+	unlink(path);
 }
 
 int main(void)
