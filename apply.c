@@ -30,6 +30,7 @@ struct stage {
 	size_t n_groups;
 	bool *group_new;                /* per staged group: joined by this apply */
 	bool *group_taken;              /* per running group: carried over */
+	const struct conf_tap *failed;  /* the tap entry that could not be staged */
 };
 
 static int vni_cmp(const void *a, const void *b)
@@ -281,8 +282,10 @@ static int stage_taps(struct vtep_daemon *d, struct stage *st, size_t idx,
 	for (size_t i = 0; i < cv->n_taps; i++) {
 		int slot = stage_tap(d, st, &cv->taps[i]);
 
-		if (slot < 0)
+		if (slot < 0) {
+			st->failed = &cv->taps[i];
 			return slot;
+		}
 		st->tap_member[slot] = true;
 		v->taps[v->n_taps++] = (uint16_t)slot;
 	}
@@ -930,9 +933,20 @@ int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep
 			snprintf(why, whylen, "multicast groups: %s", strerror(-r));
 	}
 	for (size_t i = 0; r == 0 && i < conf->n_vnis; i++) {
+		const struct conf_tap *ct;
+		char full[96];
+
 		r = stage_vni(d, st, i, &conf->vnis[i]);
-		if (r < 0)
+		ct = st->failed;
+		if (r < 0 && ct) {      /* where, which tap: what the operator must fix */
+			snprintf(full, sizeof(full), "no free tap slot (%d in all, VLAN sub-ports "
+				 "and taps being replaced included)", VTEP_MAX_TAPS);
+			snprintf(why, whylen, "%s:%d: vni %u: tap '%s'%s%s: %s", ct->file, ct->line,
+				 conf->vnis[i].vni, ct->name, ct->netns[0] ? " in netns " : "",
+				 ct->netns, r == -ENOSPC ? full : strerror(-r));
+		} else if (r < 0) {
 			snprintf(why, whylen, "vni %u: %s", conf->vnis[i].vni, strerror(-r));
+		}
 	}
 	if (r == 0) {
 		r = stage_trunks(d, st);

@@ -223,6 +223,8 @@ struct vtep_daemon {
 	uint64_t tx_errors_unlogged[2];         /* [1]: a line each 10 s at most */
 	bool stop;
 	bool pidfile_written;
+	bool conf_refused;              /* the start failed on the configuration
+					 * itself (cpus not ours): exit 1, not 2 */
 	struct vtep_worker main;        /* worker 0: this thread */
 	struct vtep_worker *workers;    /* workers 1..n_workers-1 ([0] unused) */
 	unsigned int n_workers;         /* running, the main thread included */
@@ -368,7 +370,11 @@ int dump_write(struct vtep_daemon *d);
  * dump asked for meanwhile. A writer running for 60 s is killed; wait (at
  * exit): wait for it, up to 10 s, then kill it. */
 void dump_reap(struct vtep_daemon *d, bool wait);
-int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason);
+/* Write vtep.reload, one line "pid P generation G applied|rejected[: reason]",
+ * in the dumpdir, and in also_dir (NULL: none) when it is another: the
+ * dumpdir of a rejected file, where `vtep reload` with it waits. */
+int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason,
+		       const char *also_dir);
 /* The Prometheus textfile (config key metrics), written atomically. */
 int dump_metrics(struct vtep_daemon *d);
 void dump_totals(const struct vtep_daemon *d, struct vtep_counters *ret);

@@ -460,23 +460,36 @@ static uint64_t worker_rx(const struct vtep_daemon *d, const struct vtep_worker 
 	return n;
 }
 
+/* Worker id and the tap queues it reads, or NULL when it does not run. */
+static const struct vtep_worker *worker_view(const struct vtep_daemon *d, unsigned int id,
+					     unsigned int *ret_queues)
+{
+	const struct vtep_worker *w = id ? &d->workers[id] : &d->main;
+	unsigned int queues = 0;
+
+	if (id && !w->running)
+		return NULL;
+	if (id) {
+		queues = w->n_queues;
+	} else {
+		for (size_t i = 0; i < d->n_taps; i++)
+			queues += d->taps[i].used && d->taps[i].port >= 0;
+	}
+	*ret_queues = queues;
+	return w;
+}
+
 /* One line per running worker: how the load spreads. */
 static void json_workers(FILE *f, const struct vtep_daemon *d)
 {
 	fprintf(f, "  \"workers\": [");
 	for (unsigned int id = 0; id < d->n_workers; id++) {
-		const struct vtep_worker *w = id ? &d->workers[id] : &d->main;
-		unsigned int queues = 0;
+		unsigned int queues;
+		const struct vtep_worker *w = worker_view(d, id, &queues);
 		struct io_stats s;
 
-		if (id && !w->running)
+		if (!w)
 			continue;
-		if (id) {
-			queues = w->n_queues;
-		} else {
-			for (size_t i = 0; i < d->n_taps; i++)
-				queues += d->taps[i].used && d->taps[i].port >= 0;
-		}
 		daemon_worker_io_stats(d, id, &s);
 		fprintf(f, "%s\n    { \"id\": %u, \"cpu\": ", id ? "," : "", id);
 		if (w->cpu >= 0)
@@ -703,6 +716,27 @@ static void text_remotes(FILE *f, const struct dump_remotes *l, uint64_t now)
 		fprintf(f, "remotes untracked %llu\n", (unsigned long long)l->untracked);
 }
 
+static void text_workers(FILE *f, const struct vtep_daemon *d)
+{
+	for (unsigned int id = 0; id < d->n_workers; id++) {
+		unsigned int queues;
+		const struct vtep_worker *w = worker_view(d, id, &queues);
+		struct io_stats s;
+
+		if (!w)
+			continue;
+		daemon_worker_io_stats(d, id, &s);
+		fprintf(f, "worker %u cpu ", id);
+		if (w->cpu >= 0)
+			fprintf(f, "%d", w->cpu);
+		else
+			fputs("any", f);
+		fprintf(f, " tap_queues %u rx_packets %llu cqes %llu enters %llu\n", queues,
+			(unsigned long long)worker_rx(d, w), (unsigned long long)s.cqes,
+			(unsigned long long)s.enters);
+	}
+}
+
 static void write_text(FILE *f, const struct vtep_daemon *d, struct dump_tables *t,
 		       uint64_t now)
 {
@@ -720,6 +754,7 @@ static void write_text(FILE *f, const struct vtep_daemon *d, struct dump_tables 
 		text_vni(f, d, &d->vnis[i], &sl, now);
 	}
 	text_remotes(f, &t->remotes, now);
+	text_workers(f, d);
 	dump_totals(d, &total);
 	fprintf(f, "total\n");
 	text_counters(f, "  ", &total);
@@ -1175,14 +1210,14 @@ int dump_metrics(struct vtep_daemon *d)
 	return r;
 }
 
-int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason)
+static int write_reload_status(const struct vtep_daemon *d, const char *dir, bool applied,
+			       const char *reason)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
 	int r = 0;
 
-	d->reload_generation++;
-	snprintf(path, sizeof(path), "%s/vtep.reload", d->conf->dumpdir);
+	snprintf(path, sizeof(path), "%s/vtep.reload", dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "we");
 	if (!f)
@@ -1198,4 +1233,15 @@ int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason)
 	if (r < 0)
 		unlink(tmp);
 	return r;
+}
+
+int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason,
+		       const char *also_dir)
+{
+	d->reload_generation++;
+	/* Where `vtep reload` waits when the rejected file moved dumpdir
+	 * (there only if that directory exists: nothing is made for it). */
+	if (also_dir && strcmp(also_dir, d->conf->dumpdir) != 0)
+		(void)write_reload_status(d, also_dir, applied, reason);
+	return write_reload_status(d, d->conf->dumpdir, applied, reason);
 }

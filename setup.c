@@ -161,6 +161,7 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 	if (sched_getaffinity(0, sizeof(d->cpus_all), &d->cpus_all) < 0)
 		return -errno;
 	r = daemon_check_cpus(d, conf, why, sizeof(why));
+	d->conf_refused = r < 0;
 	daemon_taps_load(d);
 	if (r == 0)
 		r = daemon_apply(d, NULL, conf, why, sizeof(why));

@@ -71,6 +71,39 @@ static struct vtep_conf *load_conf(const char *path, bool quiet_missing, int *re
 	return r < 0 ? NULL : conf;
 }
 
+/*
+ * What the parser leaves to a library: libpcap compiles the capture filter.
+ * Reported as the parser's errors are (FILE:LINE: path: message), so that
+ * -t, `vtep reload`, a reload and the start refuse it alike. 0 or -EINVAL.
+ */
+static int check_capture(const struct vtep_conf *conf, char *why, size_t whylen)
+{
+	const struct conf_capture *c = &conf->capture;
+	char msg[512];
+
+	if (!c->enabled || !c->filter || !c->filter[0] ||
+	    io_capture_check_filter(c->filter, msg, sizeof(msg)) != -EINVAL)
+		return 0;       /* no memory to compile it: the capture says so */
+	snprintf(why, whylen, "%s:%d: capture.filter: not a capture filter: %s\n",
+		 c->filter_file, c->filter_line, msg);
+	return -EINVAL;
+}
+
+/* load_conf, and check_capture: for what is to run (-t, reload, start). */
+static struct vtep_conf *load_conf_checked(const char *path, int *ret_err)
+{
+	struct vtep_conf *conf = load_conf(path, false, ret_err);
+	char why[1024];
+
+	if (conf && check_capture(conf, why, sizeof(why)) < 0) {
+		fputs(why, stderr);
+		conf_free(conf);
+		*ret_err = -EINVAL;
+		return NULL;
+	}
+	return conf;
+}
+
 /* ------------------------------------------------------------------ */
 /* Client side: dump and reload                                        */
 
@@ -203,7 +236,8 @@ static int cmd_dump(const struct options *o)
  * A reload rereads the file the daemon was started with, whatever FILE the
  * command checked: when the daemon can say which file that is (its control
  * socket; an older daemon cannot) and it is not FILE, refuse rather than
- * report another file's reload. EXIT_OK to go on.
+ * report another file's reload. A dumpdir that does not exist is not the
+ * daemon's either (a changed one, which it would reject). EXIT_OK to go on.
  */
 static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
 {
@@ -213,6 +247,14 @@ static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
 	struct stat st;
 	int at = 0;
 
+	/* The daemon makes its dumpdir at start: one that is not there is
+	 * not the daemon's, and the answer would never come. */
+	if (stat(dumpdir, &st) < 0 && errno == ENOENT) {
+		fprintf(stderr, "vtep: the daemon (pid %d) does not use dumpdir '%s' (there is "
+			"none): changing 'dumpdir' needs a restart; nothing sent\n", (int)pid,
+			dumpdir);
+		return EXIT_CONFIG;
+	}
 	if (ctl_call(dumpdir, words, 1, reply, sizeof(reply), 2000) < 0 ||
 	    sscanf(reply, "ok config %llu %llu %n", &dev, &ino, &at) != 2 || !at)
 		return EXIT_OK;
@@ -233,7 +275,7 @@ static int cmd_reload(const struct options *o)
 	FILE *f;
 	int r, err;
 
-	conf = load_conf(o->conf_path, false, &err);
+	conf = load_conf_checked(o->conf_path, &err);
 	if (!conf)
 		return EXIT_CONFIG;
 	snprintf(path, sizeof(path), "%s/vtep.reload", conf->dumpdir);
@@ -251,11 +293,17 @@ static int cmd_reload(const struct options *o)
 			fprintf(stderr, "vtep: cannot read '%s'\n", path);
 			r = EXIT_RUNTIME;
 		} else {
-			const char *res = strstr(line, " applied") ? "applied" : "rejected";
-			const char *why = strchr(line, ':');
+			/* "pid P generation G applied|rejected[: reason]": the
+			 * word after the generation, not a search (the reason
+			 * may quote the file). */
+			int at = 0;
+			bool applied;
 
-			printf("reload %s%s", res, why ? why : "\n");
-			r = strcmp(res, "applied") == 0 ? EXIT_OK : EXIT_CONFIG;
+			(void)sscanf(line, "pid %*d generation %*u %n", &at);
+			applied = at > 0 && strncmp(line + at, "applied", 7) == 0 &&
+				  (line[at + 7] == '\n' || line[at + 7] == '\0');
+			printf("reload %s", at > 0 ? line + at : line);
+			r = applied ? EXIT_OK : EXIT_CONFIG;
 		}
 		if (f)
 			fclose(f);
@@ -391,24 +439,43 @@ static void flatten(char *s)
 			*p = ';';
 }
 
+static void unlink_metrics(const char *path)
+{
+	if (unlink(path) == 0)
+		log_info("metrics file '%s' removed", path);
+	else if (errno != ENOENT)
+		log_warning("cannot remove metrics file '%s': %s", path, strerror(errno));
+}
+
 static void do_reload(struct vtep_daemon *d)
 {
 	static char why[ERRBUF_SIZE];
 	struct vtep_conf *old = d->conf, *conf = NULL;
+	char moved[4096] = "";
 	int r;
 
 	(void)sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", monotonic_usec());
 	why[0] = '\0';
 	r = conf_load_file(d->conf_path, &conf, why, sizeof(why));
 	if (r == 0)
+		r = check_capture(conf, why, sizeof(why));
+	if (r == 0)
 		r = daemon_reload(d, conf, why, sizeof(why));
 	flatten(why);
 	if (r < 0) {
 		log_error("reload of '%s' rejected, keeping the running configuration: %s",
 			  d->conf_path, why);
+		if (conf && strcmp(conf->dumpdir, old->dumpdir) != 0)
+			snprintf(moved, sizeof(moved), "%s", conf->dumpdir);
 		conf_free(conf);
 	} else {
 		log_info("reload of '%s' applied", d->conf_path);
+		/* A metrics file no longer written would be read as a live,
+		 * idle VTEP: it goes, and the new one is written at once. */
+		if (old->metrics && (!conf->metrics || strcmp(old->metrics, conf->metrics)))
+			unlink_metrics(old->metrics);
+		if (conf->metrics && (!old->metrics || strcmp(old->metrics, conf->metrics)))
+			(void)dump_metrics(d);
 		conf_free(old);
 	}
 	/* A reload brings back taps lost since, applied or not: the
@@ -417,7 +484,7 @@ static void do_reload(struct vtep_daemon *d)
 	/* READY=1 first: `vtep reload` returns once the status file is written. */
 	(void)sd_notify(0, "READY=1");
 	notify_status(d, r == 0 ? NULL : " (last reload rejected)");
-	(void)dump_reload_status(d, r == 0, why);
+	(void)dump_reload_status(d, r == 0, why, moved[0] ? moved : NULL);
 }
 
 /* SIGUSR2: stop a running capture, or start the configured one. */
@@ -543,7 +610,7 @@ static int run_daemon(const struct options *o)
 	struct vtep_conf *conf;
 	int r, err;
 
-	conf = load_conf(o->conf_path, false, &err);
+	conf = load_conf_checked(o->conf_path, &err);
 	if (!conf)
 		return EXIT_CONFIG;
 	vtep_log_init(o->verbosity);
@@ -554,6 +621,9 @@ static int run_daemon(const struct options *o)
 	r = mkdir_p(conf->dumpdir);
 	if (r < 0)
 		log_warning_errno(r, "cannot create dumpdir '%s'", conf->dumpdir);
+	r = io_signals_block();
+	if (r < 0)
+		log_warning_errno(r, "cannot block signals before the pidfile is written");
 	r = write_pidfile(conf->pidfile);
 	if (r < 0) {
 		conf_free(conf);
@@ -569,6 +639,8 @@ static int run_daemon(const struct options *o)
 	(void)sd_notify(0, "READY=1");
 	notify_status(&d, NULL);
 	log_info("ready: %zu VNIs", d.n_vnis);
+	if (d.conf->metrics)
+		(void)dump_metrics(&d);
 	while (!d.stop) {
 		r = io_run(d.io, 1000, on_event, &d);
 		if (r < 0 && r != -EINTR && r != -ETIME) {
@@ -584,9 +656,13 @@ out:
 	ctl_close(&d);
 	if (d.pidfile_written)
 		unlink(d.conf->pidfile);
+	if (d.conf && d.conf->metrics)
+		unlink_metrics(d.conf->metrics);
 	conf_free(d.conf);
 	log_info("vtep stopped");
-	return r < 0 ? EXIT_RUNTIME : EXIT_OK;
+	if (r < 0)
+		return d.conf_refused ? EXIT_CONFIG : EXIT_RUNTIME;
+	return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -673,7 +749,7 @@ int main(int argc, char **argv)
 	if (o.cmd == CMD_FLUSH)
 		return cmd_flush(&o);
 	if (o.test) {
-		conf = load_conf(o.conf_path, false, &err);
+		conf = load_conf_checked(o.conf_path, &err);
 		if (!conf)
 			return EXIT_CONFIG;
 		conf_free(conf);

@@ -78,6 +78,8 @@ struct conf_capture {
 	bool enabled;                   /* a capture group was given */
 	char *file;
 	char *filter;                   /* BPF, applied to the inner frame; NULL = all */
+	const char *filter_file;        /* where filter was given, for errors that */
+	int filter_line;                /* libpcap finds (vtep.c, check_capture) */
 	enum conf_capture_point point;
 	uint64_t max_size;              /* bytes before rotation, 0 = unlimited */
 	uint32_t max_files;             /* rotated files kept */

@@ -795,12 +795,16 @@ static void key_capture(struct conf_ctx *ctx, const config_setting_t *s, const c
 			void *obj, const struct conf_key *k)
 {
 	struct vtep_conf *c = obj;
+	const config_setting_t *f;
 
 	(void)k;
 	if (!conf_expect(ctx, s, path, CONFIG_TYPE_GROUP))
 		return;
 	c->capture.enabled = true;
 	conf_walk(ctx, s, path, capture_keys, VTEP_ARRAY_SIZE(capture_keys), &c->capture);
+	f = config_setting_get_member(s, "filter");
+	c->capture.filter_file = conf_file_name(ctx);
+	c->capture.filter_line = conf_line_of(f ? f : s);
 	conf_require(ctx, s, path, "file");
 }
 

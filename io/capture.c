@@ -151,6 +151,24 @@ void io_capture_outer(struct io_capture *cap, const struct vtep_addr *src, uint1
 	write_packet(cap, b, (size_t)(udp + 8 + len - b));
 }
 
+int io_capture_check_filter(const char *filter, char *why, size_t whylen)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
+	struct bpf_program prog;
+	int r = 0;
+
+	if (!dead)
+		return -ENOMEM;
+	if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(why, whylen, "%s", pcap_geterr(dead));
+		r = -EINVAL;
+	} else {
+		pcap_freecode(&prog);
+	}
+	pcap_close(dead);
+	return r;
+}
+
 int io_capture_open(const struct io_capture_params *p, bool keep_file,
 		    struct io_capture **ret_cap, char *why, size_t whylen)
 {

@@ -28,6 +28,10 @@ struct io_capture_params {
 	uint32_t max_files;             /* FILE, FILE.1 ... FILE.(max_files-1) */
 };
 
+/* Whether libpcap compiles filter (pcap-filter(7)) for Ethernet frames: 0,
+ * or -EINVAL with libpcap's reason in why. */
+int io_capture_check_filter(const char *filter, char *why, size_t whylen);
+
 /* Open (truncate) the file and compile the filter. 0, or a negative errno
  * with the reason in why; *ret_cap written on success only. With
  * keep_file the file is left alone: io_capture_take_file() then gives the

@@ -135,7 +135,14 @@ bool io_addr_present(const struct vtep_addr *local);
 /* ------------------------------------------------------------------ */
 /* Signals (io/sig.c)                                                 */
 
-/* Block HUP, INT, TERM, USR1, USR2 (and ignore PIPE) and return a signalfd. */
+/*
+ * Block HUP, INT, TERM, USR1, USR2 and CHLD (and ignore PIPE): from then
+ * on they wait for the signalfd instead of ending the process. Called
+ * before the pidfile is written, so that `vtep dump` or `vtep reload`
+ * during a slow start is acted on once the daemon is up.
+ */
+int io_signals_block(void);
+/* io_signals_block(), then a signalfd for those signals. */
 int io_signalfd_open(void);
 
 /* ------------------------------------------------------------------ */

@@ -6,6 +6,7 @@
 #   a config with five mistakes           -> five FILE:LINE: lines, exit 1
 #   vtep dump / reload with no daemon     -> says so, exit 2
 #   vtep reload with a bad file           -> errors, exit 1, nothing sent
+#   a capture filter libpcap refuses      -> FILE:LINE, exit 1 (-t and start)
 #   -V, -h, an unknown option             -> exit 0, 0, 1
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,6 +55,23 @@ pidfile = "$WORK/run/vtep.pid";
 dumpdir = "$WORK/run";
 vnis = ( { vni = 100; } );
 CONF
+# A capture filter libpcap cannot compile is a configuration error too.
+cat "$WORK/ok.conf" - > "$WORK/filter.conf" <<'CONF'
+capture = {
+  file = "/nonexistent/x.pcap";
+  filter = "tcp port 80 and";
+};
+CONF
+out=$("$VTEP" -t -c "$WORK/filter.conf" 2>&1); rc=$?
+expect "-t on a bad capture filter" 1 "$rc"
+grep -q "^$WORK/filter.conf:7: capture.filter: not a capture filter: " <<<"$out" &&
+	ok "it names the filter's line" || not_ok "message: $out"
+out=$("$VTEP" -c "$WORK/filter.conf" 2>&1); rc=$?
+expect "a start with a bad capture filter" 1 "$rc"
+grep -q "^$WORK/filter.conf:7: capture.filter: " <<<"$out" &&
+	ok "the start names the filter's line" || not_ok "message: $out"
+test ! -e "$WORK/run/vtep.pid" && ok "and writes no pidfile" || not_ok "a pidfile was written"
+
 out=$("$VTEP" dump -c "$WORK/ok.conf" 2>&1); rc=$?
 expect "dump with no daemon" 2 "$rc"
 grep -q "no daemon running" <<<"$out" && ok "dump says no daemon is running" || not_ok "dump said: $out"

@@ -103,6 +103,9 @@ for h in A B; do
 		check_ge "$h: worker $id carried part of the traffic (packets)" \
 			"$(jget "$h" "d['workers'][$id]['rx_packets']")" 1000
 	done
+	check_eq "$h: the text dump has a line per worker" \
+		"$(grep -cE '^worker [01] cpu any tap_queues [0-9]+ rx_packets [0-9]+ ' \
+		"$WORK/$h/vtep.dump")" 2
 	check_eq "$h: the workers' packets add up to the totals" \
 		"$(jget "$h" 'sum(w["rx_packets"] for w in d["workers"]) == counter("rx_packets")')" true
 	check_eq "$h: no frame dropped as malformed" "$(jget "$h" 'drops("malformed")')" 0

@@ -14,7 +14,7 @@
 # flows; a reload naming a CPU vtep may not use is rejected with FILE:LINE
 # and leaves the pinning as it was; a reload without cpus gives every thread
 # back the CPUs it started with (dump: null); a one-entry list puts both
-# workers on that CPU; a daemon started with an unusable CPU exits non-zero
+# workers on that CPU; a daemon started with an unusable CPU exits 1
 # saying which, and so does one started by taskset on another CPU than the
 # one cpus names; the daemons exit 0.
 set -eu
@@ -121,7 +121,7 @@ check "vtep -t accepts cpus = [ $BAD ] (the running machine decides)" \
 	"$VTEP" -t -c "${HOST_CONF[A]}"
 rc=0
 timeout 10 ip netns exec "$(hns A)" "$VTEP" -c "${HOST_CONF[A]}" >"$WORK/bad-start.log" 2>&1 || rc=$?
-check "a daemon started with cpus = [ $BAD ] exits non-zero" test "$rc" -ne 0 -a "$rc" -ne 124
+check_eq "a daemon started with cpus = [ $BAD ] exits 1 (a configuration error)" "$rc" 1
 check "... and says which CPU, where" grep -q "cpus\[0\]: CPU $BAD is not one vtep may run on" \
 	"$WORK/bad-start.log"
 sed 's/^/#   /' "$WORK/bad-start.log"
@@ -131,8 +131,7 @@ if [ "$FIRST" != "$LAST" ]; then
 	rc=0
 	timeout 10 ip netns exec "$(hns A)" taskset -c "$LAST" "$VTEP" -c "${HOST_CONF[A]}" \
 		>"$WORK/taskset-start.log" 2>&1 || rc=$?
-	check "started with taskset -c $LAST, cpus = [ $FIRST ] is refused" \
-		test "$rc" -ne 0 -a "$rc" -ne 124
+	check_eq "started with taskset -c $LAST, cpus = [ $FIRST ] is refused (exit 1)" "$rc" 1
 	check "... as not among the CPUs it may use ($LAST)" grep -q \
 		"cpus\[0\]: CPU $FIRST is not one vtep may run on (it may use $LAST)" "$WORK/taskset-start.log"
 fi

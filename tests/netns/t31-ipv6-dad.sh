@@ -11,7 +11,8 @@
 # Checks:
 #   - right after the address is added it is tentative; vtep started then
 #     comes up ("ready", pidfile), its log says it waited and for how long;
-#     it exits 0 on SIGTERM;
+#     SIGHUP and SIGUSR1 sent while it waits (its pidfile is written) are
+#     acted on once it is up, a reload and a dump; it exits 0 on SIGTERM;
 #   - with B holding the same address (nodad), A's DAD fails: vtep exits 2
 #     within 15 s, its log names the address as still tentative and points
 #     at dadfailed.
@@ -52,10 +53,21 @@ ip -n "$NA" -6 addr add fd00:31::1/64 dev d0
 check "fd00:31::1 is tentative right after it was added" \
 	test -n "$(ip -n "$NA" -6 addr show dev d0 tentative)"
 start_a vtep.log
+# While it waits, its pidfile is written already: `vtep reload` and `vtep
+# dump` signal it then, and the signals must wait for it, not end it.
+if check "while it waits for DAD, the pidfile is written" poll 5 bash -c \
+	"grep -q 'local fd00:31::1 is still tentative' '$WORK/A/vtep.log' && test -s '$WORK/A/vtep.pid'"; then
+	check "it is still waiting then" bash -c "! grep -q 'ready: 1 VNIs' '$WORK/A/vtep.log'"
+	kill -HUP "$pid"
+	kill -USR1 "$pid"
+fi
 check "vtep comes up once DAD has passed (ready)" poll 15 grep -q "ready: 1 VNIs" "$WORK/A/vtep.log"
 check "its log says it waited" grep -q "local fd00:31::1 is still tentative" "$WORK/A/vtep.log"
 check "and for how long" grep -qE "local fd00:31::1 usable after [0-9]+ ms" "$WORK/A/vtep.log"
 check "pidfile written" test -s "$WORK/A/vtep.pid"
+check "SIGHUP sent during the start: a reload once it is up" \
+	poll 5 grep -q "reload of '$WORK/A/vtep.conf' applied" "$WORK/A/vtep.log"
+check "SIGUSR1 sent during the start: a dump once it is up" poll 5 test -s "$WORK/A/vtep.json"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?

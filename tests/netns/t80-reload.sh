@@ -13,7 +13,8 @@
 # FDB/ARP entries and VNIs come and go; a bad config (client side and daemon
 # side) and a change needing a restart are rejected with the reason while
 # the old configuration keeps forwarding; `vtep reload -c` on a file that is
-# not the daemon's is refused before anything is sent; include_dir drop-ins register and
+# not the daemon's is refused before anything is sent, and a changed dumpdir
+# gets its answer; include_dir drop-ins register and
 # unregister a VM. Signals pending together (SIGUSR1 and SIGHUP; SIGHUP and
 # SIGTERM) are each acted on.
 set -eu
@@ -139,6 +140,24 @@ ln -s "$conf" "$WORK/link.conf"
 check "vtep reload -c a symlink to the daemon's file is applied" \
 	ip netns exec "$(hns A)" "$VTEP" reload -c "$WORK/link.conf"
 check "a new reload status" bash -c "! grep -q ' generation $gen ' '$WORK/A/vtep.reload'"
+# A changed dumpdir needs a restart, and `vtep reload` says so: the daemon
+# writes its answer in the new directory too, when there is one; when
+# there is none, nothing is sent.
+mkdir -p "$WORK/A-moved"
+sed -i "s|^dumpdir = .*|dumpdir = \"$WORK/A-moved\";|" "$conf"
+rc=0
+ip netns exec "$(hns A)" "$VTEP" reload -c "$conf" >"$WORK/reload.out" 2>&1 || rc=$?
+check_eq "vtep reload with dumpdir changed exits 1" "$rc" 1
+check "... with the daemon's reason" \
+	grep -q "^reload rejected: changing 'dumpdir' needs a restart" "$WORK/reload.out"
+gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/A/vtep.reload" || true)
+sed -i "s|^dumpdir = .*|dumpdir = \"$WORK/A-none\";|" "$conf"
+rc=0
+ip netns exec "$(hns A)" "$VTEP" reload -c "$conf" >"$WORK/reload.out" 2>&1 || rc=$?
+check_eq "vtep reload with dumpdir changed to none there exits 1" "$rc" 1
+check "... saying why" grep -q "does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart; nothing sent" "$WORK/reload.out"
+check "... and sends nothing" grep -q "^pid $pid generation $gen " "$WORK/A/vtep.reload"
+conf_write A "$conf"
 
 # 5. include_dir: a hypervisor registers a VM with a drop-in file.
 mkdir -p "$WORK/A/vtep.d"

@@ -9,7 +9,8 @@
 # the filter excludes; SIGUSR2 stops and restarts it; a small max_size
 # rotates it; a reload changing the filter goes on in the same file (and a
 # refused one leaves the file alone). The metrics file has
-# vtep_..._total counters with vni/reason labels and no MAC anywhere.
+# vtep_..._total counters with vni/reason labels and no MAC anywhere; a
+# reload moving it removes the old file, the daemon's exit the last one.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require vtep
@@ -74,6 +75,9 @@ sed -i "s|^vnis = (|vnis = ( { vni = 300; taps = ( { name = \"tapX\"; netns = \"
 check_fails "a reload changing the filter, with a tap it cannot make, is refused" \
 	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
 check "... by the daemon" grep -q "reload of .* rejected" "$WORK/A/vtep.log"
+check "... naming the tap and where it is configured" grep -q \
+	"rejected: ${HOST_CONF[A]}:[0-9]*: vni 300: tap 'tapX' in netns $(vns A1)-none: " \
+	"$WORK/A/vtep.reload"
 vm_ping A1 192.168.100.2 2 >/dev/null || true
 sleep 1.2
 check "... the capture file still reads back whole" reads_clean
@@ -87,6 +91,28 @@ sleep 1.2
 check "... the capture file reads back whole" reads_clean
 check_ge "... nothing was lost, and the new capture writes on" \
 	"$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" $((n3 + 8))
+
+# A filter libpcap cannot compile: `vtep reload` refuses it with FILE:LINE
+# and sends nothing; the daemon, signalled directly, rejects it the same
+# way; the running capture goes on.
+conf_write A "${HOST_CONF[A]}"
+sed -i "s|^capture = .*|capture = { file = \"$CAP\"; filter = \"icmp and\"; point = \"both\"; };|" \
+	"${HOST_CONF[A]}"
+line=$(grep -n '^capture = ' "${HOST_CONF[A]}" | cut -d: -f1)
+where="${HOST_CONF[A]}:$line: capture.filter: not a capture filter"
+gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/A/vtep.reload" || true)
+rc=0
+ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}" >"$WORK/reload.out" 2>&1 || rc=$?
+check_eq "a filter libpcap cannot compile: vtep reload exits 1" "$rc" 1
+check "... saying where" grep -q "^$where" "$WORK/reload.out"
+check "... and sends nothing" grep -q " generation $gen " "$WORK/A/vtep.reload"
+kill -HUP "${HOST_PID[A]}"
+check "signalled directly, the daemon rejects it, saying where" \
+	poll 5 grep -q "rejected: $where" "$WORK/A/vtep.reload"
+n4=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
+vm_ping A1 192.168.100.2 2 >/dev/null || true
+sleep 1.2
+check_ge "... and the capture goes on" "$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" $((n4 + 4))
 
 # Rotation, through a reload that changes the capture section.
 conf_write A "${HOST_CONF[A]}"
@@ -116,6 +142,17 @@ check "every sample is a HELP, TYPE or NAME{...} VALUE line" bash -c \
 check "no MAC address in the metrics" bash -c "! grep -qiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' '$P'"
 check "no temp file left" bash -c "! ls '$WORK/A/' | grep -q 'prom.tmp'"
 
+# A metrics file no longer written would read as a live, idle VTEP: a
+# reload that moves it removes the old one and writes the new one at once;
+# the daemon's exit removes it.
+P2=$WORK/A/vtep2.prom
+conf_write A "${HOST_CONF[A]}"
+sed -i "s|^metrics = .*|metrics = \"$P2\";|" "${HOST_CONF[A]}"
+check "a reload moving the metrics file is applied" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+check "... the old file is gone" test ! -e "$P"
+check "... the new one is written at once" test -s "$P2"
 vtep_stop A
+check "the daemon's exit removes the metrics file" test ! -e "$P2"
 vtep_stop B
 finish

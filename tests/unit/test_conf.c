@@ -661,6 +661,8 @@ static void full_config(void **state)
 	assert_true(conf->capture.enabled);
 	assert_string_equal(conf->capture.file, "/tmp/vtep.pcap");
 	assert_string_equal(conf->capture.filter, "arp or icmp");
+	assert_int_equal(conf->capture.filter_line, 24);     /* for libpcap's errors */
+	assert_string_equal(conf->capture.filter_file, conf->path);
 	assert_int_equal(conf->capture.point, CONF_CAPTURE_BOTH);
 	assert_true(conf->capture.max_size == 10000000000ull);
 	assert_int_equal(conf->capture.max_files, 5);
