@@ -56,7 +56,7 @@ NETNS_TESTS := $(sort $(wildcard tests/netns/t[0-9]*.sh))
 HEADERS := $(wildcard *.h conf/*.h proto/*.h io/*.h)
 
 .PHONY: all test check check-run check-sanitized check-valgrind install uninstall clean \
-	deps demo bench fuzz lint-headers lint-includes netns unit-bins
+	deps demo bench bench-run fuzz lint-headers lint-includes netns unit-bins
 
 all: vtep
 
@@ -68,8 +68,8 @@ vtep: $(DAEMON_OBJS)
 # depends on a stamp that is rewritten only when `git describe` changes
 # (a commit, a dirty tree), not on every run.
 VERSION_STAMP := $(B)/version
-$(shell mkdir -p $(B) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = '$(VERSION)' ] || \
-	echo '$(VERSION)' >$(VERSION_STAMP))
+$(shell { mkdir -p $(B) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = '$(VERSION)' ] || \
+	echo '$(VERSION)' >$(VERSION_STAMP); } 2>/dev/null)
 
 $(B)/obj/vtep.o: CFLAGS += -DVTEP_VERSION='"$(VERSION)"'
 $(B)/obj/vtep.o: $(VERSION_STAMP)
@@ -129,8 +129,19 @@ lint-includes:
 netns: vtep
 	$(Q)tests/run.sh netns $(NETNS_TESTS)
 
+# $(call need_root,TARGET): stop before anything is built or installed,
+# saying how, unless root (the netns tests, the demo and the benchmarks make
+# namespaces and taps; deps.sh runs apt-get).
+need_root = if [ "$$(id -u)" -ne 0 ]; then \
+	echo "make $(1): needs root (network namespaces, taps, apt-get); sudo is not needed:" >&2; \
+	echo "  from a root shell in this directory: make $(1)" >&2; \
+	echo "  or: su -c 'make $(1)' (then the build output belongs to root)" >&2; \
+	echo "  as yourself, 'make' builds and 'make test' runs the unit tests" >&2; \
+	exit 2; fi
+
 # make check = install what is missing, then unit tests, lints and netns tests.
 check:
+	$(Q)$(call need_root,check)
 	$(Q)packaging/deps.sh --ensure
 	$(Q)$(MAKE) --no-print-directory check-run
 
@@ -163,6 +174,7 @@ SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	LSAN_OPTIONS=exitcode=88
 
 check-sanitized:
+	$(Q)$(call need_root,check-sanitized)
 	$(Q)packaging/deps.sh --ensure
 	$(Q)$(MAKE) --no-print-directory vtep $(ASAN_VTEP)
 	$(Q)$(SAN_ENV) VTEP=$(CURDIR)/$(ASAN_VTEP) TEST_LOG_DIR=$(B)/test-logs-asan \
@@ -178,8 +190,10 @@ VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible \
 	--track-origins=yes
 
-check-valgrind: vtep
+check-valgrind:
+	$(Q)$(call need_root,check-valgrind)
 	$(Q)packaging/deps.sh --ensure
+	$(Q)$(MAKE) --no-print-directory vtep
 	$(Q)VTEP_WRAP='$(VALGRIND)' VTEP_START_TIMEOUT=60 TEST_LOG_DIR=$(B)/test-logs-valgrind \
 		tests/run.sh netns $(VALGRIND_TESTS)
 
@@ -188,6 +202,7 @@ deps:
 
 # Installs what is missing, builds, runs the three-host demo in namespaces.
 demo:
+	$(Q)$(call need_root,demo)
 	$(Q)packaging/deps.sh --ensure
 	$(Q)$(MAKE) --no-print-directory vtep
 	$(Q)packaging/demo.sh
@@ -197,7 +212,12 @@ demo:
 # build/bench/pktgen), the ARP measurement (8 hosts x 4 VMs, suppression off
 # and on), then one daemon's VmRSS with 1M learned MACs (sent by
 # build/bench/vxspray).
-bench: vtep $(B)/bench/micro $(B)/bench/pktgen $(B)/bench/vxspray
+bench:
+	$(Q)$(call need_root,bench)
+	$(Q)packaging/deps.sh --ensure
+	$(Q)$(MAKE) --no-print-directory bench-run
+
+bench-run: vtep $(B)/bench/micro $(B)/bench/pktgen $(B)/bench/vxspray
 	$(Q)tests/bench/micro.sh $(B)/bench/micro
 	$(Q)PKTGEN=$(CURDIR)/$(B)/bench/pktgen tests/bench/netns-bench.sh
 	$(Q)tests/bench/arp-suppress.sh

@@ -8,7 +8,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config git liburing-dev libconfig-dev libpcap-dev libsystemd-dev
 libcmocka-dev iproute2 iputils-ping iperf3 ethtool tcpdump tshark python3 procps kmod mandoc nftables
-man-db systemd debhelper dpkg-dev clang valgrind"
+man-db systemd debhelper dpkg-dev clang libclang-rt-14-dev valgrind ndisc6"
 
 case "${1:-}" in
 --list)

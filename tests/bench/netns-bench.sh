@@ -199,7 +199,8 @@ done
 
 if ! command -v iperf3 >/dev/null 2>&1; then
 	say "iperf3 missing: apt-get install -y iperf3"
-	DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q iperf3 >/dev/null ||
+	{ DEBIAN_FRONTEND=noninteractive timeout 300 apt-get update -q >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q iperf3 >/dev/null; } ||
 		fail "could not install iperf3 (try packaging/deps.sh)"
 fi
 for tool in ip bridge ss ping python3 timeout iperf3 taskset; do

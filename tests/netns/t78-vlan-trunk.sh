@@ -47,6 +47,7 @@ set -eu
 [ "$VTEP_IMPL" != kernel ] || skip "a vtep key (VTEP_IMPL=kernel)"
 require
 command -v ethtool >/dev/null 2>&1 || skip "ethtool not installed (packaging/deps.sh installs it)"
+command -v iperf3 >/dev/null 2>&1 || skip "iperf3 not installed (packaging/deps.sh installs it)"
 A=10.0.0.1
 
 conf_refused "vlan 4095" "local = \"$A\";
