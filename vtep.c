@@ -267,6 +267,38 @@ static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
 	return EXIT_CONFIG;
 }
 
+/*
+ * A daemon that answers in the dumpdir but is not in the pidfile: the file
+ * changed pidfile, which needs a restart (the daemon would say so, if it
+ * could be found). EXIT_OK to go on.
+ */
+static int moved_pidfile(const struct vtep_conf *conf, const char *status)
+{
+	unsigned long long gen;
+	int pid = 0;
+
+	char comm_path[64], comm[32] = "";
+	FILE *f;
+
+	if (read_pid(conf->pidfile) || !read_stamp(status, false, &pid, &gen) || pid <= 0 ||
+	    kill(pid, 0) < 0)
+		return EXIT_OK;
+	/* A stale status file's pid may be another process's by now. */
+	snprintf(comm_path, sizeof(comm_path), "/proc/%d/comm", pid);
+	f = fopen(comm_path, "re");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	if (strcmp(comm, "vtep\n") != 0)
+		return EXIT_OK;
+	fprintf(stderr, "vtep: the daemon (pid %d, by '%s') does not use pidfile '%s': "
+		"changing 'pidfile' needs a restart; nothing sent\n", pid, status,
+		conf->pidfile);
+	return EXIT_CONFIG;
+}
+
 static int cmd_reload(const struct options *o)
 {
 	struct vtep_conf *conf;
@@ -279,7 +311,9 @@ static int cmd_reload(const struct options *o)
 	if (!conf)
 		return EXIT_CONFIG;
 	snprintf(path, sizeof(path), "%s/vtep.reload", conf->dumpdir);
-	r = find_daemon(conf->pidfile, &pid);
+	r = moved_pidfile(conf, path);
+	if (r == EXIT_OK)
+		r = find_daemon(conf->pidfile, &pid);
 	if (r == EXIT_OK)
 		r = check_daemon_file(o->conf_path, conf->dumpdir, pid);
 	if (r == EXIT_OK && !signal_and_wait(pid, SIGHUP, path, false, 10000)) {

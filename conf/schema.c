@@ -378,11 +378,28 @@ static void key_taps(struct conf_ctx *ctx, const config_setting_t *s, const char
 	}
 }
 
+/* With allow given, a peer or static remote it leaves out would never be
+ * heard: every packet from it dropped as not_allowed. */
+static void check_allowed(struct conf_ctx *ctx, const config_setting_t *s, const char *path,
+			  const struct vtep_addr *a)
+{
+	const struct vtep_conf *c = ctx->conf;
+	char q[VTEP_ADDR_STRLEN];
+
+	for (size_t i = 0; i < c->n_allow; i++)
+		if (vtep_prefix_contains(&c->allow[i], a))
+			return;
+	if (c->n_allow)
+		conf_report(ctx, s, path, "'%s' is outside allow (every packet from it would be "
+			    "dropped as not_allowed)", vtep_addr_fmt(a, q));
+}
+
 static void parse_fdb(struct conf_ctx *ctx, const config_setting_t *g, const char *path,
 		      struct conf_vni *v)
 {
 	struct conf_fdb *f = &v->fdb[v->n_fdb];
 	size_t errors = ctx->n_msgs;
+	char p[CONF_PATH_MAX];
 
 	if (!conf_expect(ctx, g, path, CONFIG_TYPE_GROUP))
 		return;
@@ -394,6 +411,8 @@ static void parse_fdb(struct conf_ctx *ctx, const config_setting_t *g, const cha
 		return;
 	f->file = conf_file_name(ctx);
 	f->line = conf_line_of(g);
+	conf_path_key(p, path, "remote");
+	check_allowed(ctx, config_setting_get_member(g, "remote"), p, &f->remote);
 	if (!static_dup(ctx, false, v->n_fdb, g, path))
 		v->n_fdb++;
 }
@@ -506,6 +525,7 @@ static void key_peers(struct conf_ctx *ctx, const config_setting_t *s, const cha
 				    conf_quote(config_setting_get_string(e), q, sizeof(q)));
 		else
 			v->peers[v->n_peers++] = a;
+		check_allowed(ctx, e, p, &a);
 	}
 }
 

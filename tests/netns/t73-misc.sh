@@ -16,7 +16,7 @@
 #   vtvA1 .100.1  vtvA2 .100.3        vtvB1 .100.2          vtvC1 .100.4
 #     tapA1  tapA2 (VNI 100)            tapB1                 tapC1
 #   vthA: vtep 10.0.0.1, mtu 1400     vthB: vtep 10.0.0.2   vthC: vtep 10.0.0.3
-#     allow [10.0.0.0/29]              peers A, C            peers A, B
+#     allow [10.0.0.0/28]              peers A, C            peers A, B
 #     VNI 100 flood unicast, peers 10.0.0.9 (dead), .4 (no vtep), .2, .3
 #     static arp .100.2 and fd00::2 -> B1's MAC (include_dir)
 #          \                          |                      |
@@ -35,7 +35,7 @@ host_add B 2
 host_add C 3
 host_add D 4 10.0.0.200/24
 conf_set A mtu 1400
-conf_set A allow '[ "10.0.0.0/29" ]'
+conf_set A allow '[ "10.0.0.0/28" ]'
 conf_set A include_dir "\"$WORK/A/vtep.d\""
 vni_add A 100 flood=unicast peers=10.0.0.9,10.0.0.4,10.0.0.2,10.0.0.3
 vni_add B 100 flood=unicast peers=10.0.0.1,10.0.0.3

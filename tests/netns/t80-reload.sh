@@ -14,7 +14,7 @@
 # side) and a change needing a restart are rejected with the reason while
 # the old configuration keeps forwarding; `vtep reload -c` on a file that is
 # not the daemon's is refused before anything is sent, and a changed dumpdir
-# gets its answer; include_dir drop-ins register and
+# or pidfile gets its answer; include_dir drop-ins register and
 # unregister a VM. Signals pending together (SIGUSR1 and SIGHUP; SIGHUP and
 # SIGTERM) are each acted on.
 set -eu
@@ -156,6 +156,14 @@ rc=0
 ip netns exec "$(hns A)" "$VTEP" reload -c "$conf" >"$WORK/reload.out" 2>&1 || rc=$?
 check_eq "vtep reload with dumpdir changed to none there exits 1" "$rc" 1
 check "... saying why" grep -q "does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart; nothing sent" "$WORK/reload.out"
+check "... and sends nothing" grep -q "^pid $pid generation $gen " "$WORK/A/vtep.reload"
+# So does a changed pidfile: the daemon is found by its status file.
+conf_write A "$conf"
+sed -i "s|^pidfile = .*|pidfile = \"$WORK/A/moved.pid\";|" "$conf"
+rc=0
+ip netns exec "$(hns A)" "$VTEP" reload -c "$conf" >"$WORK/reload.out" 2>&1 || rc=$?
+check_eq "vtep reload with pidfile changed exits 1" "$rc" 1
+check "... saying why" grep -q "does not use pidfile '$WORK/A/moved.pid': changing 'pidfile' needs a restart; nothing sent" "$WORK/reload.out"
 check "... and sends nothing" grep -q "^pid $pid generation $gen " "$WORK/A/vtep.reload"
 conf_write A "$conf"
 

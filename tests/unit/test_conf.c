@@ -193,6 +193,14 @@ static const struct conf_case cases[] = {
 	  "(1..15 characters, no '/', ':', '%' or white space)\n" },
 	{ "allow host bits", L1 V2 "allow = [ \"10.0.0.1/24\" ];\n",
 	  "t.conf:3: allow[0]: '10.0.0.1/24' has host bits set (meant '10.0.0.0/24'?)\n" },
+	{ "peer outside allow", L1 "allow = [ \"10.0.0.0/29\", \"192.0.2.0/24\" ];\n"
+	  "vnis = ( { vni = 1; peers = [ \"10.0.0.2\", \"10.0.0.9\" ];\n"
+	  "  fdb = ( { mac = \"52:54:00:00:00:01\"; remote = \"192.0.2.7\"; },\n"
+	  "          { mac = \"52:54:00:00:00:02\"; remote = \"198.51.100.1\"; } ); } );\n",
+	  "t.conf:3: vnis[0].peers[1]: '10.0.0.9' is outside allow (every packet from it "
+	  "would be dropped as not_allowed)\n"
+	  "t.conf:5: vnis[0].fdb[1].remote: '198.51.100.1' is outside allow (every packet "
+	  "from it would be dropped as not_allowed)\n" },
 	{ "allow bad length", L1 V2 "allow = [ \"10.0.0.0/8\", \"10.0.0.0/33\" ];\n",
 	  "t.conf:3: allow[1]: invalid prefix '10.0.0.0/33' (ADDRESS/LENGTH)\n" },
 	{ "allow ipv6 on ipv4", L1 V2 "allow = [ \"fd00::/8\" ];\n",
