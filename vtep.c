@@ -272,29 +272,17 @@ static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
  * changed pidfile, which needs a restart (the daemon would say so, if it
  * could be found). EXIT_OK to go on.
  */
-static int moved_pidfile(const struct vtep_conf *conf, const char *status)
+static int moved_pidfile(const struct vtep_conf *conf)
 {
-	unsigned long long gen;
-	int pid = 0;
+	const char *const words[] = { "config" };
+	char reply[CTL_MAX_REPLY];
 
-	char comm_path[64], comm[32] = "";
-	FILE *f;
-
-	if (read_pid(conf->pidfile) || !read_stamp(status, false, &pid, &gen) || pid <= 0 ||
-	    kill(pid, 0) < 0)
+	if (read_pid(conf->pidfile) ||
+	    ctl_call(conf->dumpdir, words, 1, reply, sizeof(reply), 2000) < 0 ||
+	    strncmp(reply, "ok config ", 10) != 0)
 		return EXIT_OK;
-	/* A stale status file's pid may be another process's by now. */
-	snprintf(comm_path, sizeof(comm_path), "/proc/%d/comm", pid);
-	f = fopen(comm_path, "re");
-	if (f) {
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = '\0';
-		fclose(f);
-	}
-	if (strcmp(comm, "vtep\n") != 0)
-		return EXIT_OK;
-	fprintf(stderr, "vtep: the daemon (pid %d, by '%s') does not use pidfile '%s': "
-		"changing 'pidfile' needs a restart; nothing sent\n", pid, status,
+	fprintf(stderr, "vtep: the daemon answering in '%s' does not use pidfile '%s': "
+		"changing 'pidfile' needs a restart; nothing sent\n", conf->dumpdir,
 		conf->pidfile);
 	return EXIT_CONFIG;
 }
@@ -311,7 +299,7 @@ static int cmd_reload(const struct options *o)
 	if (!conf)
 		return EXIT_CONFIG;
 	snprintf(path, sizeof(path), "%s/vtep.reload", conf->dumpdir);
-	r = moved_pidfile(conf, path);
+	r = moved_pidfile(conf);
 	if (r == EXIT_OK)
 		r = find_daemon(conf->pidfile, &pid);
 	if (r == EXIT_OK)

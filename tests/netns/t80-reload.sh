@@ -124,18 +124,24 @@ check_eq "a change of 'local' is refused (exit 1)" "$rc" "1"
 check "with the reason" grep -q "changing 'local' needs a restart" "$WORK/reload.out"
 check "the old configuration still forwards" vm_ping A1 192.168.100.2
 check "A is still running" vtep_alive A
+# refused_here WHAT FILE PATTERN: `vtep reload -c FILE` exits 1 with
+# PATTERN in what it prints, and sends nothing (vtep.reload keeps $gen).
+refused_here()
+{
+	local rc=0
+	ip netns exec "$(hns A)" "$VTEP" reload -c "$2" >"$WORK/reload.out" 2>&1 || rc=$?
+	check_eq "vtep reload with $1 exits 1" "$rc" 1
+	check "... saying why" grep -q "$3" "$WORK/reload.out"
+	check "... and sends nothing" grep -q "^pid $pid generation $gen " "$WORK/A/vtep.reload"
+}
 # `vtep reload -c` on a file other than the daemon's own: a reload would
 # reread the daemon's file, so nothing is sent; the same file by another
 # name (a symlink) is the daemon's.
 conf_write A "$conf"
 conf_write A "$WORK/other.conf"
 gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/A/vtep.reload" || true)
-rc=0
-ip netns exec "$(hns A)" "$VTEP" reload -c "$WORK/other.conf" >"$WORK/reload.out" 2>&1 || rc=$?
-check_eq "vtep reload -c another file exits 1" "$rc" "1"
-check "it names the daemon's file" grep -q \
-	"reloads from '$(realpath "$conf")', not '$WORK/other.conf': nothing sent" "$WORK/reload.out"
-check "and no reload happened" grep -q "^pid $pid generation $gen " "$WORK/A/vtep.reload"
+refused_here "another file" "$WORK/other.conf" \
+	"reloads from '$(realpath "$conf")', not '$WORK/other.conf': nothing sent"
 ln -s "$conf" "$WORK/link.conf"
 check "vtep reload -c a symlink to the daemon's file is applied" \
 	ip netns exec "$(hns A)" "$VTEP" reload -c "$WORK/link.conf"
@@ -152,19 +158,13 @@ check "... with the daemon's reason" \
 	grep -q "^reload rejected: changing 'dumpdir' needs a restart" "$WORK/reload.out"
 gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/A/vtep.reload" || true)
 sed -i "s|^dumpdir = .*|dumpdir = \"$WORK/A-none\";|" "$conf"
-rc=0
-ip netns exec "$(hns A)" "$VTEP" reload -c "$conf" >"$WORK/reload.out" 2>&1 || rc=$?
-check_eq "vtep reload with dumpdir changed to none there exits 1" "$rc" 1
-check "... saying why" grep -q "does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart; nothing sent" "$WORK/reload.out"
-check "... and sends nothing" grep -q "^pid $pid generation $gen " "$WORK/A/vtep.reload"
-# So does a changed pidfile: the daemon is found by its status file.
+refused_here "dumpdir changed to none there" "$conf" \
+	"does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart"
+# So does a changed pidfile: the daemon is found by its control socket.
 conf_write A "$conf"
 sed -i "s|^pidfile = .*|pidfile = \"$WORK/A/moved.pid\";|" "$conf"
-rc=0
-ip netns exec "$(hns A)" "$VTEP" reload -c "$conf" >"$WORK/reload.out" 2>&1 || rc=$?
-check_eq "vtep reload with pidfile changed exits 1" "$rc" 1
-check "... saying why" grep -q "does not use pidfile '$WORK/A/moved.pid': changing 'pidfile' needs a restart; nothing sent" "$WORK/reload.out"
-check "... and sends nothing" grep -q "^pid $pid generation $gen " "$WORK/A/vtep.reload"
+refused_here "pidfile changed" "$conf" \
+	"does not use pidfile '$WORK/A/moved.pid': changing 'pidfile' needs a restart"
 conf_write A "$conf"
 
 # 5. include_dir: a hypervisor registers a VM with a drop-in file.
