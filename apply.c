@@ -380,11 +380,6 @@ int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf, boo
 	return r;
 }
 
-static bool same_str(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 /* An unchanged capture section keeps the running capture (and its file,
  * which reopening would truncate); a changed one to another file opens it
  * now; a changed one to the same file (another filter, point or limits)
@@ -394,15 +389,15 @@ static int stage_capture(struct vtep_daemon *d, struct stage *st, const struct v
 {
 	const struct conf_capture *a = old ? &old->capture : NULL, *b = &conf->capture;
 
-	if (a && a->enabled == b->enabled && same_str(a->file, b->file) &&
-	    same_str(a->filter, b->filter) && a->point == b->point &&
+	if (a && a->enabled == b->enabled && vtep_str_eq(a->file, b->file) &&
+	    vtep_str_eq(a->filter, b->filter) && a->point == b->point &&
 	    a->max_size == b->max_size && a->max_files == b->max_files) {
 		st->capture_keep = true;
 		return 0;
 	}
 	if (!b->enabled)
 		return 0;
-	st->capture_same_file = d->capture && a && a->enabled && same_str(a->file, b->file);
+	st->capture_same_file = d->capture && a && a->enabled && vtep_str_eq(a->file, b->file);
 	return daemon_capture_open(d, conf, st->capture_same_file, &st->capture, why, whylen);
 }
 

@@ -479,6 +479,15 @@ static const struct vtep_worker *worker_view(const struct vtep_daemon *d, unsign
 	return w;
 }
 
+/* A worker's CPU, or none when it is not pinned. */
+static const char *cpu_str(const struct vtep_worker *w, char buf[12], const char *none)
+{
+	if (w->cpu < 0)
+		return none;
+	snprintf(buf, 12, "%d", w->cpu);
+	return buf;
+}
+
 /* One line per running worker: how the load spreads. */
 static void json_workers(FILE *f, const struct vtep_daemon *d)
 {
@@ -487,15 +496,13 @@ static void json_workers(FILE *f, const struct vtep_daemon *d)
 		unsigned int queues;
 		const struct vtep_worker *w = worker_view(d, id, &queues);
 		struct io_stats s;
+		char cpu[12];
 
 		if (!w)
 			continue;
 		daemon_worker_io_stats(d, id, &s);
-		fprintf(f, "%s\n    { \"id\": %u, \"cpu\": ", id ? "," : "", id);
-		if (w->cpu >= 0)
-			fprintf(f, "%d", w->cpu);
-		else
-			fputs("null", f);
+		fprintf(f, "%s\n    { \"id\": %u, \"cpu\": %s", id ? "," : "", id,
+			cpu_str(w, cpu, "null"));
 		fprintf(f, ", \"tap_queues\": %u, \"rx_packets\": %llu, "
 			"\"cqes\": %llu, \"enters\": %llu }", queues,
 			(unsigned long long)worker_rx(d, w), (unsigned long long)s.cqes,
@@ -722,18 +729,14 @@ static void text_workers(FILE *f, const struct vtep_daemon *d)
 		unsigned int queues;
 		const struct vtep_worker *w = worker_view(d, id, &queues);
 		struct io_stats s;
+		char cpu[12];
 
 		if (!w)
 			continue;
 		daemon_worker_io_stats(d, id, &s);
-		fprintf(f, "worker %u cpu ", id);
-		if (w->cpu >= 0)
-			fprintf(f, "%d", w->cpu);
-		else
-			fputs("any", f);
-		fprintf(f, " tap_queues %u rx_packets %llu cqes %llu enters %llu\n", queues,
-			(unsigned long long)worker_rx(d, w), (unsigned long long)s.cqes,
-			(unsigned long long)s.enters);
+		fprintf(f, "worker %u cpu %s tap_queues %u rx_packets %llu cqes %llu enters %llu\n",
+			id, cpu_str(w, cpu, "any"), queues, (unsigned long long)worker_rx(d, w),
+			(unsigned long long)s.cqes, (unsigned long long)s.enters);
 	}
 }
 

@@ -239,13 +239,30 @@ static int cmd_dump(const struct options *o)
  * report another file's reload. A dumpdir that does not exist is not the
  * daemon's either (a changed one, which it would reject). EXIT_OK to go on.
  */
-static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
+/* The daemon answering on dumpdir's control socket: the device and inode
+ * of the file it reloads from, and its path (in reply). */
+struct daemon_file {
+	unsigned long long dev, ino;
+	const char *path;
+	char reply[CTL_MAX_REPLY];
+};
+
+static bool ask_daemon_file(const char *dumpdir, struct daemon_file *ret)
 {
 	const char *const words[] = { "config" };
-	unsigned long long dev, ino;
-	char reply[CTL_MAX_REPLY];
-	struct stat st;
 	int at = 0;
+
+	if (ctl_call(dumpdir, words, 1, ret->reply, sizeof(ret->reply), 2000) < 0 ||
+	    sscanf(ret->reply, "ok config %llu %llu %n", &ret->dev, &ret->ino, &at) != 2 || !at)
+		return false;
+	ret->path = ret->reply + at;
+	return true;
+}
+
+static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
+{
+	struct daemon_file df;
+	struct stat st;
 
 	/* The daemon makes its dumpdir at start: one that is not there is
 	 * not the daemon's, and the answer would never come. */
@@ -255,15 +272,14 @@ static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
 			dumpdir);
 		return EXIT_CONFIG;
 	}
-	if (ctl_call(dumpdir, words, 1, reply, sizeof(reply), 2000) < 0 ||
-	    sscanf(reply, "ok config %llu %llu %n", &dev, &ino, &at) != 2 || !at)
+	if (!ask_daemon_file(dumpdir, &df))
 		return EXIT_OK;
-	if (stat(file, &st) < 0 || ((unsigned long long)st.st_dev == dev &&
-				    (unsigned long long)st.st_ino == ino))
+	if (stat(file, &st) < 0 || ((unsigned long long)st.st_dev == df.dev &&
+				    (unsigned long long)st.st_ino == df.ino))
 		return EXIT_OK;
 	fprintf(stderr, "vtep: the daemon (pid %d) reloads from '%s', not '%s': nothing sent "
 		"(copy the file there, or restart the daemon with -c %s)\n", (int)pid,
-		reply + at, file, file);
+		df.path, file, file);
 	return EXIT_CONFIG;
 }
 
@@ -274,12 +290,9 @@ static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
  */
 static int moved_pidfile(const struct vtep_conf *conf)
 {
-	const char *const words[] = { "config" };
-	char reply[CTL_MAX_REPLY];
+	struct daemon_file df;
 
-	if (read_pid(conf->pidfile) ||
-	    ctl_call(conf->dumpdir, words, 1, reply, sizeof(reply), 2000) < 0 ||
-	    strncmp(reply, "ok config ", 10) != 0)
+	if (read_pid(conf->pidfile) || !ask_daemon_file(conf->dumpdir, &df))
 		return EXIT_OK;
 	fprintf(stderr, "vtep: the daemon answering in '%s' does not use pidfile '%s': "
 		"changing 'pidfile' needs a restart; nothing sent\n", conf->dumpdir,
@@ -494,10 +507,12 @@ static void do_reload(struct vtep_daemon *d)
 		log_info("reload of '%s' applied", d->conf_path);
 		/* A metrics file no longer written would be read as a live,
 		 * idle VTEP: it goes, and the new one is written at once. */
-		if (old->metrics && (!conf->metrics || strcmp(old->metrics, conf->metrics)))
-			unlink_metrics(old->metrics);
-		if (conf->metrics && (!old->metrics || strcmp(old->metrics, conf->metrics)))
-			(void)dump_metrics(d);
+		if (!vtep_str_eq(old->metrics, conf->metrics)) {
+			if (old->metrics)
+				unlink_metrics(old->metrics);
+			if (conf->metrics)
+				(void)dump_metrics(d);
+		}
 		conf_free(old);
 	}
 	/* A reload brings back taps lost since, applied or not: the

@@ -79,6 +79,12 @@ static inline void vtep_wr32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* Two optional strings (NULL: not given) are the same. */
+static inline bool vtep_str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* MAC addresses                                                      */
 
