@@ -358,7 +358,7 @@ static int stage_tables(struct vtep_daemon *d, const struct vtep_conf *old,
 	return r;
 }
 
-int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf, bool keep_file,
+int daemon_capture_open(const struct vtep_conf *conf, bool keep_file,
 			struct io_capture **ret_cap, char *why, size_t whylen)
 {
 	const struct conf_capture *c = &conf->capture;
@@ -368,22 +368,32 @@ int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf, boo
 		.point = c->point == CONF_CAPTURE_OUTER ? IO_CAPTURE_OUTER :
 			 c->point == CONF_CAPTURE_BOTH ? IO_CAPTURE_BOTH : IO_CAPTURE_INNER,
 	};
-	int r;
 
-	r = io_capture_open(&p, keep_file, ret_cap, why, whylen);
-	if (r == 0)
-		log_info("capturing %s packets%s%s%s to '%s'", c->point == CONF_CAPTURE_INNER ?
-			 "inner" : c->point == CONF_CAPTURE_OUTER ? "outer" : "inner and outer",
-			 c->filter ? " matching '" : "", c->filter ? c->filter : "",
-			 c->filter ? "'" : "", c->file);
-	(void)d;
-	return r;
+	return io_capture_open(&p, keep_file, ret_cap, why, whylen);
+}
+
+void daemon_capture_start(struct io_capture *cap, const struct vtep_conf *conf,
+			  const char *who)
+{
+	const struct conf_capture *c = &conf->capture;
+	char why[512];
+
+	if (io_capture_start(cap, why, sizeof(why)) < 0) {
+		log_error("%scannot start the capture: %s", who, why);
+		return;
+	}
+	log_info("%scapturing %s packets%s%s%s to '%s'", who, c->point == CONF_CAPTURE_INNER ?
+		 "inner" : c->point == CONF_CAPTURE_OUTER ? "outer" : "inner and outer",
+		 c->filter ? " matching '" : "", c->filter ? c->filter : "",
+		 c->filter ? "'" : "", c->file);
 }
 
 /* An unchanged capture section keeps the running capture (and its file,
  * which reopening would truncate); a changed one to another file opens it
- * now; a changed one to the same file (another filter, point or limits)
- * takes the running one's file at the commit, untouched until then. */
+ * now and truncates it at the commit; a changed one to the same file
+ * (another filter, point or limits) takes the running one's file at the
+ * commit, untouched until then. One stopped by SIGUSR2 stays stopped, its
+ * file as it was, until SIGUSR2 starts the configured one. */
 static int stage_capture(struct vtep_daemon *d, struct stage *st, const struct vtep_conf *old,
 			 const struct vtep_conf *conf, char *why, size_t whylen)
 {
@@ -395,10 +405,10 @@ static int stage_capture(struct vtep_daemon *d, struct stage *st, const struct v
 		st->capture_keep = true;
 		return 0;
 	}
-	if (!b->enabled)
+	if (!b->enabled || d->capture_paused)
 		return 0;
 	st->capture_same_file = d->capture && a && a->enabled && vtep_str_eq(a->file, b->file);
-	return daemon_capture_open(d, conf, st->capture_same_file, &st->capture, why, whylen);
+	return daemon_capture_open(conf, st->capture_same_file, &st->capture, why, whylen);
 }
 
 static void free_vni_arrays(struct vtep_vni_rt *vnis, size_t n)
@@ -714,6 +724,16 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 			log_info("capture stopped");
 		io_capture_close(d->capture);
 		d->capture = st->capture;
+		if (!conf->capture.enabled)
+			d->capture_paused = false;
+		else if (d->capture_paused)
+			log_info("the capture stopped by SIGUSR2 stays stopped: SIGUSR2 starts "
+				 "it with the new settings, truncating '%s'", conf->capture.file);
+		if (st->capture_same_file)
+			log_info("capture to '%s' goes on with the new settings",
+				 conf->capture.file);
+		else if (d->capture)
+			daemon_capture_start(d->capture, conf, "");
 	}
 	free_vni_arrays(d->vnis, d->n_vnis);
 	d->vnis = st->vnis;

@@ -194,6 +194,7 @@ struct vtep_daemon {
 	struct vtep_group *groups;
 	size_t n_groups;
 	struct io_capture *capture;     /* NULL: not capturing */
+	bool capture_paused;            /* stopped by SIGUSR2: reloads leave it so */
 	uint64_t ticks;
 	struct vtep_tap_rt *taps;       /* VTEP_MAX_TAPS slots; index = FDB tap id */
 	size_t n_taps;                  /* highest used index + 1 */
@@ -291,10 +292,14 @@ void daemon_taps_load(struct vtep_daemon *d);
 void daemon_taps_settle(struct vtep_daemon *d);
 void daemon_taps_save(const struct vtep_daemon *d);
 void daemon_taps_release(struct vtep_daemon *d);
-/* Open the configured capture (SIGUSR2 and apply); keep_file: see
- * io_capture_open. 0 or a negative errno. */
-int daemon_capture_open(struct vtep_daemon *d, const struct vtep_conf *conf, bool keep_file,
+/* Open the configured capture (SIGUSR2 and apply), without touching its
+ * file yet; keep_file: see io_capture_open. 0 or a negative errno. */
+int daemon_capture_open(const struct vtep_conf *conf, bool keep_file,
 			struct io_capture **ret_cap, char *why, size_t whylen);
+/* Start writing a capture daemon_capture_open() gave (truncating its file),
+ * and say so in the log. */
+void daemon_capture_start(struct io_capture *cap, const struct vtep_conf *conf,
+			  const char *who);
 
 /* datapath.c: w is the worker the event came from (&d->main on the main thread). */
 void datapath_tap_rx(struct vtep_worker *w, const struct io_event *ev);

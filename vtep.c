@@ -535,15 +535,19 @@ static void switch_capture(struct vtep_daemon *d)
 			 (unsigned long long)io_capture_packets(d->capture));
 		io_capture_close(d->capture);
 		d->capture = NULL;
+		d->capture_paused = true;
 		return;
 	}
 	if (!d->conf->capture.enabled) {
 		log_warning("SIGUSR2: no capture is configured, ignoring");
 		return;
 	}
-	r = daemon_capture_open(d, d->conf, false, &d->capture, why, sizeof(why));
+	d->capture_paused = false;
+	r = daemon_capture_open(d->conf, false, &d->capture, why, sizeof(why));
 	if (r < 0)
 		log_error("SIGUSR2: cannot start the capture: %s", why);
+	else
+		daemon_capture_start(d->capture, d->conf, "SIGUSR2: ");
 }
 
 /* The workers write to the capture: they stop while it changes. */

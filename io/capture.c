@@ -4,8 +4,11 @@
  */
 #include "capture.h"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 enum {
 	SNAPLEN = 65535,
@@ -16,6 +19,8 @@ enum {
 struct io_capture {
 	pcap_t *dead;                   /* linktype and snaplen for dumper and filter */
 	pcap_dumper_t *dumper;
+	int fd;                         /* opened, not yet started: -1 once it is */
+	bool created;                   /* fd's file did not exist before */
 	struct bpf_program prog;
 	bool has_prog;
 	struct io_capture_params p;
@@ -169,6 +174,33 @@ int io_capture_check_filter(const char *filter, char *why, size_t whylen)
 	return r;
 }
 
+/* Open the file for writing without truncating it: an apply that fails
+ * later must leave it as it was (and remove it if it did not exist). A FIFO
+ * is opened without blocking, so that one with no reader is an error now
+ * rather than a daemon stuck until one comes. */
+static int prepare_file(struct io_capture *cap, char *why, size_t whylen)
+{
+	const int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int fd;
+
+	fd = open(cap->file, flags | O_CREAT | O_EXCL, 0666);
+	cap->created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(cap->file, flags);
+	if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		snprintf(why, whylen, "capture file '%s': %s", cap->file,
+			 e == ENXIO ? "a FIFO with no reader" : strerror(e));
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	cap->fd = fd;
+	return 0;
+}
+
 int io_capture_open(const struct io_capture_params *p, bool keep_file,
 		    struct io_capture **ret_cap, char *why, size_t whylen)
 {
@@ -176,6 +208,7 @@ int io_capture_open(const struct io_capture_params *p, bool keep_file,
 
 	if (!cap)
 		return -ENOMEM;
+	cap->fd = -1;
 	cap->p = *p;
 	cap->p.max_files = p->max_files ? p->max_files : 1;
 	cap->file = strdup(p->file);
@@ -191,14 +224,11 @@ int io_capture_open(const struct io_capture_params *p, bool keep_file,
 		}
 		cap->has_prog = true;
 	}
-	if (!keep_file) {
-		cap->dumper = pcap_dump_open(cap->dead, cap->file);
-		if (!cap->dumper) {
-			snprintf(why, whylen, "capture file '%s': %s", p->file,
-				 pcap_geterr(cap->dead));
-			io_capture_close(cap);
-			return -EIO;
-		}
+	if (!keep_file && prepare_file(cap, why, whylen) < 0) {
+		int r = -errno;
+
+		io_capture_close(cap);
+		return r;
 	}
 	*ret_cap = cap;
 	return 0;
@@ -206,6 +236,33 @@ int io_capture_open(const struct io_capture_params *p, bool keep_file,
 err_nomem:
 	io_capture_close(cap);
 	return -ENOMEM;
+}
+
+int io_capture_start(struct io_capture *cap, char *why, size_t whylen)
+{
+	struct stat st;
+	FILE *f;
+	int e;
+
+	if (!cap || cap->fd < 0)
+		return 0;
+	if (fstat(cap->fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(cap->fd, 0) < 0)
+		goto fail;
+	f = fdopen(cap->fd, "w");
+	if (!f)
+		goto fail;
+	cap->fd = -1;                   /* f owns it now */
+	cap->dumper = pcap_dump_fopen(cap->dead, f);
+	if (!cap->dumper) {
+		snprintf(why, whylen, "capture file '%s': %s", cap->file, pcap_geterr(cap->dead));
+		fclose(f);
+		return -EIO;
+	}
+	return 0;
+fail:
+	e = errno;
+	snprintf(why, whylen, "capture file '%s': %s", cap->file, strerror(e));
+	return -e;
 }
 
 void io_capture_take_file(struct io_capture *to, struct io_capture *from)
@@ -228,6 +285,11 @@ void io_capture_close(struct io_capture *cap)
 		return;
 	if (cap->dumper)
 		pcap_dump_close(cap->dumper);
+	if (cap->fd >= 0) {             /* never started: as it was before */
+		close(cap->fd);
+		if (cap->created)
+			(void)unlink(cap->file);
+	}
 	if (cap->has_prog)
 		pcap_freecode(&cap->prog);
 	if (cap->dead)

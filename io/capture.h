@@ -32,14 +32,20 @@ struct io_capture_params {
  * or -EINVAL with libpcap's reason in why. */
 int io_capture_check_filter(const char *filter, char *why, size_t whylen);
 
-/* Open (truncate) the file and compile the filter. 0, or a negative errno
- * with the reason in why; *ret_cap written on success only. With
- * keep_file the file is left alone: io_capture_take_file() then gives the
- * capture the open file of a running one (a reload that changes the filter
- * of a capture to the same file must not truncate it, nor touch it at all
- * if it fails). */
+/* Compile the filter and open the file for writing, creating it if it does
+ * not exist, but leaving what it holds: io_capture_start() truncates it and
+ * starts writing; closed before that, the file stays as it was (removed if
+ * this call created it). 0, or a negative errno with the reason in why;
+ * *ret_cap written on success only. With keep_file the file is not even
+ * opened: io_capture_take_file() then gives the capture the open file of a
+ * running one (a reload that changes the filter of a capture to the same
+ * file must not truncate it, nor touch it at all if it fails). */
 int io_capture_open(const struct io_capture_params *p, bool keep_file,
 		    struct io_capture **ret_cap, char *why, size_t whylen);
+/* Truncate the file io_capture_open() opened and start writing pcap to it.
+ * 0 (also for NULL, or a capture opened with keep_file), or a negative
+ * errno with the reason in why: the capture then writes nothing. */
+int io_capture_start(struct io_capture *cap, char *why, size_t whylen);
 /* Hand from's open file over to to (opened with keep_file): to writes on
  * where from stopped; from writes nothing more. */
 void io_capture_take_file(struct io_capture *to, struct io_capture *from);

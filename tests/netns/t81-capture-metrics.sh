@@ -8,7 +8,10 @@
 # the inner ICMP and the outer packets decoded as VXLAN VNI 100, and nothing
 # the filter excludes; SIGUSR2 stops and restarts it; a small max_size
 # rotates it; a reload changing the filter goes on in the same file (and a
-# refused one leaves the file alone). The metrics file has
+# refused one leaves the file alone); a reload moving it to another file
+# truncates that one only once applied (refused, the file stays as it was; a
+# FIFO without a reader is refused rather than hanging the daemon); one
+# stopped with SIGUSR2 stays stopped through reloads. The metrics file has
 # vtep_..._total counters with vni/reason labels and no MAC anywhere; a
 # reload moving it removes the old file, the daemon's exit the last one.
 set -eu
@@ -57,11 +60,11 @@ check_ge "the restarted capture records" "$(tcpdump -r "$CAP" -n 2>/dev/null | w
 # A reload that changes the filter of the capture to the same file: refused
 # (a bad key beside it), it leaves the file alone; applied, the capture goes
 # on in the same file, nothing truncated or overwritten.
-# reads_clean: tcpdump reads the whole file, with no complaint.
+# reads_clean [FILE]: tcpdump reads the whole file ($CAP), with no complaint.
 reads_clean()
 {
 	local rc=0
-	tcpdump -r "$CAP" -n >/dev/null 2>"$WORK/tcpdump.err" || rc=$?
+	tcpdump -r "${1:-$CAP}" -n >/dev/null 2>"$WORK/tcpdump.err" || rc=$?
 	[ "$rc" = 0 ] && ! grep -Eqi "invalid|truncated|pcap_loop|bogus" "$WORK/tcpdump.err"
 }
 n2=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
@@ -113,6 +116,74 @@ n4=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
 vm_ping A1 192.168.100.2 2 >/dev/null || true
 sleep 1.2
 check_ge "... and the capture goes on" "$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" $((n4 + 4))
+
+# A reload that moves the capture to another file only truncates that file
+# once it is applied: refused, it leaves the file as it was (one holding
+# something else stays whole, one that did not exist is not left behind),
+# and so does a rejected SIGHUP for a FIFO that nobody reads (which must not
+# hang the daemon either).
+OTHER=$WORK/other.pcap
+echo "the operator's own notes" >"$OTHER"
+for target in "$OTHER" "$WORK/new.pcap"; do
+	conf_write A "${HOST_CONF[A]}"
+	sed -i "s|^capture = .*|capture = { file = \"$target\"; filter = \"icmp\"; point = \"both\"; };|" \
+		"${HOST_CONF[A]}"
+	sed -i "s|^vnis = (|vnis = ( { vni = 300; taps = ( { name = \"tapX\"; netns = \"$(vns A1)-none\"; } ); },|" \
+		"${HOST_CONF[A]}"
+	check_fails "a reload moving the capture to $(basename "$target"), with a tap it cannot make, is refused" \
+		ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+done
+check "... a file that held something holds it still" grep -qx "the operator's own notes" "$OTHER"
+check "... one that did not exist was not left behind" test ! -e "$WORK/new.pcap"
+mkfifo "$WORK/fifo"
+conf_write A "${HOST_CONF[A]}"
+sed -i "s|^capture = .*|capture = { file = \"$WORK/fifo\"; point = \"both\"; };|" "${HOST_CONF[A]}"
+check_fails "a reload moving the capture to a FIFO nobody reads is refused" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+check "... saying why" grep -q "rejected: capture file '$WORK/fifo': a FIFO with no reader" \
+	"$WORK/A/vtep.reload"
+n5=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
+check "... and the daemon goes on forwarding" vm_ping A1 192.168.100.2 1
+sleep 1.2
+check_ge "... and capturing to the file it had" "$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" \
+	$((n5 + 4))
+conf_write A "${HOST_CONF[A]}"
+sed -i "s|^capture = .*|capture = { file = \"$OTHER\"; filter = \"icmp\"; point = \"both\"; };|" \
+	"${HOST_CONF[A]}"
+check "applied, it starts the new file afresh" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+n5=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
+vm_ping A1 192.168.100.2 2 >/dev/null || true
+sleep 1.2
+check "... which reads back whole" reads_clean "$OTHER"
+check_ge "... and records the pings" "$(tcpdump -r "$OTHER" -n 2>/dev/null | grep -c ICMP || true)" 8
+check "... the old file left whole" reads_clean
+check_eq "... with nothing added since" "$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)" "$n5"
+
+# A capture stopped with SIGUSR2 stays stopped through a reload that changes
+# it, its file as it was; SIGUSR2 then starts it with the new settings.
+kill -USR2 "$pid"
+check "SIGUSR2 stops the capture again" poll 5 bash -c \
+	"grep -c 'capture stopped after' '$WORK/A/vtep.log' | grep -q 2"
+n6=$(tcpdump -r "$OTHER" -n 2>/dev/null | wc -l)
+sed -i "s|^capture = .*|capture = { file = \"$OTHER\"; filter = \"icmp or arp\"; point = \"inner\"; };|" \
+	"${HOST_CONF[A]}"
+check "a reload changing the stopped capture is applied" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+check "... saying the capture stays stopped" grep -q "capture stopped by SIGUSR2 stays stopped" \
+	"$WORK/A/vtep.log"
+vm_ping A1 192.168.100.2 2 >/dev/null || true
+sleep 1.2
+check "... its file reads back whole" reads_clean "$OTHER"
+check_eq "... and nothing was written to it" "$(tcpdump -r "$OTHER" -n 2>/dev/null | wc -l)" "$n6"
+kill -USR2 "$pid"
+check "SIGUSR2 starts it with the new settings" poll 5 grep -q \
+	"SIGUSR2: capturing inner packets matching 'icmp or arp' to '$OTHER'" "$WORK/A/vtep.log"
+vm_ping A1 192.168.100.2 2 >/dev/null || true
+sleep 1.2
+check_ge "... and it records again (inner only: one frame per packet)" \
+	"$(tcpdump -r "$OTHER" -n 2>/dev/null | grep -c ICMP || true)" 4
+check_eq "... no outer packets" "$(tcpdump -r "$OTHER" -n 2>/dev/null | grep -c VXLAN || true)" 0
 
 # Rotation, through a reload that changes the capture section.
 conf_write A "${HOST_CONF[A]}"
