@@ -204,32 +204,17 @@ static int cat_file(const char *path)
 	return EXIT_OK;
 }
 
-static int cmd_dump(const struct options *o)
+/* The daemon makes its dumpdir at start: one that is not there is not the
+ * daemon's (the file changed it), and an answer would never come there. */
+static bool dumpdir_gone(const char *dumpdir, pid_t pid)
 {
-	struct vtep_conf *conf;
-	char json[4096], text[4096];
-	const char *pidfile, *dumpdir;
-	pid_t pid = 0;
-	int r, err;
+	struct stat st;
 
-	/* A missing or broken config still lets us find a default daemon. */
-	conf = load_conf(o->conf_path, true, &err);
-	pidfile = conf ? conf->pidfile : DEFAULT_PIDFILE;
-	dumpdir = conf ? conf->dumpdir : DEFAULT_DUMPDIR;
-	snprintf(json, sizeof(json), "%s/vtep.json", dumpdir);
-	snprintf(text, sizeof(text), "%s/vtep.dump", dumpdir);
-	r = find_daemon(pidfile, &pid);
-	/* A dump of a million MACs takes about 2 s to write, and one asked
-	 * for while another is being written starts after it. */
-	if (r == EXIT_OK && !signal_and_wait(pid, SIGUSR1, json, true, 30000)) {
-		fprintf(stderr, "vtep: the daemon (pid %d) wrote no new dump to '%s' within 30 s\n",
-			(int)pid, json);
-		r = EXIT_RUNTIME;
-	}
-	if (r == EXIT_OK)
-		r = cat_file(o->json ? json : text);
-	conf_free(conf);
-	return r;
+	if (stat(dumpdir, &st) == 0 || errno != ENOENT)
+		return false;
+	fprintf(stderr, "vtep: the daemon (pid %d) does not use dumpdir '%s' (there is none): "
+		"changing 'dumpdir' needs a restart; nothing sent\n", (int)pid, dumpdir);
+	return true;
 }
 
 /*
@@ -264,14 +249,8 @@ static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
 	struct daemon_file df;
 	struct stat st;
 
-	/* The daemon makes its dumpdir at start: one that is not there is
-	 * not the daemon's, and the answer would never come. */
-	if (stat(dumpdir, &st) < 0 && errno == ENOENT) {
-		fprintf(stderr, "vtep: the daemon (pid %d) does not use dumpdir '%s' (there is "
-			"none): changing 'dumpdir' needs a restart; nothing sent\n", (int)pid,
-			dumpdir);
+	if (dumpdir_gone(dumpdir, pid))
 		return EXIT_CONFIG;
-	}
 	if (!ask_daemon_file(dumpdir, &df))
 		return EXIT_OK;
 	if (stat(file, &st) < 0 || ((unsigned long long)st.st_dev == df.dev &&
@@ -298,6 +277,38 @@ static int moved_pidfile(const struct vtep_conf *conf)
 		"changing 'pidfile' needs a restart; nothing sent\n", conf->dumpdir,
 		conf->pidfile);
 	return EXIT_CONFIG;
+}
+
+static int cmd_dump(const struct options *o)
+{
+	struct vtep_conf *conf;
+	char json[4096], text[4096];
+	const char *pidfile, *dumpdir;
+	pid_t pid = 0;
+	int r, err;
+
+	/* A missing or broken config still lets us find a default daemon. */
+	conf = load_conf(o->conf_path, true, &err);
+	pidfile = conf ? conf->pidfile : DEFAULT_PIDFILE;
+	dumpdir = conf ? conf->dumpdir : DEFAULT_DUMPDIR;
+	snprintf(json, sizeof(json), "%s/vtep.json", dumpdir);
+	snprintf(text, sizeof(text), "%s/vtep.dump", dumpdir);
+	r = conf ? moved_pidfile(conf) : EXIT_OK;
+	if (r == EXIT_OK)
+		r = find_daemon(pidfile, &pid);
+	if (r == EXIT_OK && dumpdir_gone(dumpdir, pid))
+		r = EXIT_CONFIG;
+	/* A dump of a million MACs takes about 2 s to write, and one asked
+	 * for while another is being written starts after it. */
+	if (r == EXIT_OK && !signal_and_wait(pid, SIGUSR1, json, true, 30000)) {
+		fprintf(stderr, "vtep: the daemon (pid %d) wrote no new dump to '%s' within 30 s "
+			"(a dumpdir changed in the file needs a restart)\n", (int)pid, json);
+		r = EXIT_RUNTIME;
+	}
+	if (r == EXIT_OK)
+		r = cat_file(o->json ? json : text);
+	conf_free(conf);
+	return r;
 }
 
 static int cmd_reload(const struct options *o)
@@ -354,6 +365,7 @@ static int cmd_flush(const struct options *o)
 	struct vtep_conf *conf;
 	char reply[CTL_MAX_REPLY], why[256], path[4096];
 	const char *dumpdir;
+	pid_t pid;
 	int r, err;
 
 	/* Checked here too, so that a typo needs no daemon to be told. */
@@ -365,7 +377,17 @@ static int cmd_flush(const struct options *o)
 	dumpdir = conf ? conf->dumpdir : DEFAULT_DUMPDIR;
 	snprintf(path, sizeof(path), "%s/vtep.ctl", dumpdir);
 	r = ctl_call(dumpdir, words, o->n_words, reply, sizeof(reply), 5000);
+	pid = r == -ENOENT || r == -ECONNREFUSED ? read_pid(conf ? conf->pidfile :
+							   DEFAULT_PIDFILE) : 0;
+	if (pid && kill(pid, 0) < 0 && errno == ESRCH)
+		pid = 0;
 	conf_free(conf);
+	if (pid) {
+		fprintf(stderr, "vtep: no daemon listens on '%s', but one runs (pid %d): its "
+			"dumpdir is another (changing 'dumpdir' needs a restart), or its log "
+			"says why it has no control socket\n", path, (int)pid);
+		return EXIT_RUNTIME;
+	}
 	if (r == -ENOENT || r == -ECONNREFUSED) {
 		fprintf(stderr, "vtep: no daemon listens on '%s' (none running, or one with "
 			"another dumpdir)\n", path);
