@@ -31,6 +31,7 @@ struct stage {
 	bool *group_new;                /* per staged group: joined by this apply */
 	bool *group_taken;              /* per running group: carried over */
 	const struct conf_tap *failed;  /* the tap entry that could not be staged */
+	bool group_failed;              /* the VNI's group could not be joined */
 };
 
 static int vni_cmp(const void *a, const void *b)
@@ -124,8 +125,7 @@ static int stage_mode(struct vtep_daemon *d, struct stage *st, size_t idx,
 			return 0;
 		}
 		if (cv->flood == VTEP_FLOOD_MULTICAST) {
-			log_error_errno(grp ? grp->fd : -ENOENT, "vni %u: cannot join group %s on '%s'",
-					v->vni, vtep_addr_fmt(&cv->group, g), d->ul.dev);
+			st->group_failed = true;
 			return grp ? grp->fd : -ENOENT;
 		}
 		log_warning_errno(grp ? grp->fd : -ENOENT, "vni %u: cannot join group %s on '%s', %s",
@@ -949,7 +949,7 @@ int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep
 	}
 	for (size_t i = 0; r == 0 && i < conf->n_vnis; i++) {
 		const struct conf_tap *ct;
-		char full[96];
+		char full[160];
 
 		r = stage_vni(d, st, i, &conf->vnis[i]);
 		ct = st->failed;
@@ -959,8 +959,14 @@ int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep
 			snprintf(why, whylen, "%s:%d: vni %u: tap '%s'%s%s: %s", ct->file, ct->line,
 				 conf->vnis[i].vni, ct->name, ct->netns[0] ? " in netns " : "",
 				 ct->netns, r == -ENOSPC ? full : strerror(-r));
-		} else if (r < 0) {
-			snprintf(why, whylen, "vni %u: %s", conf->vnis[i].vni, strerror(-r));
+		} else if (r < 0) {     /* where, and which group if that was it */
+			const struct conf_vni *cv = &conf->vnis[i];
+			char g[VTEP_ADDR_STRLEN];
+
+			snprintf(full, sizeof(full), "cannot join group %s on '%s': ",
+				 vtep_addr_fmt(&cv->group, g), d->ul.dev);
+			snprintf(why, whylen, "%s:%d: vni %u: %s%s", cv->file, cv->line, cv->vni,
+				 st->group_failed ? full : "", strerror(-r));
 		}
 	}
 	if (r == 0) {
