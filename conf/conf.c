@@ -376,11 +376,17 @@ static char *read_file(const char *path, size_t *ret_len, int *ret_err)
 		goto close_fd;
 	}
 	for (;;) {
+		/* Room for CONF_FILE_MAX bytes, the NUL, and one more byte
+		 * that tells a larger file. */
 		if (len + 1 >= cap) {
-			cap *= 2;
-			p = cap <= CONF_FILE_MAX ? realloc(buf, cap) : NULL;
+			if (cap >= CONF_FILE_MAX + 2) {
+				r = -EFBIG;
+				goto free_buf;
+			}
+			cap = VTEP_MIN(cap * 2, (size_t)CONF_FILE_MAX + 2);
+			p = realloc(buf, cap);
 			if (!p) {
-				r = cap <= CONF_FILE_MAX ? -ENOMEM : -EFBIG;
+				r = -ENOMEM;
 				goto free_buf;
 			}
 			buf = p;

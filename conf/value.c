@@ -473,7 +473,7 @@ void conf_key_tos(struct conf_ctx *ctx, const config_setting_t *s, const char *p
 		}
 		tos = VTEP_TOS_INHERIT;
 	} else {
-		if (!conf_get_int(ctx, s, path, 0, 255, &v))
+		if (!conf_get_int(ctx, s, path, 0, 252, &v))
 			return;
 		if (v & 3) {
 			conf_report(ctx, s, path, "'%" PRId64 "' sets ECN bits: the two low bits "

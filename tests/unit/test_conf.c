@@ -397,7 +397,7 @@ static const struct conf_case cases[] = {
 	  "t.conf:3: tos: '185' sets ECN bits: the two low bits follow the inner packet "
 	  "(RFC 6040); give the DSCP times 4 (184 = 0xb8 for EF)\n" },
 	{ "tos range", L1 V2 "tos = 256;\n",
-	  "t.conf:3: tos: '256' out of range (0..255)\n" },
+	  "t.conf:3: tos: '256' out of range (0..252)\n" },
 	{ "tos word", L1 "vnis = ( { vni = 1; tos = \"copy\"; } );\n",
 	  "t.conf:2: vnis[0].tos: invalid value 'copy' (a number or \"inherit\")\n" },
 	{ "vni maxaddress", L1 "maxaddress = 100;\n"
@@ -833,6 +833,44 @@ static void file_errors(void **state)
 	close(fd);
 	assert_int_equal(conf_load_file(path, &conf, err, sizeof(err)), -EINVAL);
 	snprintf(want, sizeof(want), "%s: contains a NUL byte\n", path);
+	assert_string_equal(err, want);
+
+	/* 16 MiB is the most (of comments here); one byte more is refused. */
+	assert_int_equal(truncate(path, 0), 0);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, L1 V2, sizeof(L1 V2) - 1), (ssize_t)sizeof(L1 V2) - 1);
+	assert_int_equal(lseek(fd, (16 << 20) - 1, SEEK_SET), (16 << 20) - 1);
+	assert_int_equal(write(fd, "\n", 1), 1);
+	close(fd);
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	{
+		static char pad[1 << 16];
+		off_t at = (off_t)(sizeof(L1 V2) - 1);
+
+		memset(pad, '#', sizeof(pad));
+		while (at < (16 << 20) - 1) {
+			size_t n = VTEP_MIN(sizeof(pad), (size_t)((16 << 20) - 1 - at));
+
+			/* one comment line per 64 KiB block */
+			pad[n - 1] = '\n';
+			assert_int_equal(pwrite(fd, pad, n, at), (ssize_t)n);
+			pad[n - 1] = '#';
+			at += (off_t)n;
+		}
+	}
+	close(fd);
+	assert_int_equal(conf_load_file(path, &conf, err, sizeof(err)), 0);
+	conf_free(conf);
+	conf = NULL;
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\n", 1), 1);
+	close(fd);
+	assert_int_equal(conf_load_file(path, &conf, err, sizeof(err)), -EFBIG);
+	assert_null(conf);
+	snprintf(want, sizeof(want), "%s: cannot open: %s\n", path, strerror(EFBIG));
 	assert_string_equal(err, want);
 	unlink(path);
 }
