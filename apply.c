@@ -369,7 +369,15 @@ int daemon_capture_open(const struct vtep_conf *conf, bool keep_file,
 			 c->point == CONF_CAPTURE_BOTH ? IO_CAPTURE_BOTH : IO_CAPTURE_INNER,
 	};
 
-	return io_capture_open(&p, keep_file, ret_cap, why, whylen);
+	char msg[512];
+	int r;
+
+	r = io_capture_open(&p, keep_file, ret_cap, msg, sizeof(msg));
+	if (r < 0)      /* where the operator can change it */
+		snprintf(why, whylen, "%s:%d: capture.%s: %s", c->filter_file,
+			 r == -EINVAL ? c->filter_line : c->file_line,
+			 r == -EINVAL ? "filter" : "file", r == -ENOMEM ? "out of memory" : msg);
+	return r;
 }
 
 void daemon_capture_start(struct io_capture *cap, const struct vtep_conf *conf,

@@ -1241,10 +1241,16 @@ static int write_reload_status(const struct vtep_daemon *d, const char *dir, boo
 int dump_reload_status(struct vtep_daemon *d, bool applied, const char *reason,
 		       const char *also_dir)
 {
+	int r;
+
 	d->reload_generation++;
 	/* Where `vtep reload` waits when the rejected file moved dumpdir
 	 * (there only if that directory exists: nothing is made for it). */
 	if (also_dir && strcmp(also_dir, d->conf->dumpdir) != 0)
 		(void)write_reload_status(d, also_dir, applied, reason);
-	return write_reload_status(d, d->conf->dumpdir, applied, reason);
+	r = write_reload_status(d, d->conf->dumpdir, applied, reason);
+	if (r < 0)      /* `vtep reload` will say it got no answer: say why here */
+		log_error_errno(r, "cannot write the reload result to '%s/vtep.reload'",
+				d->conf->dumpdir);
+	return r;
 }

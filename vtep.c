@@ -549,7 +549,7 @@ static void do_reload(struct vtep_daemon *d)
 /* SIGUSR2: stop a running capture, or start the configured one. */
 static void switch_capture(struct vtep_daemon *d)
 {
-	char why[512];
+	char why[512] = "";
 	int r;
 
 	if (d->capture) {

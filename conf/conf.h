@@ -80,6 +80,8 @@ struct conf_capture {
 	char *filter;                   /* BPF, applied to the inner frame; NULL = all */
 	const char *filter_file;        /* where filter was given, for errors that */
 	int filter_line;                /* libpcap finds (vtep.c, check_capture) */
+	int file_line;                  /* where file was given (in filter_file), for
+					 * errors opening it */
 	enum conf_capture_point point;
 	uint64_t max_size;              /* bytes before rotation, 0 = unlimited */
 	uint32_t max_files;             /* rotated files kept */

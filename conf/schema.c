@@ -825,6 +825,8 @@ static void key_capture(struct conf_ctx *ctx, const config_setting_t *s, const c
 	f = config_setting_get_member(s, "filter");
 	c->capture.filter_file = conf_file_name(ctx);
 	c->capture.filter_line = conf_line_of(f ? f : s);
+	f = config_setting_get_member(s, "file");
+	c->capture.file_line = conf_line_of(f ? f : s);
 	conf_require(ctx, s, path, "file");
 }
 

@@ -187,17 +187,16 @@ static int prepare_file(struct io_capture *cap, char *why, size_t whylen)
 	cap->created = fd >= 0;
 	if (fd < 0 && errno == EEXIST)
 		fd = open(cap->file, flags);
+	if (fd >= 0)
+		cap->fd = fd;   /* closed (and removed if created) by io_capture_close */
 	if (fd < 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		int e = errno;
 
-		snprintf(why, whylen, "capture file '%s': %s", cap->file,
+		snprintf(why, whylen, "'%s': %s", cap->file,
 			 e == ENXIO ? "a FIFO with no reader" : strerror(e));
-		if (fd >= 0)
-			close(fd);
 		errno = e;
 		return -1;
 	}
-	cap->fd = fd;
 	return 0;
 }
 
@@ -217,7 +216,7 @@ int io_capture_open(const struct io_capture_params *p, bool keep_file,
 		goto err_nomem;
 	if (p->filter && p->filter[0]) {
 		if (pcap_compile(cap->dead, &cap->prog, p->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			snprintf(why, whylen, "capture filter '%s': %s", p->filter,
+			snprintf(why, whylen, "filter '%s': %s", p->filter,
 				 pcap_geterr(cap->dead));
 			io_capture_close(cap);
 			return -EINVAL;
@@ -254,14 +253,14 @@ int io_capture_start(struct io_capture *cap, char *why, size_t whylen)
 	cap->fd = -1;                   /* f owns it now */
 	cap->dumper = pcap_dump_fopen(cap->dead, f);
 	if (!cap->dumper) {
-		snprintf(why, whylen, "capture file '%s': %s", cap->file, pcap_geterr(cap->dead));
+		snprintf(why, whylen, "'%s': %s", cap->file, pcap_geterr(cap->dead));
 		fclose(f);
 		return -EIO;
 	}
 	return 0;
 fail:
 	e = errno;
-	snprintf(why, whylen, "capture file '%s': %s", cap->file, strerror(e));
+	snprintf(why, whylen, "'%s': %s", cap->file, strerror(e));
 	return -e;
 }
 

@@ -140,7 +140,9 @@ conf_write A "${HOST_CONF[A]}"
 sed -i "s|^capture = .*|capture = { file = \"$WORK/fifo\"; point = \"both\"; };|" "${HOST_CONF[A]}"
 check_fails "a reload moving the capture to a FIFO nobody reads is refused" \
 	ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
-check "... saying why" grep -q "rejected: capture file '$WORK/fifo': a FIFO with no reader" \
+line=$(grep -n '^capture = ' "${HOST_CONF[A]}" | cut -d: -f1)
+check "... saying where and why" grep -q \
+	"rejected: ${HOST_CONF[A]}:$line: capture.file: '$WORK/fifo': a FIFO with no reader" \
 	"$WORK/A/vtep.reload"
 n5=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
 check "... and the daemon goes on forwarding" vm_ping A1 192.168.100.2 1

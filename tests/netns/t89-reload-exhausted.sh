@@ -68,6 +68,9 @@ for n in $(seq 0 12); do
 		# command gives up after 10 s, the log says why.
 		check_eq "$n more: the command finds no result (exit 2)" "$rc" 2
 		check "$n more: ... the log says why" grep -q "rejected, keeping the running configuration: ${HOST_CONF[A]}: cannot open: Too many open files" "$WORK/A/vtep.log"
+		check "$n more: ... and why there is no result" grep -q \
+			"cannot write the reload result to '$WORK/A/vtep.reload': Too many open files" \
+			"$WORK/A/vtep.log"
 	else
 		check_eq "$n more: rejected (exit 1)" "$rc" 1
 		check "$n more: ... saying where, with the reason" bash -c \
