@@ -428,6 +428,75 @@ static void free_vni_arrays(struct vtep_vni_rt *vnis, size_t n)
 	free(vnis);
 }
 
+/* The (VNI, MAC) pairs of the local entries on one tap. */
+struct tap_macs {
+	uint16_t tap;
+	struct fdb_entry *e;            /* only vni and mac are used */
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+static int vni_mac_cmp(const void *a, const void *b)
+{
+	const struct fdb_entry *x = a, *y = b;
+
+	if (x->vni != y->vni)
+		return x->vni < y->vni ? -1 : 1;
+	return memcmp(x->mac.b, y->mac.b, sizeof(x->mac.b));
+}
+
+static void collect_tap_mac(const struct fdb_entry *e, void *arg)
+{
+	struct tap_macs *m = arg;
+	struct fdb_entry *p;
+
+	if (e->type != FDB_LOCAL || e->tap != m->tap || m->short_of_memory)
+		return;
+	if (m->n == m->cap) {
+		p = reallocarray(m->e, m->cap ? m->cap * 2 : 16, sizeof(*p));
+		if (!p) {
+			m->short_of_memory = true;
+			return;
+		}
+		m->e = p;
+		m->cap = m->cap ? m->cap * 2 : 16;
+	}
+	m->e[m->n].vni = e->vni;
+	m->e[m->n++].mac = e->mac;
+}
+
+static bool snooped_for_tap_mac(const struct arpc_entry *a, void *arg)
+{
+	const struct tap_macs *m = arg;
+	struct fdb_entry key = { .vni = a->vni, .mac = a->mac };
+
+	return a->type == ARPC_SNOOPED && bsearch(&key, m->e, m->n, sizeof(*m->e), vni_mac_cmp);
+}
+
+void daemon_forget_tap(struct vtep_daemon *d, size_t tap)
+{
+	struct tap_macs m = { .tap = (uint16_t)tap };
+	size_t n_arp = 0;
+
+	if (d->arpc) {
+		fdb_foreach(d->fdb, collect_tap_mac, &m);
+		qsort(m.e, m.n, sizeof(*m.e), vni_mac_cmp);
+	}
+	(void)fdb_flush_tap(d->fdb, (uint16_t)tap);
+	if (m.n) {
+		arpc_lock(d->arpc);
+		n_arp = arpc_flush_if(d->arpc, snooped_for_tap_mac, &m);
+		arpc_unlock(d->arpc);
+	}
+	if (n_arp)
+		log_info("tap '%s': %zu snooped ARP/ND entries of its MACs removed",
+			 d->taps[tap].io.name, n_arp);
+	if (m.short_of_memory)
+		log_warning("tap '%s': out of memory, some snooped ARP/ND entries of its MACs "
+			    "stay until they age out", d->taps[tap].io.name);
+	free(m.e);
+}
+
 /* A device goes after its sub-ports (no apply keeps one without it); with
  * drop, a device is deleted, not only let go of. */
 static void close_tap(struct vtep_daemon *d, size_t i, bool drop)
@@ -444,7 +513,7 @@ static void close_tap(struct vtep_daemon *d, size_t i, bool drop)
 	t->vids = NULL;
 	t->used = false;
 	t->port = -1;
-	(void)fdb_flush_tap(d->fdb, (uint16_t)i);
+	daemon_forget_tap(d, i);
 }
 
 void daemon_revive_taps(struct vtep_daemon *d, bool create)
@@ -768,7 +837,7 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 
 			/* A tap that changed VNI forgets what it learned in the old one. */
 			if (st->tap_keep[v->taps[k]] && d->vnis[i].vni != t->vni)
-				(void)fdb_flush_tap(d->fdb, v->taps[k]);
+				daemon_forget_tap(d, v->taps[k]);
 			t->vni_idx = i;
 			t->vni = v->vni;
 			/* stage_taps put them in the order of cv->taps. */
@@ -796,7 +865,7 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 		struct vtep_tap_rt *t = &d->taps[i];
 
 		if (t->used && !st->tap_member[i] && t->vni_idx != SIZE_MAX) {
-			(void)fdb_flush_tap(d->fdb, (uint16_t)i);
+			daemon_forget_tap(d, i);
 			t->vni_idx = SIZE_MAX;
 			t->vni = 0;
 		}

@@ -278,6 +278,11 @@ size_t daemon_vni_extras(const struct vtep_vni_rt *v, const struct conf_vni *cv,
  * hypervisor re-creating it); with create, as after a reload, a missing one
  * is created again. */
 void daemon_revive_taps(struct vtep_daemon *d, bool create);
+/* Tap index tap lost its place (gone, removed, moved to another VNI): its
+ * learned FDB entries go, and the snooped ARP/ND entries that name their
+ * MACs in their VNIs (a stale binding would be answered for a VM that is
+ * not there). Workers stopped, or the caller the only one running. */
+void daemon_forget_tap(struct vtep_daemon *d, size_t tap);
 /*
  * Taps we own: those we create are ours, and with persist_taps they outlive
  * the daemon (a restart, an upgrade, a crash leave the guests' interfaces

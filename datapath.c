@@ -1487,7 +1487,7 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 		tap->lost_count++;
 		for (size_t k = 0; k < d->n_taps; k++)     /* it and its sub-ports */
 			if (d->taps[k].used && d->taps[k].dev == i)
-				(void)fdb_flush_tap(d->fdb, (uint16_t)k);
+				daemon_forget_tap(d, k);
 	}
 }
 

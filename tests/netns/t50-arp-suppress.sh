@@ -22,7 +22,7 @@
 # binding (arp_moved) and the answers follow; forged ARP (reply and GARP) for
 # the static entry is counted (arp_conflicts) and changes nothing; an ARP
 # probe (sender 0.0.0.0) and a unicast ARP request are forwarded, not
-# answered.  Hand-built frames come from tests/tools/l2raw.py (python3 stdlib,
+# answered; a tap removed by a reload takes the bindings of its MACs along.  Hand-built frames come from tests/tools/l2raw.py (python3 stdlib,
 # AF_PACKET).
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -253,6 +253,28 @@ if dump_json A; then
 	check_eq "A answered neither (arp_suppressed unchanged)" "$(vc A 100 arp_suppressed)" "$supa"
 	check_eq "A: the probe taught nothing about 0.0.0.0" "$(arp_of A 100 0.0.0.0)" missing
 	check_eq "A: C1's binding unchanged by the probe" "$(arp_of A 100 "$C1_IP")" "$NEW_MAC snooped"
+fi
+
+# ---------------------------------------------------------------- 7. a tap removed
+# A reload that removes A2's tap takes with it A's snooped bindings of the
+# MACs learned on it (answering for a VM that is gone would draw its
+# traffic into a flood); the bindings of other taps and hosts stay.
+A1_IP=$(vm_addr A1)
+if dump_json A; then
+	check_eq "A: A2's binding before its tap goes" "$(arp_of A 100 "$A2_IP")" "$(vm_mac A2) snooped"
+	check_eq "A: A1's binding before" "$(arp_of A 100 "$A1_IP")" "$(vm_mac A1) snooped"
+fi
+unset 'VM_HOST[A2]'
+conf_write A "$WORK/A/vtep.conf"
+check "a reload removing A2's tap is applied" \
+	ip netns exec "$(hns A)" "$VTEP" reload -c "$WORK/A/vtep.conf"
+check "... and says what went with it" grep -q \
+	"tap 'tapA2': 1 snooped ARP/ND entries of its MACs removed" "$WORK/A/vtep.log"
+if dump_json A; then
+	check_eq "A: A2's binding went with its tap" "$(arp_of A 100 "$A2_IP")" missing
+	check_eq "A: A1's binding stays" "$(arp_of A 100 "$A1_IP")" "$(vm_mac A1) snooped"
+	check_eq "A: C1's binding stays" "$(arp_of A 100 "$C1_IP")" "$NEW_MAC snooped"
+	check_eq "A: the static entry stays" "$(arp_of A 100 "$STATIC_IP")" "$STATIC_MAC static"
 fi
 
 # ---------------------------------------------------------------- VNI 200 never used a group
