@@ -480,7 +480,8 @@ void daemon_forget_tap(struct vtep_daemon *d, size_t tap)
 
 	if (d->arpc) {
 		fdb_foreach(d->fdb, collect_tap_mac, &m);
-		qsort(m.e, m.n, sizeof(*m.e), vni_mac_cmp);
+		if (m.n)
+			qsort(m.e, m.n, sizeof(*m.e), vni_mac_cmp);
 	}
 	(void)fdb_flush_tap(d->fdb, (uint16_t)tap);
 	if (m.n) {
@@ -503,6 +504,7 @@ static void close_tap(struct vtep_daemon *d, size_t i, bool drop)
 {
 	struct vtep_tap_rt *t = &d->taps[i];
 
+	workers_drop_tap(d, i);
 	if (t->port >= 0)
 		io_del_port(d->io, t->port);
 	if (!t->vlan && drop)
