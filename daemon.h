@@ -175,6 +175,7 @@ struct vtep_worker {
 	unsigned int stop;              /* __atomic: leave the loop */
 	unsigned int port_failed;       /* __atomic: a tap queue failed, restart us */
 	unsigned int failed;            /* __atomic: it could not run, and returned */
+	bool parked;                    /* stopped, its fds kept for its next start */
 };
 
 struct vtep_daemon {
@@ -346,9 +347,19 @@ int daemon_check_cpus(const struct vtep_daemon *d, const struct vtep_conf *conf,
 void workers_start(struct vtep_daemon *d);
 /* Log where the workers run when cpus differs from old's (NULL at start). */
 void workers_log_pinning(const struct vtep_daemon *d, const struct vtep_conf *old);
-/* Stop and join them, fold their counters into the daemon's, close their
- * fds. Before anything changes what they read; a no-op with none running. */
+/* Stop and join them and fold their counters into the daemon's, before
+ * anything changes what they read; a no-op with none running. Each keeps
+ * its underlay socket and tap queues for workers_start, which takes them
+ * back (what arrived meanwhile is read then, not lost) and opens what is
+ * new. */
 void workers_stop(struct vtep_daemon *d);
+/* Stop them and close their fds too: until they start again (at the
+ * tick, after a tap went away; or never, the daemon exits), the kernel
+ * steers everything to the main thread's socket and queues. */
+void workers_close(struct vtep_daemon *d);
+/* Tap index tap is closed: the stopped workers let go of their fds of it
+ * (a device to delete must not be held open by a queue). */
+void workers_drop_tap(struct vtep_daemon *d, size_t tap);
 /* At the tick: restart them if a tap came or went (or a queue failed). */
 void workers_tick(struct vtep_daemon *d);
 /* Counters summed over the main thread and the running workers. */

@@ -1477,9 +1477,10 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 		log_warning_errno(ev->error, "tap '%s'%s%s failed, dropping the port until it "
 				  "comes back", tap->io.name, tap->io.netns[0] ? " in netns " : "",
 				  tap->io.netns);
-		/* The workers hold queues of it: they go first (the tick brings
-		 * them back without it). */
-		workers_stop(d);
+		/* The workers hold queues of it: they go first, with their
+		 * sockets (the main thread takes all traffic until the tick
+		 * brings them back without it). */
+		workers_close(d);
 		d->workers_dirty = true;
 		io_del_port(w->io, tap->port);
 		io_tap_close(&tap->io);

@@ -179,7 +179,7 @@ int daemon_setup(struct vtep_daemon *d, struct vtep_conf *conf)
 void daemon_teardown(struct vtep_daemon *d)
 {
 	if (d->conf)
-		workers_stop(d);
+		workers_close(d);
 	free(d->workers);
 	d->workers = NULL;
 	daemon_leave_groups(d);

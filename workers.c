@@ -144,48 +144,93 @@ static void worker_release(struct vtep_worker *w)
 	w->vni_c = NULL;
 	w->remotes = NULL;
 	w->ul_fd = w->wake_fd = -1;
+	w->parked = false;
 }
 
-/* Its fds and arrays, made by the main thread. */
+/* Its fds and arrays, made by the main thread. A worker parked by
+ * workers_stop takes back its socket and tap queues (what they hold was
+ * not lost), and what it learned of path MTUs. */
 static int worker_prepare(struct vtep_daemon *d, struct vtep_worker *w, unsigned int id)
 {
+	struct vtep_worker_tap *taps = w->parked ? w->taps : NULL;
+	int ul_fd = w->parked ? w->ul_fd : -1, wake_fd = w->parked ? w->wake_fd : -1;
+	struct dp_pmtu pmtu[DP_PMTU_MAX];
+	unsigned int n_pmtu = w->parked ? w->n_pmtu : 0;
+	uint64_t drain;
+
+	if (n_pmtu)
+		memcpy(pmtu, w->pmtu, sizeof(pmtu));
+	free(w->vni_c);                 /* counters were folded in when it stopped */
 	memset(w, 0, sizeof(*w));
 	w->d = d;
 	w->id = id;
-	w->ul_fd = w->wake_fd = w->ul_port = w->wake_port = -1;
-	w->taps = calloc(VTEP_MAX_TAPS, sizeof(*w->taps));
+	w->ul_port = w->wake_port = -1;
+	w->ul_fd = ul_fd;
+	w->wake_fd = wake_fd;
+	w->n_pmtu = n_pmtu;
+	if (n_pmtu)
+		memcpy(w->pmtu, pmtu, sizeof(pmtu));
+	w->taps = taps ? taps : calloc(VTEP_MAX_TAPS, sizeof(*w->taps));
 	w->n_vnis = d->n_vnis;
 	w->vni_c = calloc(d->n_vnis ? d->n_vnis : 1, sizeof(*w->vni_c));
 	w->remotes = remotes_new(d->remotes_seed);
 	if (!w->taps || !w->vni_c || !w->remotes)
 		return -ENOMEM;
-	for (size_t i = 0; i < VTEP_MAX_TAPS; i++)
-		w->taps[i].fd = w->taps[i].port = -1;
-	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	for (size_t i = 0; i < VTEP_MAX_TAPS; i++) {
+		struct vtep_worker_tap *t = &w->taps[i];
+
+		if (!taps)
+			t->fd = -1;
+		t->port = -1;
+		memset(&t->c, 0, sizeof(t->c));
+	}
+	if (w->wake_fd < 0)
+		w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	else if (read(w->wake_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
+		return -errno;  /* the stop it was woken for is over */
 	if (w->wake_fd < 0)
 		return -errno;
-	w->ul_fd = io_underlay_rx_open(&d->ul);
+	if (w->ul_fd < 0)
+		w->ul_fd = io_underlay_rx_open(&d->ul);
 	if (w->ul_fd < 0)
 		return w->ul_fd;
-	for (size_t i = 0; i < d->n_taps; i++) {
+	for (size_t i = 0; i < VTEP_MAX_TAPS; i++) {
 		const struct vtep_tap_rt *tap = &d->taps[i];
 		struct vtep_worker_tap *t = &w->taps[i];
 
-		if (!tap->used || tap->port < 0)
+		if (i >= d->n_taps || !tap->used || tap->port < 0) {
+			if (t->fd >= 0)         /* a tap no longer forwarded */
+				close(t->fd);
+			t->fd = -1;
 			continue;
-		/* A queue of a tap that is still there (opening one of a
-		 * deleted tap would create a new device of that name). */
-		if (tap->io.multi_queue && io_tap_present(tap->io.name, tap->io.netns))
-			t->fd = io_tap_open_queue(&tap->io);
-		t->reads = t->fd >= 0;
+		}
+		if (t->fd < 0) {
+			/* A queue of a tap that is still there (opening one of a
+			 * deleted tap would create a new device of that name). */
+			if (tap->io.multi_queue && io_tap_present(tap->io.name, tap->io.netns))
+				t->fd = io_tap_open_queue(&tap->io);
+			t->reads = t->fd >= 0;
+			if (!t->reads)
+				t->fd = fcntl(tap->io.fd, F_DUPFD_CLOEXEC, 0);
+			if (t->fd < 0)
+				return -errno;
+		}
 		if (t->reads)
 			w->n_queues++;
-		else
-			t->fd = fcntl(tap->io.fd, F_DUPFD_CLOEXEC, 0);
-		if (t->fd < 0)
-			return -errno;
 	}
 	return 0;
+}
+
+void workers_drop_tap(struct vtep_daemon *d, size_t tap)
+{
+	for (unsigned int id = 1; d->workers && id < d->conf->workers; id++) {
+		struct vtep_worker *w = &d->workers[id];
+
+		if (w->parked && w->taps[tap].fd >= 0) {
+			close(w->taps[tap].fd);
+			w->taps[tap].fd = -1;
+		}
+	}
 }
 
 /* set as "0-3,8" into buf (cut short on huge machines). */
@@ -293,7 +338,11 @@ void workers_start(struct vtep_daemon *d)
 	}
 	for (unsigned int id = 1; id < want; id++) {
 		struct vtep_worker *w = &d->workers[id];
-		int r = worker_prepare(d, w, id);
+		int r;
+
+		if (!w->parked)         /* never started, or closed: nothing to take back */
+			w->ul_fd = w->wake_fd = -1;
+		r = worker_prepare(d, w, id);
 
 		if (r == 0)
 			r = -pthread_create(&w->thread, NULL, worker_main, w);
@@ -315,8 +364,10 @@ void workers_start(struct vtep_daemon *d)
 }
 
 /* Join a worker that left its loop (asked to, or failed), keep what it
- * counted, free its ring and close its fds. */
-static void worker_retire(struct vtep_daemon *d, struct vtep_worker *w)
+ * counted and free its ring; with park, keep its socket and tap queues
+ * for its next start (what arrives meanwhile waits there), else close
+ * them. */
+static void worker_retire(struct vtep_daemon *d, struct vtep_worker *w, bool park)
 {
 	pthread_join(w->thread, NULL);
 	w->running = false;
@@ -327,14 +378,19 @@ static void worker_retire(struct vtep_daemon *d, struct vtep_worker *w)
 	ADD_COUNTERS(&d->global, &w->global);
 	ADD_COUNTERS(&d->io_retired, &w->last);
 	remotes_fold(d->main.remotes, w->remotes);
+	remotes_free(w->remotes);
+	w->remotes = NULL;
 	if (w->io) {
 		io_ctx_free(w->io);
 		__atomic_store_n(&w->io, NULL, __ATOMIC_RELEASE);
 	}
-	worker_release(w);
+	if (park)
+		w->parked = true;
+	else
+		worker_release(w);
 }
 
-void workers_stop(struct vtep_daemon *d)
+static void stop_all(struct vtep_daemon *d, bool park)
 {
 	if (d->n_workers <= 1)
 		return;
@@ -350,13 +406,26 @@ void workers_stop(struct vtep_daemon *d)
 	}
 	for (unsigned int id = 1; id < d->conf->workers; id++)
 		if (d->workers[id].running)
-			worker_retire(d, &d->workers[id]);
+			worker_retire(d, &d->workers[id], park);
 	d->n_workers = 1;
+}
+
+void workers_stop(struct vtep_daemon *d)
+{
+	stop_all(d, true);
+}
+
+void workers_close(struct vtep_daemon *d)
+{
+	stop_all(d, false);
+	for (unsigned int id = 1; d->workers && id < d->conf->workers; id++)
+		if (d->workers[id].parked)
+			worker_release(&d->workers[id]);
 }
 
 void workers_tick(struct vtep_daemon *d)
 {
-	bool restart = d->workers_dirty;
+	bool restart = d->workers_dirty, failed = false;
 
 	/* A worker that could not run returned: its socket and tap queues
 	 * would hold the share of traffic the kernel steers to them, with
@@ -366,7 +435,7 @@ void workers_tick(struct vtep_daemon *d)
 
 		if (!w->running || !__atomic_load_n(&w->failed, __ATOMIC_ACQUIRE))
 			continue;
-		worker_retire(d, w);
+		worker_retire(d, w, false);
 		log_warning("worker %u stopped: its underlay socket and tap queues are closed, "
 			    "the other workers take its traffic (a reload or restart tries again)",
 			    id);
@@ -375,11 +444,12 @@ void workers_tick(struct vtep_daemon *d)
 	for (unsigned int id = 1; id < d->n_workers; id++)
 		if (d->workers[id].running &&
 		    __atomic_load_n(&d->workers[id].port_failed, __ATOMIC_ACQUIRE))
-			restart = true;
+			failed = true;
 	d->workers_dirty = false;
-	if (!restart || d->conf->workers <= 1)
+	if (!(restart || failed) || d->conf->workers <= 1)
 		return;
-	workers_stop(d);
+	/* A queue that failed is not taken back: all are opened afresh. */
+	stop_all(d, !failed);
 	workers_start(d);
 }
 

@@ -17,8 +17,9 @@
 # flows each way go through (iperf3), 16 from the kernel VTEP's VM to B1,
 # and both workers of A and of B carry part of them; the dump's per-worker packet counts add up to its totals;
 # a reload while TCP runs is applied and the transfer completes; a tap
-# deleted under the workers is recreated by a reload and works again;
-# the daemons exit 0.
+# deleted under the workers is recreated by a reload and works again; a
+# reload keeps the workers' sockets and tap queues, and a tap it removes is
+# deleted; the daemons exit 0.
 set -eu
 . "$(dirname "$0")/lib.sh"
 require
@@ -147,6 +148,26 @@ check "A1's tap has two queues again" poll 3 bash -c \
 	"ip -d -n $(vns A1) link show $(vtap A1) | grep -q 'multi_queue numqueues 2 '"
 check "ping A1 -> B1 through the recreated tap" vm_ping A1 "$(vm_addr B1)" 3
 check "ping A1 -> C1 through the recreated tap" vm_ping A1 "$(vm_addr C1)" 3
+
+# A reload keeps the workers' underlay sockets and tap queues (only their
+# rings are new): what arrives while they are stopped waits there, where a
+# closed descriptor would drop it. A tap the reload removes is let go by
+# them too, so that it is deleted.
+fdlist() { find "/proc/${HOST_PID[A]}/fd" -mindepth 1 -printf '%f %l\n' 2>/dev/null |
+	grep -v io_uring | sort -n; }
+fdlist >"$WORK/fds.1"
+vni_add A 300 flood=unicast peers=10.0.0.2
+conf_write A "${HOST_CONF[A]}"
+check "A: a reload adding a VNI" ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+fdlist >"$WORK/fds.2"
+check "... keeps every socket and tap queue the workers had" diff "$WORK/fds.1" "$WORK/fds.2"
+check "... and they forward" vm_ping A1 "$(vm_addr B1)" 3
+unset 'VM_HOST[A1]'
+conf_write A "${HOST_CONF[A]}"
+check "A: a reload removing A1's tap" ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+check "... deletes it (no worker holds a queue of it)" \
+	bash -c "! ip -n $(vns A1) link show $(vtap A1)"
+check "... and A2 still reaches B1" vm_ping A2 "$(vm_addr B1)" 3
 
 # A2's tap was there before the daemon: it stays after it (checked, then
 # removed here).
