@@ -32,6 +32,7 @@ struct stage {
 	bool *group_taken;              /* per running group: carried over */
 	const struct conf_tap *failed;  /* the tap entry that could not be staged */
 	bool group_failed;              /* the VNI's group could not be joined */
+	bool slots_full;                /* no tap slot was left */
 };
 
 static int vni_cmp(const void *a, const void *b)
@@ -177,8 +178,10 @@ static int new_slot(struct vtep_daemon *d, struct stage *st)
 	for (i = 0; i < VTEP_MAX_TAPS; i++)
 		if (!d->taps[i].used)
 			break;
-	if (i == VTEP_MAX_TAPS)
+	if (i == VTEP_MAX_TAPS) {
+		st->slots_full = true;
 		return -ENOSPC;
+	}
 	tap = &d->taps[i];
 	memset(&tap->io, 0, sizeof(tap->io));
 	tap->io.fd = -1;
@@ -520,6 +523,8 @@ static void close_tap(struct vtep_daemon *d, size_t i, bool drop)
 
 void daemon_revive_taps(struct vtep_daemon *d, bool create)
 {
+	bool stopped = false;
+
 	for (size_t i = 0; i < d->n_taps; i++) {
 		struct vtep_tap_rt *t = &d->taps[i];
 		struct io_tap nt;
@@ -540,6 +545,10 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 			io_tap_close(&nt);
 			continue;
 		}
+		if (!stopped) {         /* they read the slot: stopped while it changes */
+			workers_stop(d);
+			stopped = true;
+		}
 		t->io = nt;
 		t->port = port;
 		if (nt.created)
@@ -550,12 +559,13 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 			t->owned = nt.created;
 			daemon_taps_save(d);
 		}
-		d->workers_dirty = true;        /* they add a queue of it */
 		log_info("tap '%s'%s%s is back (%s), offloads %s", nt.name,
 			 nt.netns[0] ? " in netns " : "", nt.netns,
 			 nt.created ? "created again" : "attached",
 			 io_tap_offloads_str(&nt, offs, sizeof(offs)));
 	}
+	if (stopped)
+		workers_start(d);       /* each adds a queue of it */
 }
 
 static void leave_group(struct vtep_daemon *d, struct vtep_group *grp)
@@ -1037,7 +1047,7 @@ int daemon_apply(struct vtep_daemon *d, const struct vtep_conf *old, struct vtep
 				 "and taps being replaced included)", VTEP_MAX_TAPS);
 			snprintf(why, whylen, "%s:%d: vni %u: tap '%s'%s%s: %s", ct->file, ct->line,
 				 conf->vnis[i].vni, ct->name, ct->netns[0] ? " in netns " : "",
-				 ct->netns, r == -ENOSPC ? full : strerror(-r));
+				 ct->netns, st->slots_full ? full : strerror(-r));
 		} else if (r < 0) {     /* where, and which group if that was it */
 			const struct conf_vni *cv = &conf->vnis[i];
 			char g[VTEP_ADDR_STRLEN];

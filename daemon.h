@@ -277,7 +277,8 @@ size_t daemon_vni_extras(const struct vtep_vni_rt *v, const struct conf_vni *cv,
 /* Bring back taps that went away under us (datapath_port_error). Every
  * tick attaches to a device of the same name that has reappeared (a
  * hypervisor re-creating it); with create, as after a reload, a missing one
- * is created again. */
+ * is created again. The workers stop while a slot changes, and start again
+ * with a queue of it. */
 void daemon_revive_taps(struct vtep_daemon *d, bool create);
 /* Tap index tap lost its place (gone, removed, moved to another VNI): its
  * learned FDB entries go, and the snooped ARP/ND entries that name their

@@ -169,6 +169,23 @@ check "... deletes it (no worker holds a queue of it)" \
 	bash -c "! ip -n $(vns A1) link show $(vtap A1)"
 check "... and A2 still reaches B1" vm_ping A2 "$(vm_addr B1)" 3
 
+# Back in the file, A1's tap is created again; deleted, and re-created by
+# someone else (a hypervisor), the tick attaches to it, stopping the
+# workers while the slot changes: they start again with a queue of it.
+VM_HOST[A1]=A
+conf_write A "${HOST_CONF[A]}"
+check "A: a reload adding A1's tap back" ip netns exec "$(hns A)" "$VTEP" reload -c "${HOST_CONF[A]}"
+ip -n "$(vns A1)" link del "$(vtap A1)"
+check "A: its loss is logged" poll 5 bash -c \
+	"[ \$(grep -c \"tap '$(vtap A1)' in netns $(vns A1) failed\" '$WORK/A/vtep.log') = 2 ]"
+ip -n "$(vns A1)" tuntap add mode tap multi_queue name "$(vtap A1)"
+check "A: the tick attaches to the re-created tap" poll 5 grep -q \
+	"tap '$(vtap A1)' in netns $(vns A1) is back (attached)" "$WORK/A/vtep.log"
+vm_setup A1
+check "... with a queue for the main thread and one for worker 1" poll 3 bash -c \
+	"ip -d -n $(vns A1) link show $(vtap A1) | grep -q 'multi_queue numqueues 2 '"
+check "ping A1 -> B1 through it" vm_ping A1 "$(vm_addr B1)" 3
+
 # A2's tap was there before the daemon: it stays after it (checked, then
 # removed here).
 unset 'VM_HOST[A2]'
