@@ -371,7 +371,6 @@ int daemon_capture_open(const struct vtep_conf *conf, bool keep_file,
 		.point = c->point == CONF_CAPTURE_OUTER ? IO_CAPTURE_OUTER :
 			 c->point == CONF_CAPTURE_BOTH ? IO_CAPTURE_BOTH : IO_CAPTURE_INNER,
 	};
-
 	char msg[512];
 	int r;
 
