@@ -194,6 +194,7 @@ static int new_slot(struct vtep_daemon *d, struct stage *st)
 	tap->vids = NULL;
 	tap->vni_idx = SIZE_MAX;
 	tap->vni = 0;
+	tap->n_macs = tap->n_ips = 0;   /* a trunk device in no VNI gets none */
 	tap->owned = false;
 	tap->used = true;
 	st->tap_new[i] = true;
