@@ -418,7 +418,10 @@ static int stage_capture(struct vtep_daemon *d, struct stage *st, const struct v
 	}
 	if (!b->enabled || d->capture_paused)
 		return 0;
-	st->capture_same_file = d->capture && a && a->enabled && vtep_str_eq(a->file, b->file);
+	/* (A running capture whose file could not be opened has none to hand
+	 * over: the new one opens it.) */
+	st->capture_same_file = io_capture_writing(d->capture) && a && a->enabled &&
+				vtep_str_eq(a->file, b->file);
 	return daemon_capture_open(conf, st->capture_same_file, &st->capture, why, whylen);
 }
 

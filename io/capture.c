@@ -245,6 +245,7 @@ int io_capture_start(struct io_capture *cap, char *why, size_t whylen)
 
 	if (!cap || cap->fd < 0)
 		return 0;
+	cap->created = false;           /* the capture's file now, even if this fails */
 	if (fstat(cap->fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(cap->fd, 0) < 0)
 		goto fail;
 	f = fdopen(cap->fd, "w");
@@ -295,6 +296,11 @@ void io_capture_close(struct io_capture *cap)
 		pcap_close(cap->dead);
 	free(cap->file);
 	free(cap);
+}
+
+bool io_capture_writing(const struct io_capture *cap)
+{
+	return cap && cap->dumper;
 }
 
 bool io_capture_wants_inner(const struct io_capture *cap)

@@ -53,6 +53,9 @@ void io_capture_take_file(struct io_capture *to, struct io_capture *from);
 void io_capture_close(struct io_capture *cap);
 void io_capture_flush(struct io_capture *cap);
 
+/* Whether it has a file open to write to (a start or a rotation may have
+ * failed to open one). */
+bool io_capture_writing(const struct io_capture *cap);
 bool io_capture_wants_inner(const struct io_capture *cap);
 bool io_capture_wants_outer(const struct io_capture *cap);
 
