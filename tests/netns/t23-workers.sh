@@ -107,8 +107,6 @@ for h in A B; do
 	check_eq "$h: the text dump has a line per worker" \
 		"$(grep -cE '^worker [01] cpu any tap_queues [0-9]+ rx_packets [0-9]+ ' \
 		"$WORK/$h/vtep.dump")" 2
-	check_eq "$h: the workers' packets add up to the totals" \
-		"$(jget "$h" 'sum(w["rx_packets"] for w in d["workers"]) == counter("rx_packets")')" true
 	check_eq "$h: no frame dropped as malformed" "$(jget "$h" 'drops("malformed")')" 0
 done
 check_eq "A: worker 1 reads A1's queue only" "$(jget A 'd["workers"][1]["tap_queues"]')" 1

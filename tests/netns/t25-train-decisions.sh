@@ -70,7 +70,6 @@ send_train()
 		"t12:udp:$A1:$X" "t13:udp:$A2:$X" "t14:tcp6:$A1:$X" "t15:na:$A1:$X" \
 		"t16:tcp6:$A1:$X") ||
 		{ not_ok "round $round: vxtrain.py send"; return 0; }
-	check_eq "round $round: C sent one train of 16 datagrams" "$n" 16
 	for p in "${pids[@]}"; do
 		wait "$p" || not_ok "round $round: sniffer exit"
 	done

@@ -141,8 +141,6 @@ teach_then_suppress()
 	dump_json B || return 0
 	n=$(vc B "$vni" arp_suppressed)
 	check_eq "VNI $vni: B answered $vb's request (arp_suppressed +1)" "$((n - sup0))" 1
-	check_eq "VNI $vni: whole-instance arp_suppressed on B" "$(jget B 'counter("arp_suppressed")')" \
-		"$(jget B 'sum(v["counters"]["arp_suppressed"] for v in d["vnis"])')"
 }
 
 teach_then_suppress 100 A1 B1 C1

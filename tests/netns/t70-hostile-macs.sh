@@ -83,7 +83,7 @@ check_eq "nothing new learned" "$(($(jget A "counter('learned')") - learned0))" 
 check_eq "one fdb_full per sprayed datagram received" "$(($(jget A "drops('fdb_full')") - full0))" "$got"
 check_eq "one no_dest per sprayed datagram received (dst is the static MAC)" \
 	"$(($(jget A "drops('no_dest')") - nodest0))" "$got"
-check_ge "A received most of the spray" "$got" $((N * 9 / 10))
+check_ge "A's socket dropped at most a tenth of the spray (RcvbufErrors)" "$got" $((N * 9 / 10))
 check_eq "static entry survives" "$(fdb_of A 100 $S)" "static 10.0.0.2 null"
 check_eq "A1 still local on tapA1" "$(fdb_of A 100 "$(vm_mac A1)")" "local null tapA1"
 check_eq "B1 still at 10.0.0.2" "$(fdb_of A 100 "$(vm_mac B1)")" "remote 10.0.0.2 null"
@@ -119,6 +119,7 @@ tx=$(sed -E 's/^([0-9]+) packets transmitted.*/\1/' <<<"$stats")
 rx=$(sed -E 's/.* ([0-9]+) received.*/\1/' <<<"$stats")
 check_eq "parallel ping A1 -> B1 exit status" "$rc" 0
 check_ge "parallel ping: replies (all but the one in flight)" "${rx:-0}" $((${tx:-0} - 1))
+check_ge "parallel ping ran through the test" "${tx:-0}" 10
 check "A: vtep still running" vtep_alive A
 check "ping A1 -> B1 after" vm_ping A1 "$(vm_addr B1)" 3
 vtep_stop A

@@ -124,6 +124,7 @@ tx=$(sed -E 's/^([0-9]+) packets transmitted.*/\1/' <<<"$stats")
 rx=$(sed -E 's/.* ([0-9]+) received.*/\1/' <<<"$stats")
 check_eq "parallel ping A1 -> B1 exit status" "$rc" 0
 check_ge "parallel ping: replies (all but the one in flight)" "${rx:-0}" $((${tx:-0} - 1))
+check_ge "parallel ping ran through the test" "${tx:-0}" 5
 check "A: vtep still running" vtep_alive A
 vtep_stop A
 vtep_stop B

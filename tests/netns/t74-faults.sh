@@ -109,7 +109,8 @@ check_eq "A: lost twice in all" "$(tap_field A1 lost)" 2
 vm_setup A1
 check "ping A1 -> B1 after the reload" vm_ping A1 "$(vm_addr B1)" 3
 bg_kill "$FLOOD_A" "$FLOOD_B"
-check_eq "A: same daemon throughout" "${HOST_PID[A]}" "$PID_A"
+check "A: same daemon throughout (pid $PID_A alive, and in the pidfile)" \
+	bash -c "kill -0 $PID_A && [ \"\$(cat '$WORK/A/vtep.pid')\" = $PID_A ]"
 
 # 2. The underlay address goes away and comes back.
 dump_json A
@@ -145,7 +146,8 @@ check "A: group still joined after ul0 down/up" bash -c \
 dump_json A
 check_eq "A: UDP GSO not given up because of the outage" \
 	"$(jget A "d.get('io', {}).get('gso_off', 0)")" "$gso_before"
-check_eq "A: same daemon throughout" "${HOST_PID[A]}" "$PID_A"
+check "A: same daemon throughout (pid $PID_A alive, and in the pidfile)" \
+	bash -c "kill -0 $PID_A && [ \"\$(cat '$WORK/A/vtep.pid')\" = $PID_A ]"
 
 # 2b. A tap taken down: the kernel refuses writes to it (EIO).
 dump_json A

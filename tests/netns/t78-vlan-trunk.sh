@@ -134,6 +134,7 @@ check_ge "TCP A1 -> VLAN 10 (same host): bytes" "$(tcp_bytes A1 192.168.10.1 T)"
 # A narrower underlay: VLAN 10's full-size frames are answered with ICMP
 # "fragmentation needed" on the sub-port, tagged, and TCP goes on.
 for h in A B; do in_host $h ip link set ul0 mtu 1400; done
+dump_json A || finish
 tb0=$(jget A "vni(100)['counters']['icmp_too_big']")
 check_ge "TCP VLAN 10 -> B1 over a 1400-byte underlay: bytes" \
 	"$(tcp_bytes T 192.168.10.2 B1)" 1000000

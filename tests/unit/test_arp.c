@@ -13,6 +13,8 @@
 #include "../../proto/arp.h"
 #include "../../proto/eth.h"
 
+_Static_assert(ARP_REPLY_LEN == 42, "Ethernet + ARP for IPv4, no padding");
+
 static size_t load_hex(const char *name, uint8_t *buf, size_t max)
 {
 	char path[128];
@@ -127,7 +129,6 @@ static void test_build_reply(void **state)
 	memset(out, 0xa5, sizeof(out));
 	assert_int_equal(arp_build_reply(out, sizeof(out), &v, &owner), ARP_REPLY_LEN);
 	assert_int_equal(want_len, ARP_REPLY_LEN);
-	assert_int_equal(ARP_REPLY_LEN, 42);
 	assert_memory_equal(out, want, ARP_REPLY_LEN);
 	assert_int_equal(out[ARP_REPLY_LEN], 0xa5);     /* nothing past the frame */
 	/* And it reads back as the owner's answer. */

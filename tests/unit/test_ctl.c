@@ -131,15 +131,17 @@ static void test_parse_refused(void **state)
 	}
 }
 
+/* The daemon's tap_named, for a table where tap index 3 is named "t3". */
 static bool tap_is_3(uint16_t tap, void *arg)
 {
-	(void)arg;
-	return tap == 3;
+	const struct ctl_request *r = arg;
+
+	return tap == 3 && strcmp(r->tap, "t3") == 0;
 }
 
 static bool fdb_pred(const struct fdb_entry *e, void *arg)
 {
-	return ctl_fdb_match(arg, e, tap_is_3, NULL);
+	return ctl_fdb_match(arg, e, tap_is_3, arg);
 }
 
 static bool arp_pred(const struct arpc_entry *e, void *arg)
@@ -209,6 +211,7 @@ static void test_select(void **state)
 		{ "flush vni 100 remote 10.0.0.2", 2, 0 },
 		{ "flush tap t3", 2, 0 },                       /* tap index 3: both VNIs */
 		{ "flush tap t3 vni 200", 1, 0 },
+		{ "flush tap t4", 0, 0 },                       /* another name: nothing */
 		{ "flush ip 192.168.0.1", 0, 2 },
 		{ "flush ip fd00::3", 0, 1 },
 		{ "flush ip 192.168.0.6", 0, 0 },               /* static */

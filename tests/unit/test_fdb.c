@@ -16,6 +16,10 @@
 
 #include "../../proto/fdb.h"
 
+/* The 128-bytes-per-learned-MAC budget: 48-byte entry + 8-byte buckets at
+ * most 4 per entry (see fdb.c). */
+_Static_assert(sizeof(struct fdb_entry) <= 48, "fdb_entry grew");
+
 #define AGE_MS 300000u
 
 /* A distinct locally administered unicast MAC for each n. */
@@ -873,9 +877,6 @@ static void test_sizes(void **state)
 	struct fdb *f;
 
 	(void)state;
-	/* The 128-bytes-per-learned-MAC budget: 48-byte entry + 8-byte
-	 * buckets at most 4 per entry (see fdb.c). */
-	assert_true(sizeof(struct fdb_entry) <= 48);
 	assert_null(fdb_new(UINT32_MAX, UINT32_MAX));
 	f = new_fdb(0, 0);
 	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_FULL);
