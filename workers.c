@@ -338,11 +338,7 @@ void workers_start(struct vtep_daemon *d)
 	}
 	for (unsigned int id = 1; id < want; id++) {
 		struct vtep_worker *w = &d->workers[id];
-		int r;
-
-		if (!w->parked)         /* never started, or closed: nothing to take back */
-			w->ul_fd = w->wake_fd = -1;
-		r = worker_prepare(d, w, id);
+		int r = worker_prepare(d, w, id);
 
 		if (r == 0)
 			r = -pthread_create(&w->thread, NULL, worker_main, w);

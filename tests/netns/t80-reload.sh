@@ -161,26 +161,30 @@ sed -i "s|^dumpdir = .*|dumpdir = \"$WORK/A-none\";|" "$conf"
 refused_here "dumpdir changed to none there" "$conf" \
 	"does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart"
 # vtep dump and vtep flush on that file say so too, at once.
-rc=0
-ip netns exec "$(hns A)" "$VTEP" dump -c "$conf" >"$WORK/dump.out" 2>&1 || rc=$?
-check_eq "vtep dump with dumpdir changed to none there exits 1" "$rc" 1
-check "... saying why" grep -q "does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart" "$WORK/dump.out"
-rc=0
-ip netns exec "$(hns A)" "$VTEP" flush -c "$conf" fdb >"$WORK/flush.out" 2>&1 || rc=$?
-check_eq "vtep flush there exits 2" "$rc" 2
-check "... saying a daemon runs with another dumpdir" grep -q \
+# vtep_says WHAT RC PATTERN ARGS...: `vtep ARGS` in A's namespace exits RC,
+# with PATTERN in what it prints.
+vtep_says()
+{
+	local desc=$1 want=$2 pattern=$3 rc=0
+	shift 3
+	ip netns exec "$(hns A)" "$VTEP" "$@" >"$WORK/says.out" 2>&1 || rc=$?
+	check_eq "$desc exits $want" "$rc" "$want"
+	check "... saying why" grep -q "$pattern" "$WORK/says.out"
+}
+vtep_says "vtep dump with dumpdir changed to none there" 1 \
+	"does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart" \
+	dump -c "$conf"
+vtep_says "vtep flush there" 2 \
 	"no daemon listens on '$WORK/A-none/vtep.ctl', but one runs (pid $pid): its dumpdir is another" \
-	"$WORK/flush.out"
+	flush -c "$conf" fdb
 # So does a changed pidfile: the daemon is found by its control socket.
 conf_write A "$conf"
 sed -i "s|^pidfile = .*|pidfile = \"$WORK/A/moved.pid\";|" "$conf"
 refused_here "pidfile changed" "$conf" \
 	"does not use pidfile '$WORK/A/moved.pid': changing 'pidfile' needs a restart"
-rc=0
-ip netns exec "$(hns A)" "$VTEP" dump -c "$conf" >"$WORK/dump.out" 2>&1 || rc=$?
-check_eq "vtep dump with pidfile changed exits 1" "$rc" 1
-check "... saying why" grep -q \
-	"does not use pidfile '$WORK/A/moved.pid': changing 'pidfile' needs a restart" "$WORK/dump.out"
+vtep_says "vtep dump with pidfile changed" 1 \
+	"does not use pidfile '$WORK/A/moved.pid': changing 'pidfile' needs a restart" \
+	dump -c "$conf"
 conf_write A "$conf"
 
 # 5. include_dir: a hypervisor registers a VM with a drop-in file.
