@@ -57,6 +57,7 @@ declare -A VNI_KEYS=()         # "H:VNI" -> more keys of the VNI entry (vni_keys
 declare -A VM_HOST=() VM_VNI=() VM_IP=() VM_MAC=()
 declare -A VM_TAPKEYS=()        # V -> more keys of its tap entry ('macs = [ ... ];')
 declare -A CAP_PID=() CAP_FILE=()
+declare -A HOST_COMPAT=()       # H -> "VTEP_READ_MULTISHOT VTEP_TAP_OFFLOAD" its daemon started with
 
 # ---------------------------------------------------------------- reporting
 
@@ -105,6 +106,7 @@ finish()
 	local h
 	for h in "${!HOST_CONF[@]}"; do
 		san_check "$h"
+		compat_check "$h"
 	done
 	if [ "$FAILED" -gt 0 ]; then
 		show_logs
@@ -130,6 +132,33 @@ san_check()
 		grep -E -A 12 "$SAN_REPORT" "$log" | head -n 40 | sed 's/^/#   /'
 	elif [ -n "$VTEP_WRAP$(strings_san)" ]; then
 		ok "host $1: no sanitizer/valgrind report in the daemon log"
+	fi
+}
+
+# compat_check H: under make check-compat (the paths of kernels before 6.7
+# forced through the environment), H's daemon, once ready, must have taken
+# them: it logged single tap reads (VTEP_READ_MULTISHOT=0), and no tap got
+# more offloads than VTEP_TAP_OFFLOAD=3 allows (no USO: Linux before 6.2).
+# The variables are those the daemon was started with (a test may set them
+# for one start); without them, nothing is checked.
+compat_check()
+{
+	local log=$WORK/$1/vtep.log mshot off
+	[ -s "$log" ] && grep -q "ready:" "$log" || return 0
+	read -r mshot off <<<"${HOST_COMPAT[$1]:-- -}"
+	if [ "$mshot" = 0 ]; then
+		if grep -q "taps are read by single reads" "$log"; then
+			ok "host $1: taps read by single reads (VTEP_READ_MULTISHOT=0)"
+		else
+			not_ok "host $1: taps read by single reads (VTEP_READ_MULTISHOT=0)"
+		fi
+	fi
+	if [ "$off" = 3 ] && grep -q ", offloads " "$log"; then
+		if grep ", offloads " "$log" | grep -q "uso"; then
+			not_ok "host $1: no tap with USO offloads (VTEP_TAP_OFFLOAD=3)"
+		else
+			ok "host $1: no tap with USO offloads (VTEP_TAP_OFFLOAD=3)"
+		fi
 	fi
 }
 
@@ -501,11 +530,13 @@ vtep_start()
 	fi
 	if [ -s "$WORK/$h/vtep.log" ]; then
 		san_check "$h"
+		compat_check "$h"
 		cat "$WORK/$h/vtep.log" >>"$WORK/$h/vtep.log.old"
 	fi
 	# shellcheck disable=SC2086 # VTEP_WRAP is a command line
 	ip netns exec "$ns" $VTEP_WRAP "$VTEP" -c "$conf" -v >"$WORK/$h/vtep.log" 2>&1 &
 	pid=$!
+	HOST_COMPAT[$h]="${VTEP_READ_MULTISHOT:--} ${VTEP_TAP_OFFLOAD:--}"
 	HOST_PID[$h]=$pid
 	ready=0
 	for i in $(seq "$START_TENTHS"); do
