@@ -12,41 +12,9 @@
 
 #include "../../proto/arp.h"
 #include "../../proto/eth.h"
+#include "fixture.h"
 
 _Static_assert(ARP_REPLY_LEN == 42, "Ethernet + ARP for IPv4, no padding");
-
-static size_t load_hex(const char *name, uint8_t *buf, size_t max)
-{
-	char path[128];
-	size_t n = 0;
-	int hi = -1;
-	FILE *f;
-	int c;
-
-	snprintf(path, sizeof(path), "tests/data/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository root)", path);
-	while ((c = fgetc(f)) != EOF) {
-		if (c == '#') {
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		if (vtep_hexval((char)c) < 0)
-			continue;
-		if (hi < 0) {
-			hi = vtep_hexval((char)c);
-			continue;
-		}
-		assert_true(n < max);
-		buf[n++] = (uint8_t)(hi << 4 | vtep_hexval((char)c));
-		hi = -1;
-	}
-	fclose(f);
-	assert_int_equal(hi, -1);
-	return n;
-}
 
 static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {

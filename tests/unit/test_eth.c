@@ -12,44 +12,12 @@
 #include <cmocka.h>
 
 #include "../../proto/eth.h"
+#include "fixture.h"
 
 #define FRAME_MAX 256
 
 /* Read a fixture from tests/data (make test runs from the repo root): hex
  * byte pairs, whitespace ignored, '#' to end of line a comment. */
-static size_t load_hex(const char *name, uint8_t *buf, size_t max)
-{
-	char path[128];
-	size_t n = 0;
-	int hi = -1;
-	FILE *f;
-	int c;
-
-	snprintf(path, sizeof(path), "tests/data/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository root)", path);
-	while ((c = fgetc(f)) != EOF) {
-		if (c == '#') {
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		if (vtep_hexval((char)c) < 0)
-			continue;
-		if (hi < 0) {
-			hi = vtep_hexval((char)c);
-			continue;
-		}
-		assert_true(n < max);
-		buf[n++] = (uint8_t)(hi << 4 | vtep_hexval((char)c));
-		hi = -1;
-	}
-	fclose(f);
-	assert_int_equal(hi, -1);
-	return n;
-}
-
 /* An exact-size heap copy: any read past len is a heap overflow for ASan. */
 static uint8_t *dup_exact(const uint8_t *p, size_t len)
 {

@@ -12,41 +12,9 @@
 
 #include "../../proto/eth.h"
 #include "../../proto/vxlan.h"
+#include "fixture.h"
 
 #define UNTOUCHED 0xdeadbeefu
-
-static size_t load_hex(const char *name, uint8_t *buf, size_t max)
-{
-	char path[128];
-	size_t n = 0;
-	int hi = -1;
-	FILE *f;
-	int c;
-
-	snprintf(path, sizeof(path), "tests/data/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s (run from the repository root)", path);
-	while ((c = fgetc(f)) != EOF) {
-		if (c == '#') {
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			continue;
-		}
-		if (vtep_hexval((char)c) < 0)
-			continue;
-		if (hi < 0) {
-			hi = vtep_hexval((char)c);
-			continue;
-		}
-		assert_true(n < max);
-		buf[n++] = (uint8_t)(hi << 4 | vtep_hexval((char)c));
-		hi = -1;
-	}
-	fclose(f);
-	assert_int_equal(hi, -1);
-	return n;
-}
 
 static void test_round_trip(void **state)
 {
