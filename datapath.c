@@ -1076,6 +1076,11 @@ static void tap_rx(struct vtep_worker *w, const struct io_event *ev)
 	if (dec.drop != VTEP_DROP_NONE) {
 		tc(w, tap)->rx_dropped++;
 		count_drop(vc(w, v), dec.drop);
+		/* Longer than the tap MTU: a guest whose own MTU is larger
+		 * learns the segment's, as from a narrower underlay path. */
+		if (dec.drop == VTEP_DROP_TOO_BIG)
+			too_big_answer(w, v, t, ev->data, ev->len, ETH_HLEN +
+				       (size_t)ETH_VLAN_HLEN * dec.eth.n_vlan + v->fwd.mtu);
 		return;
 	}
 	if (dec.reply_len) {

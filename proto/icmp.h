@@ -2,7 +2,8 @@
 /*
  * proto/icmp - the answer that makes path MTU discovery work across the
  * overlay. A frame from a tap that would not fit the underlay path to its
- * VTEP once encapsulated is dropped; the sender is told, on the tap it came
+ * VTEP once encapsulated, or longer than the tap's MTU (a guest's own MTU
+ * set higher), is dropped; the sender is told, on the tap it came
  * from, with an ICMP "fragmentation needed" (IPv4, RFC 1191) or an ICMPv6
  * "packet too big" (RFC 8201), as if from the frame's destination, so its
  * stack lowers the path MTU and TCP its segment size. The kernel vxlan

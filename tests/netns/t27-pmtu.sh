@@ -63,6 +63,17 @@
 #     failure); with the path known and A1's route cache flushed, one more
 #     is answered before it leaves; vtep only: flooded and icmp_too_big
 #     grew by 3, tapA1's rx_dropped did not (a flood may reach other VTEPs).
+#  guest MTU above the tap's (ul0 back at 1500; A1, B1, C1, D1 set MTU 9000),
+#  vtep only:
+#   - ping -M do -s 2000 is answered "Frag needed and DF set (mtu = 1450)",
+#     ping -6 -M do -s 2000 "Packet too big: mtu=1450", from the first ping
+#     on, and A1's routes to B1 show mtu 1450; ping -M dont -s 2000 gets no
+#     answer and nothing through (dropped, as by a bridge);
+#   - TCP over IPv4 and IPv6 (route cache flushed) moves >= 1 MiB and leaves
+#     mtu 1450 on A1's route; A's too_big, icmp_too_big and tapA1's
+#     rx_dropped grew;
+#   - the kernel pair's answer to C1's ping -M do -s 2000 is shown (a bridge
+#     drops the frame unanswered).
 # Under VTEP_IMPL=kernel every host is a kernel vxlan host and the vtep-only
 # checks (counters, log) are skipped.
 set -eu
@@ -312,6 +323,58 @@ if ! is_kernel A && dump_json A; then
 	check_eq "flood: tapA1's rx_dropped did not move (a flood may reach other VTEPs)" \
 		"$(($(jget A "vni(100)['taps'][0]['rx_dropped']") - rxd0))" 0
 fi
+
+# ---------------------------------------------------------------- guest MTU above the tap's
+# A guest that sets its interface's MTU above the segment's (9000 on a tap
+# of 1450) sends frames the VTEP cannot carry: each is dropped (too_big),
+# and one with DF or over IPv6 is answered as from a narrower path, with
+# the tap's MTU, so the guest's stack and its TCP adapt instead of stalling
+# in a black hole. IPv4 without DF is dropped unanswered, as a bridge drops
+# a frame over its port's MTU. (A kernel bridge drops them all unanswered:
+# shown, not checked.)
+ul_mtu 1500
+note "ul0 mtu 1500; A1, B1, C1 and D1 set their interfaces' MTU to 9000"
+for v in A1 B1 C1 D1; do
+	in_vm "$v" ip link set "$(vtap "$v")" mtu 9000
+	flush4 "$v"
+	flush6 "$v"
+done
+if ! is_kernel A; then
+	dump_json A
+	tb0=$(vdrop A too_big)
+	icmp0=$(vc A icmp_too_big)
+	rxd0=$(jget A "vni(100)['taps'][0]['rx_dropped']")
+	out=$(in_vm A1 ping -n -M "do" -s 2000 -c 3 -i 0.3 -W 1 "$B4" 2>&1 || true)
+	printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
+	check "guest MTU 9000: ping -M do -s 2000 answered by $B4 with Frag needed, mtu = 1450" \
+		grep -Eiq "^From $B4 icmp_seq=1 .*frag needed and DF set \(mtu = 1450\)" <<<"$out"
+	check_eq "guest MTU 9000: A1's route to B1 has mtu 1450" "$(route_mtu A1 "$B4")" 1450
+	out=$(in_vm A1 ping -n -6 -M "do" -s 2000 -c 3 -i 0.3 -W 1 "$B6" 2>&1 || true)
+	printf '%s\n' "$out" | grep -Ev '^$|statistics|rtt' | sed 's/^/#   /'
+	check "guest MTU 9000: ping -6 -M do -s 2000 answered by $B6 with Packet too big, mtu 1450" \
+		grep -Eiq "^From $B6 icmp_seq=1 .*too big.*1450" <<<"$out"
+	check_eq "guest MTU 9000: A1's IPv6 route to B1 has mtu 1450" "$(route_mtu A1 "$B6" -6)" 1450
+	flush4 A1
+	out=$(in_vm A1 ping -n -M dont -s 2000 -c 2 -i 0.3 -W 1 "$B4" 2>&1 || true)
+	check_fails "guest MTU 9000, IPv4 no DF: no Frag needed answer" grep -Eiq "frag needed" <<<"$out"
+	check "guest MTU 9000, IPv4 no DF: dropped (0 received)" grep -q " 0 received" <<<"$out"
+	for fam in 4 6; do
+		if [ "$fam" = 4 ]; then dst=$B4 opt=; flush4 A1; else dst=$B6 opt=-6; flush6 A1; fi
+		bytes=$(tcp_bytes A1 "$dst" B1 $opt)
+		check_ge "guest MTU 9000: IPv$fam TCP (iperf3 -t 2) A1 -> B1 moved data (bytes)" \
+			"$bytes" 1048576
+		check_eq "guest MTU 9000: after IPv$fam TCP, A1's route to B1 has mtu 1450" \
+			"$(route_mtu A1 "$dst" $opt)" 1450
+	done
+	if dump_json A; then
+		check_ge "guest MTU 9000: A's too_big drops grew" "$(($(vdrop A too_big) - tb0))" 5
+		check_ge "guest MTU 9000: A's icmp_too_big grew" "$(($(vc A icmp_too_big) - icmp0))" 4
+		check_ge "guest MTU 9000: tapA1's rx_dropped grew" \
+			"$(($(jget A "vni(100)['taps'][0]['rx_dropped']") - rxd0))" 5
+	fi
+fi
+out=$(in_vm C1 ping -n -M "do" -s 2000 -c 2 -i 0.3 -W 1 "$D4" 2>&1 || true)
+note "kernel C1 -> D1, guest MTU 9000, ping -M do -s 2000: $(grep -Ec "frag needed" <<<"$out") Frag needed answers, $(grep -o '[0-9]* received' <<<"$out")"
 
 for h in A B; do
 	vtep_stop $h
