@@ -147,18 +147,12 @@ compat_check()
 	[ -s "$log" ] && grep -q "ready:" "$log" || return 0
 	read -r mshot off <<<"${HOST_COMPAT[$1]:-- -}"
 	if [ "$mshot" = 0 ]; then
-		if grep -q "taps are read by single reads" "$log"; then
-			ok "host $1: taps read by single reads (VTEP_READ_MULTISHOT=0)"
-		else
-			not_ok "host $1: taps read by single reads (VTEP_READ_MULTISHOT=0)"
-		fi
+		check "host $1: taps read by single reads (VTEP_READ_MULTISHOT=0)" \
+			grep -q "taps are read by single reads" "$log"
 	fi
 	if [ "$off" = 3 ] && grep -q ", offloads " "$log"; then
-		if grep ", offloads " "$log" | grep -q "uso"; then
-			not_ok "host $1: no tap with USO offloads (VTEP_TAP_OFFLOAD=3)"
-		else
-			ok "host $1: no tap with USO offloads (VTEP_TAP_OFFLOAD=3)"
-		fi
+		check_fails "host $1: no tap with USO offloads (VTEP_TAP_OFFLOAD=3)" \
+			grep -q ", offloads .*uso" "$log"
 	fi
 }
 
