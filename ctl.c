@@ -53,7 +53,7 @@ static bool ctl_in_use(const struct sockaddr_un *sa)
 	return used;
 }
 
-void ctl_open(struct vtep_daemon *d)
+void ctl_open(struct vtep_daemon *d, const char *dumpdir)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -61,9 +61,10 @@ void ctl_open(struct vtep_daemon *d)
 	int fd, one = 1, r;
 
 	d->ctl_fd = -1;
-	if (ctl_addr(d->conf->dumpdir, &sa) < 0) {
+	d->ctl_port = -1;
+	if (ctl_addr(dumpdir, &sa) < 0) {
 		log_warning("dumpdir '%s' is too long for a socket path: no control socket "
-			    "(vtep flush will not work)", d->conf->dumpdir);
+			    "(vtep flush will not work)", dumpdir);
 		return;
 	}
 	if (lstat(sa.sun_path, &st) == 0) {
@@ -90,14 +91,18 @@ void ctl_open(struct vtep_daemon *d)
 		close(fd);
 		return;
 	}
-	d->ctl_port = io_add_port(d->io, IO_PORT_CTL, fd, 0);
+	d->ctl_fd = fd;
+}
+
+void ctl_start(struct vtep_daemon *d)
+{
+	if (d->ctl_fd < 0)
+		return;
+	d->ctl_port = io_add_port(d->io, IO_PORT_CTL, d->ctl_fd, 0);
 	if (d->ctl_port < 0) {
 		log_warning_errno(d->ctl_port, "control socket: cannot add it to the ring");
-		(void)unlink(sa.sun_path);
-		close(fd);
-		return;
+		ctl_close(d);
 	}
-	d->ctl_fd = fd;
 }
 
 void ctl_close(struct vtep_daemon *d)

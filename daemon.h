@@ -372,9 +372,12 @@ void daemon_io_stats(const struct vtep_daemon *d, struct io_stats *ret);
 /* One worker's (0: the main thread's); zeroes for one not running. */
 void daemon_worker_io_stats(const struct vtep_daemon *d, unsigned int id, struct io_stats *ret);
 
-/* ctl.c: the control socket. Open it (a warning and none on failure), close
- * and remove it, answer what waits on it (IO_EV_CTL). */
-void ctl_open(struct vtep_daemon *d);
+/* ctl.c: the control socket. Open it in dumpdir (a warning and none on
+ * failure) before the set-up, so that a client can tell a daemon still
+ * starting from a dumpdir no daemon uses; answer on it once the ring runs
+ * (ctl_start); close and remove it; answer what waits on it (IO_EV_CTL). */
+void ctl_open(struct vtep_daemon *d, const char *dumpdir);
+void ctl_start(struct vtep_daemon *d);
 void ctl_close(struct vtep_daemon *d);
 void ctl_handle(struct vtep_daemon *d);
 /* Client: send words to the daemon of dumpdir and wait for its answer (a

@@ -217,6 +217,28 @@ static bool dumpdir_gone(const char *dumpdir, pid_t pid)
 	return true;
 }
 
+/* A dumpdir that is there but where no daemon listens is not the daemon's
+ * either (its control socket is made before the set-up): a dump asked for
+ * would be written elsewhere. A daemon that could not make its socket
+ * there (its log says why) would not write the dump there either. What is
+ * not a socket is left to the wait. */
+static bool dumpdir_silent(const char *dumpdir, pid_t pid)
+{
+	const char *const words[] = { "config" };
+	char reply[CTL_MAX_REPLY], path[4096];
+	struct stat st;
+	int r = ctl_call(dumpdir, words, 1, reply, sizeof(reply), 2000);
+
+	snprintf(path, sizeof(path), "%s/vtep.ctl", dumpdir);
+	if (!(r == -ENOENT || (r == -ECONNREFUSED && lstat(path, &st) == 0 &&
+			       S_ISSOCK(st.st_mode))))
+		return false;
+	fprintf(stderr, "vtep: no daemon listens on '%s', but one runs (pid %d): its dumpdir is "
+		"another (changing 'dumpdir' needs a restart), or its log says why it has no "
+		"control socket; nothing sent\n", path, (int)pid);
+	return true;
+}
+
 /*
  * A reload rereads the file the daemon was started with, whatever FILE the
  * command checked: when the daemon can say which file that is (its control
@@ -296,7 +318,7 @@ static int cmd_dump(const struct options *o)
 	r = conf ? moved_pidfile(conf) : EXIT_OK;
 	if (r == EXIT_OK)
 		r = find_daemon(pidfile, &pid);
-	if (r == EXIT_OK && dumpdir_gone(dumpdir, pid))
+	if (r == EXIT_OK && (dumpdir_gone(dumpdir, pid) || dumpdir_silent(dumpdir, pid)))
 		r = EXIT_CONFIG;
 	/* A dump of a million MACs takes about 2 s to write, and one asked
 	 * for while another is being written starts after it. */
@@ -693,12 +715,13 @@ static int run_daemon(const struct options *o)
 		return EXIT_RUNTIME;
 	}
 	d.pidfile_written = true;
+	ctl_open(&d, conf->dumpdir);
 	r = daemon_setup(&d, conf);
 	if (r < 0) {
 		log_error_errno(r, "startup failed");
 		goto out;
 	}
-	ctl_open(&d);
+	ctl_start(&d);
 	(void)sd_notify(0, "READY=1");
 	notify_status(&d, NULL);
 	log_info("ready: %zu VNIs", d.n_vnis);

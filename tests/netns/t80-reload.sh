@@ -146,6 +146,18 @@ ln -s "$conf" "$WORK/link.conf"
 check "vtep reload -c a symlink to the daemon's file is applied" \
 	ip netns exec "$(hns A)" "$VTEP" reload -c "$WORK/link.conf"
 check "a new reload status" bash -c "! grep -q ' generation $gen ' '$WORK/A/vtep.reload'"
+# vtep_says WHAT RC PATTERN ARGS...: `vtep ARGS` in A's namespace exits RC
+# within 5 s, with PATTERN in what it prints.
+vtep_says()
+{
+	local desc=$1 want=$2 pattern=$3 rc=0 t0
+	shift 3
+	t0=$(date +%s)
+	ip netns exec "$(hns A)" "$VTEP" "$@" >"$WORK/says.out" 2>&1 || rc=$?
+	check_eq "$desc exits $want" "$rc" "$want"
+	check "... saying why" grep -q "$pattern" "$WORK/says.out"
+	check "... at once ($(($(date +%s) - t0)) s)" test $(($(date +%s) - t0)) -lt 5
+}
 # A changed dumpdir needs a restart, and `vtep reload` says so: the daemon
 # writes its answer in the new directory too, when there is one; when
 # there is none, nothing is sent.
@@ -156,21 +168,15 @@ ip netns exec "$(hns A)" "$VTEP" reload -c "$conf" >"$WORK/reload.out" 2>&1 || r
 check_eq "vtep reload with dumpdir changed exits 1" "$rc" 1
 check "... with the daemon's reason" \
 	grep -q "^reload rejected: changing 'dumpdir' needs a restart" "$WORK/reload.out"
+# vtep dump does not wait for a dump that would be written elsewhere.
+vtep_says "vtep dump with dumpdir changed to another that is there" 1 \
+	"no daemon listens on '$WORK/A-moved/vtep.ctl', but one runs (pid $pid): its dumpdir is another" \
+	dump -c "$conf"
 gen=$(sed -n 's/^pid [0-9]* generation \([0-9]*\) .*/\1/p' "$WORK/A/vtep.reload" || true)
 sed -i "s|^dumpdir = .*|dumpdir = \"$WORK/A-none\";|" "$conf"
 refused_here "dumpdir changed to none there" "$conf" \
 	"does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart"
 # vtep dump and vtep flush on that file say so too, at once.
-# vtep_says WHAT RC PATTERN ARGS...: `vtep ARGS` in A's namespace exits RC,
-# with PATTERN in what it prints.
-vtep_says()
-{
-	local desc=$1 want=$2 pattern=$3 rc=0
-	shift 3
-	ip netns exec "$(hns A)" "$VTEP" "$@" >"$WORK/says.out" 2>&1 || rc=$?
-	check_eq "$desc exits $want" "$rc" "$want"
-	check "... saying why" grep -q "$pattern" "$WORK/says.out"
-}
 vtep_says "vtep dump with dumpdir changed to none there" 1 \
 	"does not use dumpdir '$WORK/A-none' (there is none): changing 'dumpdir' needs a restart" \
 	dump -c "$conf"
