@@ -103,7 +103,10 @@ $(UNIT_HDR_BINS): $(B)/unit/%: tests/unit/%.c
 $(UNIT_PROTO_BINS): $(B)/unit/%: tests/unit/%.c $(PROTO_SAN_OBJS)
 	@mkdir -p $(@D)
 	@echo "  TEST-CC $<"
-	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(LINK_INPUTS) $(shell $(PKG_CONFIG) --cflags --libs cmocka)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(LINK_INPUTS) $(shell $(PKG_CONFIG) --cflags --libs cmocka) $(UNIT_WRAP)
+
+# test_vcap makes allocations fail on demand.
+$(B)/unit/test_vcap: UNIT_WRAP := -Wl,--wrap=calloc
 
 # Keep the sanitized objects between builds (they are not intermediates).
 .SECONDARY: $(PROTO_SAN_OBJS) $(CONF_SAN_OBJS)

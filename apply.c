@@ -359,6 +359,13 @@ static int stage_tables(struct vtep_daemon *d, const struct vtep_conf *old,
 		r = fdb_set_max_learned(d->fdb, conf->maxaddress);
 	if (r == 0)
 		r = arpc_set_max_snooped(d->arpc, conf->arp_max);
+	/* The commit sets every VNI's own caps, and cannot fail. */
+	for (size_t i = 0; r == 0 && i < conf->n_vnis; i++) {
+		if (conf->vnis[i].maxaddress)
+			r = fdb_reserve_vni_caps(d->fdb);
+		if (r == 0 && conf->vnis[i].arp_max)
+			r = arpc_reserve_vni_caps(d->arpc);
+	}
 	return r;
 }
 

@@ -308,6 +308,11 @@ int arpc_set_vni_max(struct arpc *arpc, uint32_t vni, uint32_t max_snooped)
 	return vcaps_set_max(&arpc->vcaps, vni, max_snooped, count_vni, arpc);
 }
 
+int arpc_reserve_vni_caps(struct arpc *arpc)
+{
+	return vcaps_reserve(&arpc->vcaps);
+}
+
 size_t arpc_vni_snooped(const struct arpc *arpc, uint32_t vni)
 {
 	const struct vcap *vc = vcaps_find(&arpc->vcaps, vni);

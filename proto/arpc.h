@@ -188,6 +188,10 @@ int arpc_set_max_static(struct arpc *arpc, uint32_t max_static);
  * with no other thread about.
  */
 int arpc_set_vni_max(struct arpc *arpc, uint32_t vni, uint32_t max_snooped);
+/* Make the room for those caps now, so that arpc_set_vni_max cannot fail
+ * with -ENOMEM afterwards (a reload's commit): 0 or -ENOMEM. The same
+ * locking. */
+int arpc_reserve_vni_caps(struct arpc *arpc);
 /* The snooped entries of the VNI. */
 size_t arpc_vni_snooped(const struct arpc *arpc, uint32_t vni);
 

@@ -427,6 +427,16 @@ int fdb_set_vni_max(struct fdb *fdb, uint32_t vni, uint32_t max_learned)
 	return r;
 }
 
+int fdb_reserve_vni_caps(struct fdb *fdb)
+{
+	int r;
+
+	write_begin(fdb);
+	r = vcaps_reserve(&fdb->vcaps);
+	write_end(fdb);
+	return r;
+}
+
 size_t fdb_vni_learned(const struct fdb *fdb, uint32_t vni)
 {
 	const struct vcap *vc;

@@ -214,6 +214,9 @@ int fdb_set_max_static(struct fdb *fdb, uint32_t max_static);
  * of a VNI counts its entries). Returns 0, -EINVAL (vni), -ENOSPC or -ENOMEM.
  */
 int fdb_set_vni_max(struct fdb *fdb, uint32_t vni, uint32_t max_learned);
+/* Make the room for those caps now, so that fdb_set_vni_max cannot fail
+ * with -ENOMEM afterwards (a reload's commit): 0 or -ENOMEM. */
+int fdb_reserve_vni_caps(struct fdb *fdb);
 /* Learned (local + remote) entries of one VNI. */
 size_t fdb_vni_learned(const struct fdb *fdb, uint32_t vni);
 

@@ -5,6 +5,7 @@
 #include "vcap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static uint32_t first_slot(uint32_t vni)
 {
@@ -30,13 +31,21 @@ struct vcap *vcaps_find(const struct vcaps *t, uint32_t vni)
 	return NULL;
 }
 
-/* Keep only the capped slots, so that there is room again. */
-static int compact(struct vcaps *t)
+int vcaps_reserve(struct vcaps *t)
 {
-	struct vcap *old = t->slot, *slot = calloc(VCAP_SLOTS, sizeof(*slot));
+	if (!t->slot)
+		t->slot = calloc(VCAP_SLOTS, sizeof(*t->slot));
+	if (!t->spare)
+		t->spare = calloc(VCAP_SLOTS, sizeof(*t->spare));
+	return t->slot && t->spare ? 0 : -ENOMEM;
+}
 
-	if (!slot)
-		return -ENOMEM;
+/* Keep only the capped slots, so that there is room again. */
+static void compact(struct vcaps *t)
+{
+	struct vcap *old = t->slot, *slot = t->spare;
+
+	memset(slot, 0, VCAP_SLOTS * sizeof(*slot));
 	t->used = 0;
 	for (uint32_t k = 0; k < VCAP_SLOTS; k++) {
 		if (!old[k].vni1 || !old[k].max)
@@ -44,9 +53,8 @@ static int compact(struct vcaps *t)
 		slot[free_slot(slot, old[k].vni1 - 1)] = old[k];
 		t->used++;
 	}
-	free(old);
+	t->spare = old;
 	t->slot = slot;
-	return 0;
 }
 
 int vcaps_set_max(struct vcaps *t, uint32_t vni, uint32_t max, vcaps_count_fn count,
@@ -60,10 +68,10 @@ int vcaps_set_max(struct vcaps *t, uint32_t vni, uint32_t max, vcaps_count_fn co
 			c->max = max;
 		return 0;
 	}
-	if (!t->slot && !(t->slot = calloc(VCAP_SLOTS, sizeof(*t->slot))))
+	if (vcaps_reserve(t) < 0)
 		return -ENOMEM;
-	if (t->used >= VCAP_SLOTS / 2 && compact(t) < 0)
-		return -ENOMEM;
+	if (t->used >= VCAP_SLOTS / 2)
+		compact(t);
 	if (t->used >= VCAP_SLOTS / 2)
 		return -ENOSPC;
 	i = free_slot(t->slot, vni);
@@ -77,6 +85,8 @@ int vcaps_set_max(struct vcaps *t, uint32_t vni, uint32_t max, vcaps_count_fn co
 void vcaps_free(struct vcaps *t)
 {
 	free(t->slot);
+	free(t->spare);
 	t->slot = NULL;
+	t->spare = NULL;
 	t->used = 0;
 }
