@@ -601,12 +601,26 @@ void daemon_leave_groups(struct vtep_daemon *d)
 	d->n_groups = 0;
 }
 
+/* Tables made for larger caps than there are now shrink (what they hold
+ * stays); out of memory, they stay as they are. */
+static void fit_tables(struct vtep_daemon *d)
+{
+	int r = fdb_fit(d->fdb);
+
+	if (r == 0)
+		r = arpc_fit(d->arpc);
+	if (r < 0)
+		log_warning_errno(r, "the FDB and ARP/ND tables keep their larger size");
+}
+
 static void unstage(struct vtep_daemon *d, struct stage *st, const struct vtep_conf *old)
 {
 	if (old) {
-		/* Lowering a cap back never fails (it evicts nothing). */
+		/* Lowering a cap back never fails (it evicts nothing), and
+		 * what was grown for the new one goes back. */
 		(void)fdb_set_max_learned(d->fdb, old->maxaddress);
 		(void)arpc_set_max_snooped(d->arpc, old->arp_max);
+		fit_tables(d);
 	}
 	for (size_t i = 0; st->groups && i < st->n_groups; i++)
 		if (st->group_new[i])
@@ -895,6 +909,7 @@ static void commit(struct vtep_daemon *d, struct stage *st, const struct vtep_co
 	while (d->n_taps && !d->taps[d->n_taps - 1].used)
 		d->n_taps--;
 	flush_disallowed(d);
+	fit_tables(d);
 	/* What a crash would leave follows persist_taps too. */
 	for (size_t i = 0; i < d->n_taps; i++)
 		if (d->taps[i].used && d->taps[i].owned && !d->taps[i].vlan)

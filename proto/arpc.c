@@ -332,6 +332,20 @@ int arpc_set_max_static(struct arpc *arpc, uint32_t max_static)
 	return 0;
 }
 
+int arpc_fit(struct arpc *arpc)
+{
+	uint32_t snooped = (uint32_t)arpc->count[ARPC_SNOOPED];
+	uint32_t statics = arpc->n - snooped;       /* static and router entries */
+
+	if (snooped < arpc->max_snooped)
+		snooped = arpc->max_snooped;
+	if (statics < arpc->max_static)
+		statics = arpc->max_static;
+	if ((uint64_t)snooped + statics >= (uint64_t)arpc->cap_snooped + arpc->cap_static)
+		return 0;
+	return arpc_alloc(arpc, snooped, statics);
+}
+
 /* ------------------------------------------------------------------ */
 /* Lookup and snooping.                                                */
 

@@ -178,6 +178,8 @@ size_t arpc_count(const struct arpc *arpc, enum arpc_type type);
  */
 int arpc_set_max_snooped(struct arpc *arpc, uint32_t max_snooped);
 int arpc_set_max_static(struct arpc *arpc, uint32_t max_static);
+/* Give back what the caps no longer need, as fdb_fit does. */
+int arpc_fit(struct arpc *arpc);
 
 /*
  * A cap of the VNI's own on its snooped entries (0: none), under the

@@ -462,6 +462,24 @@ int fdb_set_max_static(struct fdb *fdb, uint32_t max_static)
 	return r;
 }
 
+int fdb_fit(struct fdb *fdb)
+{
+	uint32_t learned, statics;
+	int r = 0;
+
+	write_begin(fdb);
+	statics = (uint32_t)fdb->count[FDB_STATIC];
+	learned = fdb->n - statics;
+	if (statics < fdb->max_static)
+		statics = fdb->max_static;
+	if (learned < fdb->max_learned)
+		learned = fdb->max_learned;
+	if ((uint64_t)learned + statics < (uint64_t)fdb->cap_learned + fdb->cap_static)
+		r = fdb_alloc(fdb, learned, statics);
+	write_end(fdb);
+	return r;
+}
+
 /* ------------------------------------------------------------------ */
 /* Lookup and learning.                                                */
 

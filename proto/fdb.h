@@ -207,6 +207,13 @@ size_t fdb_count(const struct fdb *fdb, enum fdb_type type);
 int fdb_set_max_learned(struct fdb *fdb, uint32_t max_learned);
 int fdb_set_max_static(struct fdb *fdb, uint32_t max_static);
 /*
+ * Give back what the caps no longer need (a reload that lowered them, or
+ * one rejected after raising them): the pool and index are made again for
+ * the caps, or for the entries there are if more. Not datapath-safe. 0, or
+ * -ENOMEM with the table as it was.
+ */
+int fdb_fit(struct fdb *fdb);
+/*
  * A cap of VNI vni's own on its learned entries, within max_learned (a
  * tenant spraying MACs fills its own share, not the table); 0 lifts it.
  * As for the caps above, lowering it evicts nothing. At most VTEP_MAX_VNIS

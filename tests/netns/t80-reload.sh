@@ -124,6 +124,32 @@ check_eq "a change of 'local' is refused (exit 1)" "$rc" "1"
 check "with the reason" grep -q "changing 'local' needs a restart" "$WORK/reload.out"
 check "the old configuration still forwards" vm_ping A1 192.168.100.2
 check "A is still running" vtep_alive A
+# Memory: tables grown for a reload's larger caps shrink again when the
+# reload is rejected at a later step (a tap in a namespace that does not
+# exist), and when a later reload lowers the caps (VmSize: 16 MiB slack).
+vmsize() { awk '/^VmSize:/ { print $2 }' "/proc/$pid/status"; }
+keys=${HOST_KEYS[A]}
+size0=$(vmsize)
+conf_set A maxaddress 16777216
+conf_set A arp_max 16777216
+VNI_TAPS[A:100]="{ name = \"tapnone\"; netns = \"vtep-none-$$\"; }"
+rc=0
+reload_a || rc=$?
+check_eq "a reload with larger tables and a tap in no namespace is rejected" "$rc" 1
+check "... at the tap" grep -q "tap 'tapnone' in netns vtep-none-$$" "$WORK/reload.out"
+size1=$(vmsize)
+check "... and A's VmSize is back (${size0} kB before, ${size1} kB after)" \
+	test "$size1" -lt $((size0 + 16384))
+unset 'VNI_TAPS[A:100]'
+check "the same larger tables alone are applied" reload_a
+size2=$(vmsize)
+check "... A's VmSize grew (${size2} kB)" test "$size2" -gt $((size0 + 262144))
+HOST_KEYS[A]=$keys
+check "the caps back as they were are applied" reload_a
+size3=$(vmsize)
+check "... and A's VmSize is back (${size3} kB)" test "$size3" -lt $((size0 + 16384))
+check "the configuration still forwards" vm_ping A1 192.168.100.2
+cp "$conf" "$WORK/good.conf"
 # refused_here WHAT FILE PATTERN: `vtep reload -c FILE` exits 1 with
 # PATTERN in what it prints, and sends nothing (vtep.reload keeps $gen).
 refused_here()

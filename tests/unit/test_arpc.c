@@ -571,8 +571,28 @@ static void test_resize(void **state)
 	assert_int_equal(arpc_snoop(c, 100, IP4P(5), &m, 0, NULL), ARPC_SNOOP_FULL);
 	assert_int_equal(arpc_add_static(c, 100, IP4P(3), &m, 0), -ENOSPC);
 	assert_int_equal(arpc_snoop(c, 100, IP6P(500), &m, 7, NULL), ARPC_SNOOP_REFRESHED);
+	/* Fitted to the lowered caps, what is there stays: the table keeps
+	 * room for its entries, and the caps hold as before. */
+	assert_int_equal(arpc_fit(c), 0);
+	for (uint32_t n = 1; n <= 1000; n++)
+		assert_int_equal(arpc_lookup(c, 100, IP6P(n))->seen_ms, n == 500 ? 7 : n);
+	assert_non_null(arpc_lookup(c, 100, IP4P(1)));
+	assert_non_null(arpc_lookup(c, 100, IP4P(2)));
+	assert_int_equal(arpc_snoop(c, 100, IP4P(5), &m, 0, NULL), ARPC_SNOOP_FULL);
+	assert_int_equal(arpc_add_static(c, 100, IP4P(3), &m, 0), -ENOSPC);
 	assert_int_equal(arpc_expire(c, 2000, 1, NULL, NULL), 1000);
 	assert_int_equal(arpc_count(c, ARPC_TYPE_MAX), 2);
+	/* Fitted again, to 10 snooped and the 2 statics: 10 fit, not 11. */
+	assert_int_equal(arpc_fit(c), 0);
+	assert_non_null(arpc_lookup(c, 100, IP4P(1)));
+	for (uint32_t n = 1; n <= 10; n++)
+		assert_int_equal(arpc_snoop(c, 100, IP6P(n), &m, 3000, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_snoop(c, 100, IP6P(11), &m, 3000, NULL), ARPC_SNOOP_FULL);
+	assert_int_equal(arpc_set_max_snooped(c, 11), 0);   /* grows again */
+	assert_int_equal(arpc_snoop(c, 100, IP6P(11), &m, 3000, NULL), ARPC_SNOOP_NEW);
+	assert_int_equal(arpc_fit(c), 0);                   /* nothing to give back */
+	for (uint32_t n = 1; n <= 11; n++)
+		assert_non_null(arpc_lookup(c, 100, IP6P(n)));
 	arpc_free(c);
 }
 

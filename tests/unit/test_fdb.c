@@ -867,6 +867,32 @@ static void test_resize(void **state)
 	assert_int_equal(fdb_set_max_learned(f, 1001), 0);
 	m = mac_n(5000);
 	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_NEW);
+	/* Fitted to lower caps, what is there stays and the caps hold. */
+	assert_int_equal(fdb_set_max_learned(f, 20), 0);
+	assert_int_equal(fdb_fit(f), 0);
+	for (uint32_t i = 0; i < 1000; i++) {
+		m = mac_n(i);
+		assert_non_null(fdb_lookup(f, 1, &m));
+	}
+	m = mac_n(100001);
+	assert_int_equal(fdb_lookup(f, 1, &m)->type, FDB_STATIC);
+	assert_int_equal(fdb_count(f, FDB_LOCAL), 1001);
+	m = mac_n(5001);
+	assert_int_equal(fdb_learn_local(f, 1, &m, 1, 0, NULL), FDB_LEARN_FULL);
+	assert_int_equal(fdb_expire(f, 1000000, 1, NULL, NULL), 1001);
+	assert_int_equal(fdb_fit(f), 0);     /* to 20 learned and the 2 statics */
+	for (uint32_t i = 0; i < 20; i++) {
+		m = mac_n(200000 + i);
+		assert_int_equal(fdb_learn_remote(f, 1, &m, &r, 1000000, NULL), FDB_LEARN_NEW);
+	}
+	m = mac_n(200020);
+	assert_int_equal(fdb_learn_remote(f, 1, &m, &r, 1000000, NULL), FDB_LEARN_FULL);
+	m = mac_n(100000);
+	assert_int_equal(fdb_lookup(f, 1, &m)->type, FDB_STATIC);
+	for (uint32_t i = 0; i < 20; i++) {
+		m = mac_n(200000 + i);
+		assert_true(vtep_addr_eq(&fdb_lookup(f, 1, &m)->remote, &r));
+	}
 	fdb_free(f);
 }
 
