@@ -203,6 +203,16 @@ static int new_slot(struct vtep_daemon *d, struct stage *st)
 	return (int)i;
 }
 
+/* A multi-queue tap that did not get the noqueue qdisc (io.h) costs the
+ * kernel megabytes: say so. */
+static void warn_qdisc(const struct io_tap *t)
+{
+	if (t->created && t->multi_queue && t->noqueue < 0)
+		log_warning_errno(t->noqueue, "tap '%s': cannot give it the noqueue qdisc, so "
+				  "its 256 possible queues keep the kernel's default qdiscs "
+				  "(megabytes of kernel memory)", t->name);
+}
+
 /* Whether an earlier run created the tap name in netns (daemon_taps_load). */
 static bool inherited(const struct vtep_daemon *d, const char *name, const char *netns)
 {
@@ -238,6 +248,7 @@ static int open_tap(struct vtep_daemon *d, struct stage *st, const struct conf_t
 		 io_tap_offloads_str(&tap->io, offs, sizeof(offs)),
 		 d->conf->workers > 1 && !tap->io.multi_queue ?
 		 " (one queue: only the main thread reads it)" : "");
+	warn_qdisc(&tap->io);
 	return i;
 }
 
@@ -573,6 +584,7 @@ void daemon_revive_taps(struct vtep_daemon *d, bool create)
 			 nt.netns[0] ? " in netns " : "", nt.netns,
 			 nt.created ? "created again" : "attached",
 			 io_tap_offloads_str(&nt, offs, sizeof(offs)));
+		warn_qdisc(&nt);
 	}
 	if (stopped)
 		workers_start(d);       /* each adds a queue of it */

@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -689,6 +690,30 @@ static void on_event(void *arg, const struct io_event *ev)
 	}
 }
 
+/*
+ * Each tap takes a descriptor per worker, so a thousand taps need more
+ * than the soft limit a process gets by default (1024, where the hard one
+ * is far higher): the soft limit goes up to the hard one, as for a program
+ * that uses no select(2). vtep.service sets its own (LimitNOFILE), since
+ * its system call filter refuses setrlimit.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warning_errno(-errno, "cannot raise the open files limit from %llu",
+				  (unsigned long long)was);
+	else
+		log_info("open files limit raised from %llu to %llu", (unsigned long long)was,
+			 (unsigned long long)rl.rlim_cur);
+}
+
 static int run_daemon(const struct options *o)
 {
 	struct vtep_daemon d;
@@ -700,6 +725,7 @@ static int run_daemon(const struct options *o)
 		return EXIT_CONFIG;
 	vtep_log_init(o->verbosity);
 	log_info("vtep %s starting with configuration '%s'", VTEP_VERSION, o->conf_path);
+	raise_nofile();
 	memset(&d, 0, sizeof(d));
 	d.conf_path = o->conf_path;
 	d.ctl_fd = -1;

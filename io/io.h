@@ -24,13 +24,17 @@ struct io_tap {
 	bool vnet_hdr;                  /* IFF_VNET_HDR: a virtio_net_hdr leads every frame */
 	unsigned int offload;           /* TUN_F_* bits the kernel accepted */
 	bool multi_queue;               /* IFF_MULTI_QUEUE: io_tap_open_queue adds queues */
+	int noqueue;                    /* created multi-queue: 0 given the noqueue qdisc,
+					 * or the negative errno of the attempt */
 };
 
 /* Create the tap NAME (or attach to an existing one) in netns NETNS (""
  * = ours: for a named netns the device is created inside /run/netns/NETNS),
  * set its MTU and bring it up. With multi_queue it is made (or attached
  * as) a multi-queue tap when it can be; an existing tap is taken as it is
- * (multi_queue in *ret_tap tells). Offloads are probed from the richest set
+ * (multi_queue in *ret_tap tells). A multi-queue tap it creates gets the
+ * noqueue root qdisc before it goes up (noqueue in *ret_tap tells how that
+ * went). Offloads are probed from the richest set
  * down: IFF_VNET_HDR with CSUM|TSO4|TSO6|USO4|USO6, then CSUM|TSO4|TSO6,
  * then CSUM, then no offload, and last no virtio-net header at all. The
  * environment variable VTEP_TAP_OFFLOAD (0 = no vnet header, 1 = vnet

@@ -4,12 +4,16 @@
  * the MTU, bring the link up, and turn on the virtio-net header and the
  * offloads (checksum, TSO, USO) the kernel accepts. A tap with a netns is
  * created inside /run/netns/NAME directly (the tun fd keeps working from our namespace), so
- * nothing has to be moved and no netlink is needed.
+ * nothing has to be moved. Netlink serves one purpose: the qdisc of a
+ * multi-queue tap (set_noqueue).
  */
 #include "io.h"
 
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -47,8 +51,70 @@ out:
 	return r;
 }
 
-static int link_set(const char *name, unsigned int mtu, struct vtep_mac *ret_mac, int *ret_index)
+/*
+ * A multi-queue tap is made with room for 256 queues (MAX_TAP_QUEUES), and
+ * going up gives it the mq qdisc with a default qdisc under each: on 6.18,
+ * 6.6 MB of kernel memory for each tap (pfifo_fast rings of txqueuelen
+ * entries) and 11 ms to bring it up, against 43 kB for a single-queue tap.
+ * tun never asks for a frame to be queued (it drops when its ring is full),
+ * so noqueue, which veth has, changes nothing for the frames; as root
+ * qdisc while the tap is down it takes the place of all that (245 kB).
+ * 0, or a negative errno (the tap then keeps the kernel's default).
+ */
+static int set_noqueue(int ifindex)
 {
+	static const char kind[] = "noqueue";
+	union {
+		struct nlmsghdr nh;
+		char buf[NLMSG_SPACE(sizeof(struct tcmsg)) + RTA_SPACE(sizeof(kind))];
+	} req;
+	union {
+		struct nlmsghdr nh;
+		char buf[NLMSG_SPACE(sizeof(struct nlmsgerr)) + 256];
+	} ack;
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct tcmsg *tc;
+	struct rtattr *rta;
+	ssize_t n;
+	int s, r;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(*tc));
+	req.nh.nlmsg_type = RTM_NEWQDISC;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
+	req.nh.nlmsg_seq = 1;
+	tc = NLMSG_DATA(&req.nh);
+	tc->tcm_family = AF_UNSPEC;
+	tc->tcm_ifindex = ifindex;
+	tc->tcm_parent = TC_H_ROOT;
+	rta = (struct rtattr *)(req.buf + NLMSG_ALIGN(req.nh.nlmsg_len));
+	rta->rta_type = TCA_KIND;
+	rta->rta_len = (unsigned short)RTA_LENGTH(sizeof(kind));
+	memcpy(RTA_DATA(rta), kind, sizeof(kind));
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return -errno;
+	if (sendto(s, &req, req.nh.nlmsg_len, 0, (const struct sockaddr *)&to, sizeof(to)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	n = recv(s, &ack, sizeof(ack), 0);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n < NLMSG_LENGTH(sizeof(struct nlmsgerr)) ||
+		 ack.nh.nlmsg_type != NLMSG_ERROR)
+		r = -EPROTO;
+	else
+		r = ((const struct nlmsgerr *)NLMSG_DATA(&ack.nh))->error;
+out:
+	close(s);
+	return r;
+}
+
+static int link_set(struct io_tap *tap, unsigned int mtu)
+{
+	const char *name = tap->name;
 	struct ifreq ifr;
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int r = 0;
@@ -64,6 +130,13 @@ static int link_set(const char *name, unsigned int mtu, struct vtep_mac *ret_mac
 			goto out;
 		}
 	}
+	if (ioctl(s, SIOCGIFINDEX, &ifr) < 0) {
+		r = -errno;
+		goto out;
+	}
+	tap->ifindex = ifr.ifr_ifindex;
+	if (tap->created && tap->multi_queue)
+		tap->noqueue = set_noqueue(tap->ifindex);
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
 		r = -errno;
 		goto out;
@@ -74,9 +147,7 @@ static int link_set(const char *name, unsigned int mtu, struct vtep_mac *ret_mac
 		goto out;
 	}
 	if (ioctl(s, SIOCGIFHWADDR, &ifr) == 0)
-		memcpy(ret_mac->b, ifr.ifr_hwaddr.sa_data, 6);
-	if (ioctl(s, SIOCGIFINDEX, &ifr) == 0)
-		*ret_index = ifr.ifr_ifindex;
+		memcpy(tap->mac.b, ifr.ifr_hwaddr.sa_data, 6);
 out:
 	close(s);
 	return r;
@@ -212,7 +283,7 @@ static int open_here(void *arg)
 	r = set_offloads(tap);
 	if (r < 0)
 		goto err;
-	r = link_set(tap->name, a->mtu, &tap->mac, &tap->ifindex);
+	r = link_set(tap, a->mtu);
 	if (r < 0)
 		goto err;
 	return 0;
