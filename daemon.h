@@ -322,6 +322,9 @@ void datapath_tx_error(struct vtep_worker *w, const struct io_event *ev);
 void datapath_flush(struct vtep_worker *w);
 /* Once a second: ageing. */
 void datapath_tick(struct vtep_daemon *d);
+/* Once a second: taps whose device went away unnoticed are dropped as
+ * failed (datapath_port_error), for daemon_revive_taps to bring back. */
+void datapath_check_taps(struct vtep_daemon *d);
 
 /* Counter structs (vtep_counters, vtep_tap_counters, io_stats) are all
  * uint64_t fields: dst += src, field by field. */

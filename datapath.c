@@ -22,6 +22,7 @@
 #include "proto/tos.h"
 #include "proto/vxlan.h"
 
+#include <poll.h>
 #include <time.h>
 
 uint64_t vtep_now_ms(void)
@@ -1457,6 +1458,28 @@ void datapath_flush(struct vtep_worker *w)
 	run_flush(w);
 }
 
+/* Tap i stopped working (its read failed, or its device went away): its
+ * port goes until daemon_revive_taps brings it back. Main thread. */
+static void tap_lost(struct vtep_daemon *d, size_t i, int err)
+{
+	struct vtep_tap_rt *tap = &d->taps[i];
+
+	log_warning_errno(err, "tap '%s'%s%s failed, dropping the port until it comes back",
+			  tap->io.name, tap->io.netns[0] ? " in netns " : "", tap->io.netns);
+	/* The workers hold queues of it: they go first, with their sockets
+	 * (the main thread takes all traffic until the tick brings them back
+	 * without it). */
+	workers_close(d);
+	d->workers_dirty = true;
+	io_del_port(d->main.io, tap->port);
+	io_tap_close(&tap->io);
+	tap->port = -1;                 /* daemon_revive_taps brings it back */
+	tap->lost_count++;
+	for (size_t k = 0; k < d->n_taps; k++)     /* it and its sub-ports */
+		if (d->taps[k].used && d->taps[k].dev == i)
+			daemon_forget_tap(d, k);
+}
+
 void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 {
 	struct vtep_daemon *d = w->d;
@@ -1474,27 +1497,40 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 				  ev->port == d->ul_port ? "underlay socket" : "signalfd");
 		return;
 	}
-	for (size_t i = 0; i < d->n_taps; i++) {
-		struct vtep_tap_rt *tap = &d->taps[i];
+	for (size_t i = 0; i < d->n_taps; i++)
+		if (d->taps[i].used && d->taps[i].port == ev->port)
+			tap_lost(d, i, ev->error);
+}
 
-		if (!tap->used || tap->port != ev->port)
+/*
+ * A tap deleted while its read is about to be armed again can go unnoticed:
+ * the kernel wakes the reader before it detaches the queue, a non-blocking
+ * read in between finds nothing and re-arms, and no wake-up follows (seen
+ * once in t23 with busy_poll, the worker's queue noticed and the main
+ * thread's did not). A detached queue polls as POLLERR (poll takes no lock
+ * that a tap's ioctl would): every tick, one poll(2) over the main thread's
+ * taps finds those.
+ */
+void datapath_check_taps(struct vtep_daemon *d)
+{
+	struct pollfd pfd[VTEP_MAX_TAPS];
+	size_t idx[VTEP_MAX_TAPS], n = 0;
+
+	for (size_t i = 0; i < d->n_taps; i++) {
+		const struct vtep_tap_rt *tap = &d->taps[i];
+
+		if (!tap->used || tap->vlan || tap->port < 0 || tap->io.fd < 0)
 			continue;
-		log_warning_errno(ev->error, "tap '%s'%s%s failed, dropping the port until it "
-				  "comes back", tap->io.name, tap->io.netns[0] ? " in netns " : "",
-				  tap->io.netns);
-		/* The workers hold queues of it: they go first, with their
-		 * sockets (the main thread takes all traffic until the tick
-		 * brings them back without it). */
-		workers_close(d);
-		d->workers_dirty = true;
-		io_del_port(w->io, tap->port);
-		io_tap_close(&tap->io);
-		tap->port = -1;         /* daemon_revive_taps brings it back */
-		tap->lost_count++;
-		for (size_t k = 0; k < d->n_taps; k++)     /* it and its sub-ports */
-			if (d->taps[k].used && d->taps[k].dev == i)
-				daemon_forget_tap(d, k);
+		pfd[n].fd = tap->io.fd;
+		pfd[n].events = 0;
+		pfd[n].revents = 0;
+		idx[n++] = i;
 	}
+	if (!n || poll(pfd, n, 0) <= 0)
+		return;
+	for (size_t k = 0; k < n; k++)
+		if (pfd[k].revents & (POLLERR | POLLHUP | POLLNVAL))
+			tap_lost(d, idx[k], -EBADFD);
 }
 
 /* Expiries named per tick at most; a flood of them (a MAC spray ageing

@@ -635,6 +635,7 @@ static void on_tick(struct vtep_daemon *d)
 
 	datapath_tick(d);
 	dump_reap(d, false);    /* SIGCHLDs merge: one may stand for two exits */
+	datapath_check_taps(d);
 	daemon_revive_taps(d, false);
 	workers_tick(d);
 	pthread_mutex_lock(&d->slow_lock);
