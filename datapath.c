@@ -1503,13 +1503,13 @@ void datapath_port_error(struct vtep_worker *w, const struct io_event *ev)
 }
 
 /*
- * A tap deleted while its read is about to be armed again can go unnoticed:
- * the kernel wakes the reader before it detaches the queue, a non-blocking
- * read in between finds nothing and re-arms, and no wake-up follows (seen
- * once in t23 with busy_poll, the worker's queue noticed and the main
- * thread's did not). A detached queue polls as POLLERR (poll takes no lock
- * that a tap's ioctl would): every tick, one poll(2) over the main thread's
- * taps finds those.
+ * A tap deleted under the daemon can go unnoticed: seen once in t23 with
+ * busy_poll, the worker's queue reported the loss and the main thread's
+ * never did. As tun's source reads, it wakes the reader before it detaches
+ * the queue, so a non-blocking read in between finds nothing and re-arms,
+ * and no wake-up follows. A detached queue polls as POLLERR (poll takes no
+ * lock that a tap's ioctl would): every tick, one poll(2) over the main
+ * thread's taps finds those.
  */
 void datapath_check_taps(struct vtep_daemon *d)
 {
