@@ -361,6 +361,7 @@ static int stage_tables(struct vtep_daemon *d, const struct vtep_conf *old,
 {
 	size_t fdb = count_static(old, false) + count_static(conf, false) + 1024;
 	size_t arp = count_static(old, true) + count_static(conf, true) + 1024;
+	bool fdb_caps = false, arp_caps = false;
 	int r;
 
 	r = fdb_set_max_static(d->fdb, (uint32_t)fdb);
@@ -371,12 +372,14 @@ static int stage_tables(struct vtep_daemon *d, const struct vtep_conf *old,
 	if (r == 0)
 		r = arpc_set_max_snooped(d->arpc, conf->arp_max);
 	/* The commit sets every VNI's own caps, and cannot fail. */
-	for (size_t i = 0; r == 0 && i < conf->n_vnis; i++) {
-		if (conf->vnis[i].maxaddress)
-			r = fdb_reserve_vni_caps(d->fdb);
-		if (r == 0 && conf->vnis[i].arp_max)
-			r = arpc_reserve_vni_caps(d->arpc);
+	for (size_t i = 0; i < conf->n_vnis; i++) {
+		fdb_caps = fdb_caps || conf->vnis[i].maxaddress;
+		arp_caps = arp_caps || conf->vnis[i].arp_max;
 	}
+	if (r == 0 && fdb_caps)
+		r = fdb_reserve_vni_caps(d->fdb);
+	if (r == 0 && arp_caps)
+		r = arpc_reserve_vni_caps(d->arpc);
 	return r;
 }
 

@@ -218,6 +218,29 @@ static bool dumpdir_gone(const char *dumpdir, pid_t pid)
 	return true;
 }
 
+/* The daemon answering on dumpdir's control socket: the device and inode
+ * of the file it reloads from, and its path (in reply). */
+struct daemon_file {
+	unsigned long long dev, ino;
+	const char *path;
+	char reply[CTL_MAX_REPLY];
+};
+
+/* 0, or ctl_call's error (-EPROTO for an answer not understood). */
+static int ask_daemon_file(const char *dumpdir, struct daemon_file *ret)
+{
+	const char *const words[] = { "config" };
+	int at = 0, r;
+
+	r = ctl_call(dumpdir, words, 1, ret->reply, sizeof(ret->reply), 2000);
+	if (r < 0)
+		return r;
+	if (sscanf(ret->reply, "ok config %llu %llu %n", &ret->dev, &ret->ino, &at) != 2 || !at)
+		return -EPROTO;
+	ret->path = ret->reply + at;
+	return 0;
+}
+
 /* A dumpdir that is there but where no daemon listens is not the daemon's
  * either (its control socket is made before the set-up): a dump asked for
  * would be written elsewhere. A daemon that could not make its socket
@@ -225,10 +248,10 @@ static bool dumpdir_gone(const char *dumpdir, pid_t pid)
  * not a socket is left to the wait. */
 static bool dumpdir_silent(const char *dumpdir, pid_t pid)
 {
-	const char *const words[] = { "config" };
-	char reply[CTL_MAX_REPLY], path[4096];
+	struct daemon_file df;
+	char path[4096];
 	struct stat st;
-	int r = ctl_call(dumpdir, words, 1, reply, sizeof(reply), 2000);
+	int r = ask_daemon_file(dumpdir, &df);
 
 	snprintf(path, sizeof(path), "%s/vtep.ctl", dumpdir);
 	if (!(r == -ENOENT || (r == -ECONNREFUSED && lstat(path, &st) == 0 &&
@@ -247,26 +270,6 @@ static bool dumpdir_silent(const char *dumpdir, pid_t pid)
  * report another file's reload. A dumpdir that does not exist is not the
  * daemon's either (a changed one, which it would reject). EXIT_OK to go on.
  */
-/* The daemon answering on dumpdir's control socket: the device and inode
- * of the file it reloads from, and its path (in reply). */
-struct daemon_file {
-	unsigned long long dev, ino;
-	const char *path;
-	char reply[CTL_MAX_REPLY];
-};
-
-static bool ask_daemon_file(const char *dumpdir, struct daemon_file *ret)
-{
-	const char *const words[] = { "config" };
-	int at = 0;
-
-	if (ctl_call(dumpdir, words, 1, ret->reply, sizeof(ret->reply), 2000) < 0 ||
-	    sscanf(ret->reply, "ok config %llu %llu %n", &ret->dev, &ret->ino, &at) != 2 || !at)
-		return false;
-	ret->path = ret->reply + at;
-	return true;
-}
-
 static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
 {
 	struct daemon_file df;
@@ -274,7 +277,7 @@ static int check_daemon_file(const char *file, const char *dumpdir, pid_t pid)
 
 	if (dumpdir_gone(dumpdir, pid))
 		return EXIT_CONFIG;
-	if (!ask_daemon_file(dumpdir, &df))
+	if (ask_daemon_file(dumpdir, &df) < 0)
 		return EXIT_OK;
 	if (stat(file, &st) < 0 || ((unsigned long long)st.st_dev == df.dev &&
 				    (unsigned long long)st.st_ino == df.ino))
@@ -294,7 +297,7 @@ static int moved_pidfile(const struct vtep_conf *conf)
 {
 	struct daemon_file df;
 
-	if (read_pid(conf->pidfile) || !ask_daemon_file(conf->dumpdir, &df))
+	if (read_pid(conf->pidfile) || ask_daemon_file(conf->dumpdir, &df) < 0)
 		return EXIT_OK;
 	fprintf(stderr, "vtep: the daemon answering in '%s' does not use pidfile '%s': "
 		"changing 'pidfile' needs a restart; nothing sent\n", conf->dumpdir,
